@@ -1,0 +1,127 @@
+//! One error-code vocabulary for every Portico service, mapped once to gRPC
+//! here; the front door maps it once more to HTTP, JSON-RPC and MCP tool
+//! results. Matches are exhaustive on purpose: a new code must be placed in
+//! every transport.
+
+use tonic::Code;
+
+/// What went wrong, in terms a caller can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// The named object does not exist (or is gone).
+    NotFound,
+    /// The request is malformed or names something that is not accepted.
+    InvalidArgument,
+    /// No credential, or one that is unknown, revoked or expired.
+    Unauthenticated,
+    /// The credential is valid but not allowed to do this.
+    PermissionDenied,
+    /// The request conflicts with the current state (e.g. a stale revision).
+    Conflict,
+    /// Too many requests; retry later.
+    RateLimited,
+    /// Something the request needs is not set up (e.g. no upstream credentials).
+    FailedPrecondition,
+    /// A dependency is unreachable or timed out; safe to retry with backoff.
+    Unavailable,
+    /// A bug. Details go to the log, never to the caller.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The gRPC status code for this error.
+    pub fn grpc_code(self) -> Code {
+        match self {
+            ErrorCode::NotFound => Code::NotFound,
+            ErrorCode::InvalidArgument => Code::InvalidArgument,
+            ErrorCode::Unauthenticated => Code::Unauthenticated,
+            ErrorCode::PermissionDenied => Code::PermissionDenied,
+            ErrorCode::Conflict => Code::Aborted,
+            ErrorCode::RateLimited => Code::ResourceExhausted,
+            ErrorCode::FailedPrecondition => Code::FailedPrecondition,
+            ErrorCode::Unavailable => Code::Unavailable,
+            ErrorCode::Internal => Code::Internal,
+        }
+    }
+
+    /// The vocabulary code for a gRPC status code received from a service.
+    pub fn from_grpc(code: Code) -> Self {
+        match code {
+            Code::NotFound => ErrorCode::NotFound,
+            Code::InvalidArgument | Code::OutOfRange => ErrorCode::InvalidArgument,
+            Code::Unauthenticated => ErrorCode::Unauthenticated,
+            Code::PermissionDenied => ErrorCode::PermissionDenied,
+            Code::Aborted | Code::AlreadyExists => ErrorCode::Conflict,
+            Code::ResourceExhausted => ErrorCode::RateLimited,
+            Code::FailedPrecondition => ErrorCode::FailedPrecondition,
+            Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => {
+                ErrorCode::Unavailable
+            }
+            Code::Ok
+            | Code::Unknown
+            | Code::Internal
+            | Code::Unimplemented
+            | Code::DataLoss => ErrorCode::Internal,
+        }
+    }
+
+    /// A stable lowercase name, used in logs, metrics and error bodies.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::InvalidArgument => "invalid_argument",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::PermissionDenied => "permission_denied",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::FailedPrecondition => "failed_precondition",
+            ErrorCode::Unavailable => "unavailable",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+/// The metadata key that carries the caller's Portico bearer token on gRPC.
+pub const AUTHORIZATION: &str = "authorization";
+
+/// Extracts the bearer token from gRPC request metadata
+/// (`authorization: Bearer <token>`, scheme case-insensitive).
+pub fn bearer_token(metadata: &tonic::metadata::MetadataMap) -> Option<&str> {
+    let value = metadata.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_round_trips_through_grpc() {
+        for code in [
+            ErrorCode::NotFound,
+            ErrorCode::InvalidArgument,
+            ErrorCode::Unauthenticated,
+            ErrorCode::PermissionDenied,
+            ErrorCode::Conflict,
+            ErrorCode::RateLimited,
+            ErrorCode::FailedPrecondition,
+            ErrorCode::Unavailable,
+            ErrorCode::Internal,
+        ] {
+            assert_eq!(ErrorCode::from_grpc(code.grpc_code()), code);
+        }
+    }
+
+    #[test]
+    fn bearer_token_is_parsed_case_insensitively() {
+        let mut md = tonic::metadata::MetadataMap::new();
+        md.insert(AUTHORIZATION, "bearer abc".parse().expect("ascii"));
+        assert_eq!(bearer_token(&md), Some("abc"));
+        md.insert(AUTHORIZATION, "Basic abc".parse().expect("ascii"));
+        assert_eq!(bearer_token(&md), None);
+        md.insert(AUTHORIZATION, "Bearer ".parse().expect("ascii"));
+        assert_eq!(bearer_token(&md), None);
+    }
+}

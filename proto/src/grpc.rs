@@ -1,0 +1,90 @@
+//! The gRPC server scaffolding every Portico service uses, so each one serves
+//! `grpc.health.v1` and server reflection the same way and shuts down the same
+//! way, and the client channel settings (timeouts, keep-alive) every caller
+//! uses.
+
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+use tonic::service::Routes;
+use tonic::transport::{Channel, Endpoint, Server};
+use tonic_health::ServingStatus;
+
+/// How long a client waits to establish a connection to a Portico service.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Upper bound on any single internal RPC. Podio calls have their own, shorter
+/// timeout inside the connector; this bounds everything else.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Errors starting or running a gRPC server or client channel.
+#[derive(Debug, thiserror::Error)]
+pub enum GrpcError {
+    /// The server failed while serving.
+    #[error("grpc server failed: {0}")]
+    Serve(#[from] tonic::transport::Error),
+    /// Reflection could not be built from the embedded descriptors (a bug).
+    #[error("grpc reflection setup failed: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    /// A configured service URL is not a valid URI.
+    #[error("invalid service url {url:?}: expected e.g. http://127.0.0.1:50051")]
+    InvalidUrl {
+        /// The URL as configured.
+        url: String,
+    },
+}
+
+/// Serves `routes` plus `grpc.health.v1` and server reflection on `listener`
+/// until `shutdown` is cancelled. `service_name` is the fully qualified name
+/// of the main service (e.g. `portico.auth.v1.Auth`); its health turns
+/// NOT_SERVING as soon as shutdown begins so load balancers stop sending
+/// traffic while in-flight calls finish.
+pub async fn serve(
+    listener: TcpListener,
+    routes: Routes,
+    service_name: &'static str,
+    shutdown: CancellationToken,
+) -> Result<(), GrpcError> {
+    let (reporter, health) = tonic_health::server::health_reporter();
+    reporter
+        .set_service_status(service_name, ServingStatus::Serving)
+        .await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(crate::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let routes = routes.add_service(health).add_service(reflection);
+
+    let on_shutdown = {
+        let shutdown = shutdown.clone();
+        async move {
+            shutdown.cancelled().await;
+            reporter
+                .set_service_status(service_name, ServingStatus::NotServing)
+                .await;
+        }
+    };
+    Server::builder()
+        .tcp_nodelay(true)
+        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .add_routes(routes)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), on_shutdown)
+        .await?;
+    Ok(())
+}
+
+/// A lazily connecting channel to another Portico service. Lazy, so services
+/// can start in any order; the channel reconnects by itself and multiplexes
+/// every call over one HTTP/2 connection.
+pub fn channel(url: &str) -> Result<Channel, GrpcError> {
+    let endpoint = Endpoint::from_shared(url.to_owned())
+        .map_err(|_| GrpcError::InvalidUrl { url: url.to_owned() })?;
+    Ok(endpoint
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
+        .tcp_nodelay(true)
+        .http2_keep_alive_interval(Duration::from_secs(30))
+        .keep_alive_while_idle(true)
+        .connect_lazy())
+}

@@ -1,0 +1,44 @@
+//! Portico's gRPC contracts.
+//!
+//! This is the only crate the services share: the generated messages, clients
+//! and server traits of `portico.{auth,tools,connector}.v1`; remote adapters
+//! that make a gRPC client usable wherever a service trait is expected (so the
+//! same caller code runs in-process in `portico dev` and over the network in
+//! the microservices shape); the gRPC server scaffolding every service uses
+//! (health, reflection, graceful shutdown); and the error-code vocabulary.
+
+pub mod env;
+pub mod error;
+pub mod grpc;
+pub mod remote;
+
+/// `portico.auth.v1`: tokens and principals.
+pub mod auth {
+    /// Version 1 of the auth API.
+    pub mod v1 {
+        #![allow(missing_docs, clippy::all)]
+        tonic::include_proto!("portico.auth.v1");
+    }
+}
+
+/// `portico.tools.v1`: the tool catalog and tool calls.
+pub mod tools {
+    /// Version 1 of the tools API.
+    pub mod v1 {
+        #![allow(missing_docs, clippy::all)]
+        tonic::include_proto!("portico.tools.v1");
+    }
+}
+
+/// `portico.connector.v1`: requests to the Podio API.
+pub mod connector {
+    /// Version 1 of the connector API.
+    pub mod v1 {
+        #![allow(missing_docs, clippy::all)]
+        tonic::include_proto!("portico.connector.v1");
+    }
+}
+
+/// Encoded `FileDescriptorSet` of every Portico proto, for server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/portico_descriptor.bin"));
