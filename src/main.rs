@@ -1,1 +1,239 @@
-fn main() {}
+//! `portico`: one binary for every Portico service, for local development
+//! (`portico dev`) and for operators (`portico admin`).
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use portico::{admin, dev, healthcheck, shutdown_on_signal, telemetry};
+use portico_proto::env::Env;
+use tokio::net::TcpListener;
+
+const ENVIRONMENT: &str = "\
+Configuration (environment variables; same names in docker-compose and Kubernetes):
+  all services   PORTICO_LOG (filter, default info), PORTICO_LOG_FORMAT (json|text),
+                 OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME (OTLP/gRPC trace export)
+  frontdoor      PORTICO_FRONTDOOR_LISTEN (0.0.0.0:8080), PORTICO_PUBLIC_URL (http://localhost:8080),
+                 REDIS_URL (required), PORTICO_REDIS_PREFIX (portico:), PORTICO_AUTH_URL,
+                 PORTICO_TOOLS_URL, PORTICO_RATE_LIMIT_PER_MINUTE (300), PORTICO_SESSION_TTL_SECS (3600),
+                 PORTICO_ALLOWED_ORIGINS, PORTICO_MAX_BODY_BYTES (1048576)
+  auth           PORTICO_AUTH_LISTEN (0.0.0.0:50051), DATABASE_URL (required), PORTICO_ADMIN_SECRET
+  tools          PORTICO_TOOLS_LISTEN (0.0.0.0:50052), PORTICO_AUTH_URL (http://127.0.0.1:50051),
+                 PORTICO_CONNECTOR_URL (http://127.0.0.1:50053)
+  connector      PORTICO_CONNECTOR_LISTEN (0.0.0.0:50053), PORTICO_PODIO_API_URL (https://api.podio.com),
+                 PORTICO_PODIO_CLIENT_ID, PORTICO_PODIO_CLIENT_SECRET, PORTICO_PODIO_USERNAME,
+                 PORTICO_PODIO_PASSWORD, PORTICO_PODIO_TIMEOUT_SECS (20), PORTICO_PODIO_MAX_RETRIES (2)
+  podio-sim      PODIO_SIM_LISTEN (0.0.0.0:8090), PODIO_SIM_RATE_LIMIT_PER_HOUR (5000),
+                 PODIO_SIM_TOKEN_TTL_SECS (28800)
+  admin          PORTICO_AUTH_URL, PORTICO_ADMIN_SECRET";
+
+#[derive(Parser)]
+#[command(name = "portico", version, about = "Self-hosted remote MCP server for Podio", after_help = ENVIRONMENT)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every service and the Podio simulator in one process, in memory.
+    Dev {
+        /// Port for the MCP endpoint (0 picks a free one).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: IpAddr,
+        /// Use this bearer token instead of a random one (at least 16 characters).
+        #[arg(long)]
+        dev_token: Option<String>,
+    },
+    /// Run the MCP front door (HTTP).
+    Frontdoor,
+    /// Run the auth service (gRPC).
+    Auth,
+    /// Run the tools service (gRPC).
+    Tools,
+    /// Run the Podio connector service (gRPC).
+    Connector,
+    /// Run the Podio API simulator (HTTP).
+    PodioSim,
+    /// Operator commands against a running auth service.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Probe a service; exits 0 when it is healthy (for container healthchecks).
+    Healthcheck {
+        /// An HTTP URL that must answer 2xx, e.g. http://127.0.0.1:8080/ready.
+        #[arg(long, conflicts_with = "grpc", required_unless_present = "grpc")]
+        http: Option<String>,
+        /// A gRPC server that must report SERVING, e.g. http://127.0.0.1:50051.
+        #[arg(long)]
+        grpc: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Personal API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it once.
+    Create {
+        /// A descriptive name, e.g. "laptop inspector".
+        #[arg(long)]
+        name: String,
+        /// Scopes to grant (repeatable): podio:read, podio:write. Default: all.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by id.
+    Revoke {
+        /// The token id shown by `list` or at creation.
+        id: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    // One TLS provider for every HTTPS client in the process (reqwest, sqlx).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let cli = Cli::parse();
+    let env: HashMap<String, String> = std::env::vars().collect();
+    match run(cli.command, &env).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("portico: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn bind(var: &str, addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} ({var})"))
+}
+
+async fn run(command: Command, env: &HashMap<String, String>) -> anyhow::Result<()> {
+    match command {
+        Command::Dev {
+            port,
+            host,
+            dev_token,
+        } => {
+            let _telemetry = telemetry::init("dev", env);
+            let options = dev::DevOptions {
+                host,
+                port,
+                dev_token,
+                rate_limit_per_minute: None,
+            };
+            let handle = dev::start(options, env, shutdown_on_signal()).await?;
+            println!("Portico dev is running (every service in one process, in memory).");
+            if let Some(sim) = &handle.podio_sim_url {
+                println!("Podio simulator: {sim}");
+            }
+            println!("MCP endpoint: {}", handle.mcp_url);
+            println!("Dev token: {}", handle.token);
+            println!("Press Ctrl-C to stop.");
+            handle.run_until_stopped().await
+        }
+        Command::Frontdoor => {
+            let _telemetry = telemetry::init("frontdoor", env);
+            let config = portico_frontdoor::Config::from_env(env)?;
+            let listener = bind("PORTICO_FRONTDOOR_LISTEN", config.listen).await?;
+            tracing::info!(addr = %config.listen, "frontdoor listening");
+            portico_frontdoor::serve(config, listener, shutdown_on_signal()).await
+        }
+        Command::Auth => {
+            let _telemetry = telemetry::init("auth", env);
+            let config = portico_auth::Config::from_env(env)?;
+            let listener = bind("PORTICO_AUTH_LISTEN", config.listen).await?;
+            tracing::info!(addr = %config.listen, "auth listening");
+            portico_auth::serve(config, listener, shutdown_on_signal()).await?;
+            Ok(())
+        }
+        Command::Tools => {
+            let _telemetry = telemetry::init("tools", env);
+            let config = portico_tools::Config::from_env(env)?;
+            let listener = bind("PORTICO_TOOLS_LISTEN", config.listen).await?;
+            tracing::info!(addr = %config.listen, "tools listening");
+            portico_tools::serve(config, listener, shutdown_on_signal()).await?;
+            Ok(())
+        }
+        Command::Connector => {
+            let _telemetry = telemetry::init("connector", env);
+            let config = portico_connector::Config::from_env(env)?;
+            let listener = bind("PORTICO_CONNECTOR_LISTEN", config.listen).await?;
+            tracing::info!(addr = %config.listen, "connector listening");
+            portico_connector::serve(config, listener, shutdown_on_signal()).await?;
+            Ok(())
+        }
+        Command::PodioSim => {
+            let _telemetry = telemetry::init("podio-sim", env);
+            let config = podio_sim::Config::from_env(env)?;
+            let addr: SocketAddr =
+                Env(env).parse_or("PODIO_SIM_LISTEN", ([0, 0, 0, 0], 8090).into(), "host:port")?;
+            let listener = bind("PODIO_SIM_LISTEN", addr).await?;
+            tracing::info!(%addr, "podio-sim listening");
+            podio_sim::serve(config, listener, shutdown_on_signal()).await?;
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::Token { command },
+        } => {
+            let client = admin::AdminClient::from_env(env)?;
+            match command {
+                TokenCommand::Create { name, scopes } => {
+                    let created = client.create_token(&name, scopes).await?;
+                    let info = created.info.unwrap_or_default();
+                    eprintln!(
+                        "Created token {:?} (id {}, scopes {}). It is shown only this once:",
+                        info.name,
+                        info.id,
+                        info.scopes.join(" ")
+                    );
+                    println!("{}", created.token);
+                }
+                TokenCommand::List => {
+                    for t in client.list_tokens().await? {
+                        let state = if t.revoked_at > 0 {
+                            "revoked"
+                        } else {
+                            "active"
+                        };
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}",
+                            t.id,
+                            t.token_hint,
+                            state,
+                            t.scopes.join(","),
+                            t.name
+                        );
+                    }
+                }
+                TokenCommand::Revoke { id } => {
+                    client.revoke_token(&id).await?;
+                    eprintln!("Revoked token {id}.");
+                }
+            }
+            Ok(())
+        }
+        Command::Healthcheck { http, grpc } => match (http, grpc) {
+            (Some(url), _) => healthcheck::http(&url).await,
+            (None, Some(url)) => healthcheck::grpc(&url).await,
+            (None, None) => anyhow::bail!("give --http URL or --grpc URL"),
+        },
+    }
+}

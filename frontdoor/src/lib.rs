@@ -1,1 +1,48 @@
-//! placeholder
+//! The MCP front door: the only public HTTP surface of Portico.
+//!
+//! It owns no business logic: HTTP and MCP in, gRPC out. Requests to the
+//! MCP endpoint pass an origin check, a body limit, bearer authentication
+//! (introspected through the auth service, cached briefly) and a
+//! per-principal rate limit before their JSON-RPC message is handled;
+//! tool calls go to the tools service with the caller's own token.
+//!
+//! Build with [`router`] (tests, embedding) or run with [`serve_with`] /
+//! [`serve`].
+
+pub mod config;
+pub mod store;
+
+mod auth;
+mod errors;
+mod health;
+mod mcp;
+mod origin;
+mod ratelimit;
+mod serve;
+mod state;
+mod trace;
+mod wellknown;
+
+pub use config::{Config, Settings};
+pub use serve::{SHUTDOWN_GRACE, serve, serve_with};
+pub use state::Deps;
+
+use axum::Router;
+use tokio_util::sync::CancellationToken;
+
+use crate::state::AppState;
+
+/// The whole HTTP surface: `/mcp` and `/` (MCP), `/health`, `/ready` and
+/// the protected resource metadata documents.
+pub fn router(settings: Settings, deps: Deps) -> Router {
+    build_router(AppState::new(settings, deps, CancellationToken::new()))
+}
+
+pub(crate) fn build_router(state: AppState) -> Router {
+    Router::new()
+        .merge(mcp::router(&state))
+        .merge(health::router())
+        .merge(wellknown::router())
+        .layer(axum::middleware::from_fn(trace::request_span))
+        .with_state(state)
+}

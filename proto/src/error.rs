@@ -54,14 +54,10 @@ impl ErrorCode {
             Code::Aborted | Code::AlreadyExists => ErrorCode::Conflict,
             Code::ResourceExhausted => ErrorCode::RateLimited,
             Code::FailedPrecondition => ErrorCode::FailedPrecondition,
-            Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => {
-                ErrorCode::Unavailable
+            Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => ErrorCode::Unavailable,
+            Code::Ok | Code::Unknown | Code::Internal | Code::Unimplemented | Code::DataLoss => {
+                ErrorCode::Internal
             }
-            Code::Ok
-            | Code::Unknown
-            | Code::Internal
-            | Code::Unimplemented
-            | Code::DataLoss => ErrorCode::Internal,
         }
     }
 

@@ -78,8 +78,9 @@ pub async fn serve(
 /// can start in any order; the channel reconnects by itself and multiplexes
 /// every call over one HTTP/2 connection.
 pub fn channel(url: &str) -> Result<Channel, GrpcError> {
-    let endpoint = Endpoint::from_shared(url.to_owned())
-        .map_err(|_| GrpcError::InvalidUrl { url: url.to_owned() })?;
+    let endpoint = Endpoint::from_shared(url.to_owned()).map_err(|_| GrpcError::InvalidUrl {
+        url: url.to_owned(),
+    })?;
     Ok(endpoint
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(REQUEST_TIMEOUT)

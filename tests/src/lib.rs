@@ -1,1 +1,361 @@
-//! placeholder
+//! The end-to-end harness: starts Portico's real services on loopback
+//! (port 0) against the real Postgres and Redis, each test in its own
+//! Postgres schema and Redis key prefix, and cleans up after itself.
+//!
+//! Only podio.com is simulated (by podio-sim). The services are started
+//! through the same `Config::from_env` + `serve` entries the binary uses, so
+//! the test exercises the production wiring, gRPC hops included.
+
+pub mod python;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// The Postgres server tests use (a database that already exists).
+pub fn database_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// The Redis server tests use.
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A Postgres schema of this test's own, dropped by [`PgSchema::drop_schema`].
+pub struct PgSchema {
+    name: String,
+    /// A DATABASE_URL whose connections use only this schema.
+    pub url: String,
+}
+
+impl PgSchema {
+    /// Creates a fresh schema.
+    pub async fn create() -> anyhow::Result<PgSchema> {
+        let name = unique("e2e");
+        let base = database_url();
+        let mut conn = sqlx_connect(&base).await?;
+        // The name is generated here (a uuid), never input.
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA \"{name}\"")))
+            .execute(&mut conn)
+            .await
+            .context("creating the test schema")?;
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}options=-c%20search_path%3D{name}");
+        Ok(PgSchema { name, url })
+    }
+
+    /// Drops the schema and everything in it.
+    pub async fn drop_schema(&self) -> anyhow::Result<()> {
+        let mut conn = sqlx_connect(&database_url()).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP SCHEMA IF EXISTS \"{}\" CASCADE",
+            self.name
+        )))
+        .execute(&mut conn)
+        .await?;
+        Ok(())
+    }
+}
+
+async fn sqlx_connect(url: &str) -> anyhow::Result<sqlx::PgConnection> {
+    use sqlx::Connection;
+    tokio::time::timeout(Duration::from_secs(10), sqlx::PgConnection::connect(url))
+        .await
+        .context("postgres did not answer within 10 s")?
+        .context("connecting to postgres (is it running on 127.0.0.1:5432?)")
+}
+
+/// Deletes every Redis key under `prefix`.
+pub async fn redis_cleanup(prefix: &str) -> anyhow::Result<()> {
+    let client = redis::Client::open(redis_url())?;
+    let mut conn = client.get_multiplexed_async_connection().await?;
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut conn)
+        .await?;
+    if !keys.is_empty() {
+        let _: () = redis::cmd("DEL").arg(keys).query_async(&mut conn).await?;
+    }
+    Ok(())
+}
+
+/// Counts the Redis keys under `prefix`.
+pub async fn redis_keys(prefix: &str) -> anyhow::Result<Vec<String>> {
+    let client = redis::Client::open(redis_url())?;
+    let mut conn = client.get_multiplexed_async_connection().await?;
+    Ok(redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut conn)
+        .await?)
+}
+
+/// A running Portico, in either shape.
+pub struct Stack {
+    /// Base URLs of the front doors (two in the microservices shape, one in
+    /// dev), e.g. `http://127.0.0.1:41234`.
+    pub frontdoors: Vec<String>,
+    /// A valid personal API token.
+    pub token: String,
+    /// The Redis key prefix of this stack (microservices shape).
+    pub redis_prefix: Option<String>,
+    /// The Podio simulator standing in for podio.com.
+    pub podio_sim_url: String,
+    shutdown: CancellationToken,
+    tasks: JoinSet<anyhow::Result<()>>,
+    schema: Option<PgSchema>,
+    dev: Option<portico::dev::DevHandle>,
+}
+
+impl Stack {
+    /// The MCP endpoint of front door `i`.
+    pub fn mcp_url(&self, i: usize) -> String {
+        format!("{}/mcp", self.frontdoors[i])
+    }
+
+    /// Stops every server, waits for them, and removes this test's schema and
+    /// Redis keys.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        if let Some(dev) = self.dev.take() {
+            dev.stop();
+            tokio::time::timeout(Duration::from_secs(15), dev.run_until_stopped())
+                .await
+                .context("dev shape did not stop within 15 s")??;
+        }
+        let drained = tokio::time::timeout(Duration::from_secs(15), async {
+            while let Some(done) = self.tasks.join_next().await {
+                done??;
+            }
+            anyhow::Ok(())
+        })
+        .await;
+        if let Some(schema) = &self.schema {
+            schema.drop_schema().await?;
+        }
+        if let Some(prefix) = &self.redis_prefix {
+            redis_cleanup(prefix).await?;
+        }
+        drained.context("services did not stop within 15 s")?
+    }
+}
+
+async fn loopback() -> anyhow::Result<(TcpListener, String)> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    Ok((listener, format!("http://{addr}")))
+}
+
+fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// Polls `url` until it answers 200, for at most 30 s.
+pub async fn wait_ready(url: &str) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        match client.get(url).send().await {
+            Ok(r) if r.status().is_success() => return Ok(()),
+            Ok(r) => last = format!("{}: {}", r.status(), r.text().await.unwrap_or_default()),
+            Err(err) => last = err.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    anyhow::bail!("{url} not ready after 30 s; last answer: {last}")
+}
+
+/// Starts the microservices shape: podio-sim, connector, auth (Postgres),
+/// tools and two front doors (Redis), each its own server talking gRPC or
+/// HTTP over loopback, then creates a personal API token through the auth
+/// service's admin API.
+pub async fn start_microservices() -> anyhow::Result<Stack> {
+    install_tls_provider();
+    let shutdown = CancellationToken::new();
+    let mut tasks = JoinSet::new();
+    let schema = PgSchema::create().await?;
+    let prefix = format!("portico-test:{}:", uuid::Uuid::new_v4().simple());
+
+    let (sim_listener, sim_url) = loopback().await?;
+    tasks.spawn(podio_sim_task(
+        podio_sim::Config::default(),
+        sim_listener,
+        shutdown.clone(),
+    ));
+
+    let (listener, connector_url) = loopback().await?;
+    let config = portico_connector::Config::from_env(&env(&[
+        ("PORTICO_PODIO_API_URL", &sim_url),
+        ("PORTICO_PODIO_CLIENT_ID", podio_sim::seed::DEV_CLIENT_ID),
+        (
+            "PORTICO_PODIO_CLIENT_SECRET",
+            podio_sim::seed::DEV_CLIENT_SECRET,
+        ),
+        ("PORTICO_PODIO_USERNAME", podio_sim::seed::DEV_USERNAME),
+        ("PORTICO_PODIO_PASSWORD", podio_sim::seed::DEV_PASSWORD),
+    ]))?;
+    let sd = shutdown.clone();
+    tasks.spawn(async move {
+        portico_connector::serve(config, listener, sd)
+            .await
+            .map_err(Into::into)
+    });
+
+    let (listener, auth_url) = loopback().await?;
+    let config = portico_auth::Config::from_env(&env(&[("DATABASE_URL", &schema.url)]))?;
+    let sd = shutdown.clone();
+    tasks.spawn(async move {
+        portico_auth::serve(config, listener, sd)
+            .await
+            .map_err(Into::into)
+    });
+
+    let (listener, tools_url) = loopback().await?;
+    let config = portico_tools::Config::from_env(&env(&[
+        ("PORTICO_AUTH_URL", &auth_url),
+        ("PORTICO_CONNECTOR_URL", &connector_url),
+    ]))?;
+    let sd = shutdown.clone();
+    tasks.spawn(async move {
+        portico_tools::serve(config, listener, sd)
+            .await
+            .map_err(Into::into)
+    });
+
+    let mut frontdoors = Vec::new();
+    for _ in 0..2 {
+        let (listener, url) = loopback().await?;
+        let config = portico_frontdoor::Config::from_env(&env(&[
+            ("PORTICO_PUBLIC_URL", &url),
+            ("REDIS_URL", &redis_url()),
+            ("PORTICO_REDIS_PREFIX", &prefix),
+            ("PORTICO_AUTH_URL", &auth_url),
+            ("PORTICO_TOOLS_URL", &tools_url),
+        ]))?;
+        let sd = shutdown.clone();
+        tasks.spawn(async move {
+            portico_frontdoor::serve(config, listener, sd)
+                .await
+                .map_err(Into::into)
+        });
+        frontdoors.push(url);
+    }
+
+    let mut stack = Stack {
+        frontdoors,
+        token: String::new(),
+        redis_prefix: Some(prefix),
+        podio_sim_url: sim_url,
+        shutdown,
+        tasks,
+        schema: Some(schema),
+        dev: None,
+    };
+    for url in &stack.frontdoors {
+        if let Err(err) = wait_ready(&format!("{url}/ready")).await {
+            let _ = stack.stop().await;
+            return Err(err);
+        }
+    }
+    let auth = portico_proto::remote::RemoteAuth::connect_lazy(&auth_url)?;
+    stack.token = auth
+        .create_api_token(tonic::Request::new(
+            portico_proto::auth::v1::CreateApiTokenRequest {
+                name: "e2e".to_owned(),
+                scopes: Vec::new(),
+            },
+        ))
+        .await?
+        .into_inner()
+        .token;
+    Ok(stack)
+}
+
+async fn podio_sim_task(
+    config: podio_sim::Config,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    podio_sim::serve(config, listener, shutdown).await?;
+    Ok(())
+}
+
+/// Starts the one-process shape exactly as `portico dev` does, on a free
+/// port, with no Postgres or Redis.
+pub async fn start_dev() -> anyhow::Result<Stack> {
+    install_tls_provider();
+    let shutdown = CancellationToken::new();
+    let options = portico::dev::DevOptions {
+        port: 0,
+        ..Default::default()
+    };
+    let dev = portico::dev::start(options, &HashMap::new(), shutdown.clone()).await?;
+    wait_ready(&format!("{}/ready", dev.base_url)).await?;
+    Ok(Stack {
+        frontdoors: vec![dev.base_url.clone()],
+        token: dev.token.clone(),
+        redis_prefix: None,
+        podio_sim_url: dev
+            .podio_sim_url
+            .clone()
+            .context("dev shape started without the simulator")?,
+        shutdown,
+        tasks: JoinSet::new(),
+        schema: None,
+        dev: Some(dev),
+    })
+}
+
+/// Installs the process-wide TLS provider the HTTP clients need (the binary
+/// does this in `main`).
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Reads `path` straight from the simulator with the demo credentials, to
+/// compare what Portico returns with the upstream truth.
+pub async fn podio_get(sim_url: &str, path: &str) -> anyhow::Result<serde_json::Value> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    let token: serde_json::Value = client
+        .post(format!("{sim_url}/oauth/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", podio_sim::seed::DEV_CLIENT_ID),
+            ("client_secret", podio_sim::seed::DEV_CLIENT_SECRET),
+            ("username", podio_sim::seed::DEV_USERNAME),
+            ("password", podio_sim::seed::DEV_PASSWORD),
+        ])
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let access = token["access_token"]
+        .as_str()
+        .context("no access_token from the simulator")?;
+    Ok(client
+        .get(format!("{sim_url}{path}"))
+        .header("Authorization", format!("OAuth2 {access}"))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?)
+}

@@ -1,0 +1,286 @@
+//! Typed configuration of the front door, read from an environment map so
+//! tests never touch the process environment. [`Config`] is everything
+//! `serve` needs (addresses of Redis and the gRPC services included);
+//! [`Settings`] is the runtime subset the HTTP surface itself uses, so
+//! `portico dev` can build one without any network addresses.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use portico_proto::env::{ConfigError, Env};
+use url::Url;
+
+const LISTEN: &str = "PORTICO_FRONTDOOR_LISTEN";
+const PUBLIC_URL: &str = "PORTICO_PUBLIC_URL";
+const REDIS_URL: &str = "REDIS_URL";
+const REDIS_PREFIX: &str = "PORTICO_REDIS_PREFIX";
+const AUTH_URL: &str = "PORTICO_AUTH_URL";
+const TOOLS_URL: &str = "PORTICO_TOOLS_URL";
+const RATE_LIMIT: &str = "PORTICO_RATE_LIMIT_PER_MINUTE";
+const SESSION_TTL: &str = "PORTICO_SESSION_TTL_SECS";
+const ALLOWED_ORIGINS: &str = "PORTICO_ALLOWED_ORIGINS";
+const MAX_BODY: &str = "PORTICO_MAX_BODY_BYTES";
+
+/// Default requests per minute per principal.
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u64 = 300;
+/// Default sliding lifetime of an MCP session.
+pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(3600);
+/// Default largest accepted request body (1 MiB).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Everything the front door needs to start, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Address to listen on (`PORTICO_FRONTDOOR_LISTEN`, default `0.0.0.0:8080`).
+    pub listen: SocketAddr,
+    /// Canonical external base URL without a trailing slash
+    /// (`PORTICO_PUBLIC_URL`, default `http://localhost:8080`).
+    pub public_url: String,
+    /// Redis for sessions and rate limits (`REDIS_URL`); `serve` requires it.
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key (`PORTICO_REDIS_PREFIX`, default `portico:`).
+    pub redis_prefix: String,
+    /// The auth service (`PORTICO_AUTH_URL`, default `http://127.0.0.1:50051`).
+    pub auth_url: String,
+    /// The tools service (`PORTICO_TOOLS_URL`, default `http://127.0.0.1:50052`).
+    pub tools_url: String,
+    /// Requests per minute per principal (`PORTICO_RATE_LIMIT_PER_MINUTE`, default 300).
+    pub rate_limit_per_minute: u64,
+    /// Sliding session lifetime (`PORTICO_SESSION_TTL_SECS`, default 3600).
+    pub session_ttl: Duration,
+    /// Extra browser origins allowed to call `/mcp`, normalized
+    /// (`PORTICO_ALLOWED_ORIGINS`, comma-separated).
+    pub allowed_origins: Vec<String>,
+    /// Largest accepted request body (`PORTICO_MAX_BODY_BYTES`, default 1048576).
+    pub max_body_bytes: usize,
+}
+
+impl Config {
+    /// Reads and validates the configuration from an environment map.
+    pub fn from_env(env: &HashMap<String, String>) -> Result<Config, ConfigError> {
+        let env = Env(env);
+        let rate_limit_per_minute = env.parse_or(
+            RATE_LIMIT,
+            DEFAULT_RATE_LIMIT_PER_MINUTE,
+            "a whole number of requests per minute, at least 1",
+        )?;
+        positive(
+            RATE_LIMIT,
+            rate_limit_per_minute,
+            "at least 1 request per minute",
+        )?;
+        let session_ttl = env.seconds_or(SESSION_TTL, DEFAULT_SESSION_TTL)?;
+        positive(SESSION_TTL, session_ttl.as_secs(), "at least 1 second")?;
+        let max_body_bytes = env.parse_or(
+            MAX_BODY,
+            DEFAULT_MAX_BODY_BYTES,
+            "a whole number of bytes, at least 1024",
+        )?;
+        if max_body_bytes < 1024 {
+            return Err(invalid(
+                MAX_BODY,
+                &max_body_bytes.to_string(),
+                "at least 1024 bytes",
+            ));
+        }
+        let allowed_origins = env
+            .get(ALLOWED_ORIGINS)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(|o| {
+                normalize_origin(o).ok_or_else(|| {
+                    invalid(
+                        ALLOWED_ORIGINS,
+                        o,
+                        "comma-separated origins such as https://app.example.com",
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Config {
+            listen: env.parse_or(
+                LISTEN,
+                SocketAddr::from(([0, 0, 0, 0], 8080)),
+                "an address such as 0.0.0.0:8080",
+            )?,
+            public_url: parse_public_url(&env.string_or(PUBLIC_URL, "http://localhost:8080"))?,
+            redis_url: env.get(REDIS_URL).map(str::to_owned),
+            redis_prefix: env.string_or(REDIS_PREFIX, "portico:"),
+            auth_url: env.string_or(AUTH_URL, "http://127.0.0.1:50051"),
+            tools_url: env.string_or(TOOLS_URL, "http://127.0.0.1:50052"),
+            rate_limit_per_minute,
+            session_ttl,
+            allowed_origins,
+            max_body_bytes,
+        })
+    }
+}
+
+/// The runtime settings of the HTTP surface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Canonical external base URL without a trailing slash, e.g.
+    /// `https://portico.example.com`; the MCP resource is `<public_url>/mcp`.
+    pub public_url: String,
+    /// Requests per minute per principal.
+    pub rate_limit_per_minute: u64,
+    /// Sliding session lifetime.
+    pub session_ttl: Duration,
+    /// Extra allowed browser origins, normalized (`scheme://host[:port]`).
+    pub allowed_origins: Vec<String>,
+    /// Largest accepted request body in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Settings {
+    /// The runtime subset of a validated [`Config`].
+    pub fn from_config(config: &Config) -> Settings {
+        Settings {
+            public_url: config.public_url.clone(),
+            rate_limit_per_minute: config.rate_limit_per_minute,
+            session_ttl: config.session_ttl,
+            allowed_origins: config.allowed_origins.clone(),
+            max_body_bytes: config.max_body_bytes,
+        }
+    }
+
+    /// Defaults for `portico dev` with the given public URL (e.g.
+    /// `http://127.0.0.1:8080`). Fails if that URL is not an http(s) URL
+    /// without path or query.
+    pub fn for_dev(public_url: &str) -> Result<Settings, ConfigError> {
+        Ok(Settings {
+            public_url: parse_public_url(public_url)?,
+            rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+            session_ttl: DEFAULT_SESSION_TTL,
+            allowed_origins: Vec::new(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        })
+    }
+
+    /// The MCP endpoint's canonical URL, the OAuth resource identifier.
+    pub fn resource_url(&self) -> String {
+        format!("{}/mcp", self.public_url)
+    }
+
+    /// The protected resource metadata URL advertised in `WWW-Authenticate`.
+    pub fn resource_metadata_url(&self) -> String {
+        format!(
+            "{}/.well-known/oauth-protected-resource/mcp",
+            self.public_url
+        )
+    }
+}
+
+/// Validates a public base URL and returns it without a trailing slash.
+fn parse_public_url(raw: &str) -> Result<String, ConfigError> {
+    let expected =
+        "an http(s) URL without path, query or fragment, e.g. https://portico.example.com";
+    let url = Url::parse(raw.trim()).map_err(|_| invalid(PUBLIC_URL, raw, expected))?;
+    let ok = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty()
+        && url.password().is_none();
+    if !ok {
+        return Err(invalid(PUBLIC_URL, raw, expected));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// `scheme://host[:port]` of an http(s) origin, with default ports dropped,
+/// or `None` if `raw` is not one.
+pub(crate) fn normalize_origin(raw: &str) -> Option<String> {
+    let url = Url::parse(raw.trim()).ok()?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return None;
+    }
+    Some(url.origin().ascii_serialization())
+}
+
+fn positive(name: &str, value: u64, expected: &str) -> Result<(), ConfigError> {
+    if value == 0 {
+        return Err(invalid(name, "0", expected));
+    }
+    Ok(())
+}
+
+fn invalid(name: &str, value: &str, expected: &str) -> ConfigError {
+    ConfigError::Invalid {
+        name: name.to_owned(),
+        value: value.to_owned(),
+        expected: expected.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_apply_when_unset() -> Result<(), ConfigError> {
+        let config = Config::from_env(&HashMap::new())?;
+        assert_eq!(config.listen, SocketAddr::from(([0, 0, 0, 0], 8080)));
+        assert_eq!(config.public_url, "http://localhost:8080");
+        assert_eq!(config.redis_url, None);
+        assert_eq!(config.redis_prefix, "portico:");
+        assert_eq!(config.auth_url, "http://127.0.0.1:50051");
+        assert_eq!(config.tools_url, "http://127.0.0.1:50052");
+        assert_eq!(config.rate_limit_per_minute, 300);
+        assert_eq!(config.session_ttl, Duration::from_secs(3600));
+        assert!(config.allowed_origins.is_empty());
+        assert_eq!(config.max_body_bytes, 1_048_576);
+        Ok(())
+    }
+
+    #[test]
+    fn public_url_is_normalized_and_origins_parsed() -> Result<(), ConfigError> {
+        let config = Config::from_env(&env(&[
+            (PUBLIC_URL, "https://portico.example.com/"),
+            (
+                ALLOWED_ORIGINS,
+                "https://a.example.com:443, http://b.example.com:8000",
+            ),
+        ]))?;
+        assert_eq!(config.public_url, "https://portico.example.com");
+        assert_eq!(
+            config.allowed_origins,
+            vec!["https://a.example.com", "http://b.example.com:8000"]
+        );
+        let settings = Settings::from_config(&config);
+        assert_eq!(settings.resource_url(), "https://portico.example.com/mcp");
+        Ok(())
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        for (name, value) in [
+            (PUBLIC_URL, "https://portico.example.com/mcp"),
+            (PUBLIC_URL, "ftp://portico.example.com"),
+            (PUBLIC_URL, "https://portico.example.com/?a=b"),
+            (RATE_LIMIT, "0"),
+            (RATE_LIMIT, "many"),
+            (SESSION_TTL, "0"),
+            (MAX_BODY, "10"),
+            (ALLOWED_ORIGINS, "not a url"),
+            (LISTEN, "8080"),
+        ] {
+            let err = Config::from_env(&env(&[(name, value)]));
+            match err {
+                Err(e) => assert!(e.to_string().starts_with(name), "{e}"),
+                Ok(_) => panic!("{name}={value} was accepted"),
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Per-principal rate limiting of MCP requests, counted in the shared store
+//! so the limit holds across replicas. Successful responses carry
+//! `RateLimit-Limit` / `RateLimit-Remaining` / `RateLimit-Reset` so clients
+//! can pace themselves before they are refused.
+
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::auth::Caller;
+use crate::errors::HttpError;
+use crate::state::AppState;
+
+/// The counting window; the limit is configured per minute.
+const WINDOW: Duration = Duration::from_secs(60);
+
+/// Middleware (after authentication): counts the request against the
+/// caller's subject and refuses it with 429 when over the limit.
+pub(crate) async fn limit_per_subject(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    // The auth layer runs first; without a caller there is nothing to count.
+    let Some(caller) = request.extensions().get::<Caller>().cloned() else {
+        return next.run(request).await;
+    };
+    let limit = state.settings.rate_limit_per_minute;
+    let decision = match state
+        .deps
+        .limiter
+        .check(&caller.principal.subject, limit, WINDOW)
+        .await
+    {
+        Ok(decision) => decision,
+        Err(err) => {
+            tracing::error!(error = %err, "rate limit check failed");
+            return HttpError::StoreUnavailable.into_response();
+        }
+    };
+    let reset_secs = ceil_secs(decision.reset_after);
+    if !decision.allowed {
+        tracing::info!(subject = %caller.principal.subject, limit, "rate limited");
+        return HttpError::RateLimited {
+            limit,
+            retry_after_secs: reset_secs,
+        }
+        .into_response();
+    }
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert("ratelimit-limit", HeaderValue::from(decision.limit));
+    headers.insert("ratelimit-remaining", HeaderValue::from(decision.remaining));
+    headers.insert("ratelimit-reset", HeaderValue::from(reset_secs));
+    response
+}
+
+/// Whole seconds, rounded up, at least 1 (a `Retry-After: 0` invites a
+/// retry storm).
+fn ceil_secs(duration: Duration) -> u64 {
+    let secs = duration.as_secs() + u64::from(duration.subsec_nanos() > 0);
+    secs.max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_rounds_up_and_is_at_least_one() {
+        assert_eq!(ceil_secs(Duration::ZERO), 1);
+        assert_eq!(ceil_secs(Duration::from_millis(1)), 1);
+        assert_eq!(ceil_secs(Duration::from_millis(1500)), 2);
+        assert_eq!(ceil_secs(Duration::from_secs(59)), 59);
+    }
+}

@@ -1,0 +1,52 @@
+//! The one state struct every handler shares, and the dependencies it is
+//! built from. Everything in it is cheap to clone (an `Arc` each).
+
+use std::sync::Arc;
+
+use portico_proto::auth::v1::auth_server::Auth;
+use portico_proto::tools::v1::tools_server::Tools;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::IntrospectionCache;
+use crate::config::Settings;
+use crate::origin::OriginPolicy;
+use crate::store::{RateLimiter, SessionStore};
+
+/// The services and stores the front door talks to. In the microservices
+/// shape these are gRPC clients and Redis; in `portico dev` the in-process
+/// services and the in-memory store.
+#[derive(Clone)]
+pub struct Deps {
+    /// Token introspection.
+    pub auth: Arc<dyn Auth>,
+    /// The tool catalog and tool calls.
+    pub tools: Arc<dyn Tools>,
+    /// Legacy-generation MCP sessions.
+    pub sessions: Arc<dyn SessionStore>,
+    /// Per-principal request counting.
+    pub limiter: Arc<dyn RateLimiter>,
+}
+
+/// Shared state of the HTTP surface.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) deps: Deps,
+    pub(crate) origins: Arc<OriginPolicy>,
+    pub(crate) introspection: Arc<IntrospectionCache>,
+    /// Cancelled when shutdown begins, so `/ready` turns false before the
+    /// listener closes and load balancers stop routing here first.
+    pub(crate) shutdown: CancellationToken,
+}
+
+impl AppState {
+    pub(crate) fn new(settings: Settings, deps: Deps, shutdown: CancellationToken) -> AppState {
+        AppState {
+            origins: Arc::new(OriginPolicy::new(&settings)),
+            settings: Arc::new(settings),
+            deps,
+            introspection: Arc::new(IntrospectionCache::default()),
+            shutdown,
+        }
+    }
+}

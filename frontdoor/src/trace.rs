@@ -1,0 +1,35 @@
+//! One tracing span per HTTP request. Handlers fill in the MCP method, tool
+//! name and subject as they learn them. The query string is never recorded
+//! (a client may have put a token there) and neither is any header.
+
+use std::time::Instant;
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+use tracing::Instrument;
+use tracing::field::Empty;
+
+/// Middleware: wraps the request in its span and records the outcome.
+pub(crate) async fn request_span(request: Request, next: Next) -> Response {
+    let span = tracing::info_span!(
+        "http_request",
+        http.method = %request.method(),
+        http.path = request.uri().path(),
+        mcp.method = Empty,
+        mcp.tool = Empty,
+        subject = Empty,
+        http.status = Empty,
+    );
+    let started = Instant::now();
+    let response = next.run(request).instrument(span.clone()).await;
+    let status = response.status().as_u16();
+    span.record("http.status", status);
+    tracing::debug!(
+        parent: &span,
+        status,
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request finished"
+    );
+    response
+}

@@ -1,0 +1,359 @@
+//! Fakes of the auth and tools services that behave like the real ones at
+//! their gRPC trait (known tokens, UNAUTHENTICATED without one, errors as
+//! status codes with the same details), plus helpers to drive the router.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use portico_frontdoor::store::memory::MemoryStore;
+use portico_frontdoor::{Deps, Settings, router};
+use portico_proto::auth::v1::{self as auth, auth_server::Auth};
+use portico_proto::error::bearer_token;
+use portico_proto::tools::v1::{self as tools, tools_server::Tools};
+use serde_json::{Value, json};
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+use tower::ServiceExt;
+
+pub const PUBLIC_URL: &str = "https://portico.example.com";
+/// Read and write scopes, subject "token:alice".
+pub const ALICE: &str = "portico_pat_alice";
+/// Read scope only, subject "token:bob".
+pub const BOB: &str = "portico_pat_bob";
+
+/// The auth service: a map of known tokens; counts introspections.
+#[derive(Default)]
+pub struct FakeAuth {
+    pub tokens: HashMap<String, auth::Principal>,
+    pub introspections: AtomicUsize,
+    pub down: AtomicBool,
+}
+
+impl FakeAuth {
+    pub fn new() -> Self {
+        let principal = |subject: &str, scopes: &[&str]| auth::Principal {
+            subject: subject.to_owned(),
+            token_id: subject.trim_start_matches("token:").to_owned(),
+            kind: "api_token".to_owned(),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            display_name: subject.to_owned(),
+            credential_mode: "default".to_owned(),
+        };
+        FakeAuth {
+            tokens: HashMap::from([
+                (
+                    ALICE.to_owned(),
+                    principal("token:alice", &["podio:read", "podio:write"]),
+                ),
+                (BOB.to_owned(), principal("token:bob", &["podio:read"])),
+            ]),
+            ..FakeAuth::default()
+        }
+    }
+
+    pub fn principal(&self, token: &str) -> Option<&auth::Principal> {
+        self.tokens.get(token)
+    }
+}
+
+#[tonic::async_trait]
+impl Auth for FakeAuth {
+    async fn create_api_token(
+        &self,
+        _: tonic::Request<auth::CreateApiTokenRequest>,
+    ) -> Result<tonic::Response<auth::CreateApiTokenResponse>, Status> {
+        Err(Status::unimplemented("not in the fake"))
+    }
+
+    async fn list_api_tokens(
+        &self,
+        _: tonic::Request<auth::ListApiTokensRequest>,
+    ) -> Result<tonic::Response<auth::ListApiTokensResponse>, Status> {
+        Err(Status::unimplemented("not in the fake"))
+    }
+
+    async fn revoke_api_token(
+        &self,
+        _: tonic::Request<auth::RevokeApiTokenRequest>,
+    ) -> Result<tonic::Response<auth::RevokeApiTokenResponse>, Status> {
+        Err(Status::unimplemented("not in the fake"))
+    }
+
+    async fn introspect_token(
+        &self,
+        request: tonic::Request<auth::IntrospectTokenRequest>,
+    ) -> Result<tonic::Response<auth::IntrospectTokenResponse>, Status> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(Status::unavailable("connection refused"));
+        }
+        self.introspections.fetch_add(1, Ordering::SeqCst);
+        let principal = self.tokens.get(&request.into_inner().token).cloned();
+        Ok(tonic::Response::new(auth::IntrospectTokenResponse {
+            active: principal.is_some(),
+            principal,
+            expires_at: 0,
+        }))
+    }
+}
+
+/// The tools service: a fixed catalog; behaviour chosen by tool name.
+pub struct FakeTools {
+    pub auth: Arc<FakeAuth>,
+    /// The `authorization` metadata of the last call.
+    pub last_authorization: Mutex<Option<String>>,
+    pub down: AtomicBool,
+}
+
+impl FakeTools {
+    fn caller<T>(&self, request: &tonic::Request<T>) -> Result<auth::Principal, Status> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(Status::unavailable("connection refused"));
+        }
+        *self.last_authorization.lock().expect("lock") = request
+            .metadata()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        bearer_token(request.metadata())
+            .and_then(|t| self.auth.principal(t).cloned())
+            .ok_or_else(|| Status::unauthenticated("missing or unknown token"))
+    }
+}
+
+pub fn catalog() -> Vec<tools::Tool> {
+    vec![
+        tools::Tool {
+            name: "get_item".into(),
+            title: "Get item".into(),
+            description: "Reads one Podio item by id.".into(),
+            input_schema_json: r#"{"type":"object","properties":{"item_id":{"type":"integer"}},"required":["item_id"]}"#.into(),
+            output_schema_json: r#"{"type":"object","properties":{"item_id":{"type":"integer"}}}"#.into(),
+            annotations: Some(tools::ToolAnnotations {
+                read_only_hint: true,
+                destructive_hint: false,
+                idempotent_hint: true,
+                open_world_hint: true,
+            }),
+            required_scope: "podio:read".into(),
+        },
+        tools::Tool {
+            name: "create_item".into(),
+            title: "Create item".into(),
+            description: "Creates a Podio item.".into(),
+            input_schema_json: r#"{"type":"object"}"#.into(),
+            output_schema_json: String::new(),
+            annotations: Some(tools::ToolAnnotations {
+                read_only_hint: false,
+                destructive_hint: false,
+                idempotent_hint: false,
+                open_world_hint: true,
+            }),
+            required_scope: "podio:write".into(),
+        },
+    ]
+}
+
+#[tonic::async_trait]
+impl Tools for FakeTools {
+    async fn list_tools(
+        &self,
+        request: tonic::Request<tools::ListToolsRequest>,
+    ) -> Result<tonic::Response<tools::ListToolsResponse>, Status> {
+        self.caller(&request)?;
+        Ok(tonic::Response::new(tools::ListToolsResponse {
+            tools: catalog(),
+        }))
+    }
+
+    async fn call_tool(
+        &self,
+        request: tonic::Request<tools::CallToolRequest>,
+    ) -> Result<tonic::Response<tools::CallToolResponse>, Status> {
+        let principal = self.caller(&request)?;
+        let call = request.into_inner();
+        let text = |t: &str| tools::Content {
+            kind: Some(tools::content::Kind::Text(t.to_owned())),
+        };
+        match call.name.as_str() {
+            "get_item" => {
+                let args: Value = serde_json::from_str(&call.arguments_json)
+                    .map_err(|_| Status::invalid_argument("arguments: expected a JSON object"))?;
+                let Some(item_id) = args.get("item_id").and_then(Value::as_i64) else {
+                    return Err(Status::invalid_argument(
+                        "item_id: expected an integer, e.g. {\"item_id\": 123}",
+                    ));
+                };
+                if item_id == 404 {
+                    return Ok(tonic::Response::new(tools::CallToolResponse {
+                        is_error: true,
+                        content: vec![text("item 404 does not exist")],
+                        structured_content_json: String::new(),
+                    }));
+                }
+                Ok(tonic::Response::new(tools::CallToolResponse {
+                    is_error: false,
+                    content: vec![text(&format!("Item {item_id}: Hello"))],
+                    structured_content_json: json!({"item_id": item_id, "title": "Hello"})
+                        .to_string(),
+                }))
+            }
+            "create_item" => {
+                if !principal.scopes.iter().any(|s| s == "podio:write") {
+                    return Err(Status::with_error_details(
+                        Code::PermissionDenied,
+                        "create_item requires the scope podio:write",
+                        ErrorDetails::with_error_info(
+                            "MISSING_SCOPE",
+                            "portico.tools",
+                            HashMap::from([(
+                                "required_scope".to_owned(),
+                                "podio:write".to_owned(),
+                            )]),
+                        ),
+                    ));
+                }
+                Ok(tonic::Response::new(tools::CallToolResponse {
+                    is_error: false,
+                    content: vec![text("created")],
+                    structured_content_json: String::new(),
+                }))
+            }
+            "flaky_upstream" => Err(Status::unavailable("connector: connection refused")),
+            "buggy" => Err(Status::internal("secret: null pointer in row 7")),
+            "busy" => Err(Status::resource_exhausted(
+                "podio rate limit reached; retry in 60 seconds",
+            )),
+            other => Err(Status::not_found(format!("no tool named {other}"))),
+        }
+    }
+}
+
+/// A router over fakes and a memory store, plus handles to inspect them.
+pub struct TestApp {
+    pub router: Router,
+    pub auth: Arc<FakeAuth>,
+    pub tools: Arc<FakeTools>,
+    pub store: MemoryStore,
+}
+
+pub fn settings() -> Settings {
+    Settings::for_dev(PUBLIC_URL).expect("valid public url")
+}
+
+pub fn app() -> TestApp {
+    app_with(settings(), MemoryStore::new())
+}
+
+pub fn app_with(settings: Settings, store: MemoryStore) -> TestApp {
+    let auth = Arc::new(FakeAuth::new());
+    let tools = Arc::new(FakeTools {
+        auth: auth.clone(),
+        last_authorization: Mutex::new(None),
+        down: AtomicBool::new(false),
+    });
+    let deps = Deps {
+        auth: auth.clone(),
+        tools: tools.clone(),
+        sessions: Arc::new(store.clone()),
+        limiter: Arc::new(store.clone()),
+    };
+    TestApp {
+        router: router(settings, deps),
+        auth,
+        tools,
+        store,
+    }
+}
+
+/// What came back.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not json ({e}): {:?}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+pub async fn send(router: &Router, request: Request<Body>) -> Reply {
+    let response = router.clone().oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body")
+        .to_vec();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// A POST to /mcp as a well-behaved client sends it.
+pub fn mcp_post(token: Option<&str>, session: Option<&str>, body: &Value) -> Request<Body> {
+    let mut builder = Request::post("/mcp")
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream");
+    if let Some(token) = token {
+        builder = builder.header("authorization", format!("Bearer {token}"));
+    }
+    if let Some(session) = session {
+        builder = builder
+            .header("mcp-session-id", session)
+            .header("mcp-protocol-version", "2025-11-25");
+    }
+    builder.body(Body::from(body.to_string())).expect("request")
+}
+
+pub fn initialize_body(version: &str) -> Value {
+    json!({
+        "jsonrpc": "2.0", "id": 0, "method": "initialize",
+        "params": {
+            "protocolVersion": version,
+            "capabilities": {},
+            "clientInfo": {"name": "test-client", "version": "1.0"}
+        }
+    })
+}
+
+pub fn request(id: i64, method: &str, params: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+}
+
+/// Opens a session for `token` and returns its id.
+pub async fn open_session(router: &Router, token: &str) -> String {
+    let reply = send(
+        router,
+        mcp_post(Some(token), None, &initialize_body("2025-11-25")),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    reply
+        .header("mcp-session-id")
+        .expect("initialize returns Mcp-Session-Id")
+        .to_owned()
+}

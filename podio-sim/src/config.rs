@@ -1,0 +1,71 @@
+//! The simulator's configuration, read from an environment map.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use portico_proto::env::{ConfigError, Env};
+
+/// Variable holding the per-token hourly call budget.
+pub const RATE_LIMIT_VAR: &str = "PODIO_SIM_RATE_LIMIT_PER_HOUR";
+/// Variable holding the access-token lifetime in seconds.
+pub const TOKEN_TTL_VAR: &str = "PODIO_SIM_TOKEN_TTL_SECS";
+
+/// How the simulator behaves where Podio's behaviour depends on the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// API calls one access token may make per hour before getting HTTP 420.
+    pub rate_limit_per_hour: u32,
+    /// Lifetime of an access token (Podio: 8 hours). Zero issues tokens that
+    /// are already expired, which lets tests exercise the refresh path.
+    pub token_ttl: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            rate_limit_per_hour: 5000,
+            token_ttl: Duration::from_secs(28_800),
+        }
+    }
+}
+
+impl Config {
+    /// Reads `PODIO_SIM_RATE_LIMIT_PER_HOUR` and `PODIO_SIM_TOKEN_TTL_SECS`,
+    /// defaulting each one that is unset.
+    pub fn from_env(env: &HashMap<String, String>) -> Result<Config, ConfigError> {
+        let env = Env(env);
+        let defaults = Config::default();
+        Ok(Config {
+            rate_limit_per_hour: env.parse_or(
+                RATE_LIMIT_VAR,
+                defaults.rate_limit_per_hour,
+                "a whole number of calls per hour",
+            )?,
+            token_ttl: env.seconds_or(TOKEN_TTL_VAR, defaults.token_ttl)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_apply_and_bad_values_name_the_variable() {
+        assert_eq!(Config::from_env(&HashMap::new()), Ok(Config::default()));
+        let env = HashMap::from([
+            (RATE_LIMIT_VAR.to_owned(), "10".to_owned()),
+            (TOKEN_TTL_VAR.to_owned(), "0".to_owned()),
+        ]);
+        assert_eq!(
+            Config::from_env(&env),
+            Ok(Config {
+                rate_limit_per_hour: 10,
+                token_ttl: Duration::ZERO
+            })
+        );
+        let bad = HashMap::from([(RATE_LIMIT_VAR.to_owned(), "lots".to_owned())]);
+        let err = Config::from_env(&bad).expect_err("non-numeric limit");
+        assert!(err.to_string().contains(RATE_LIMIT_VAR), "{err}");
+    }
+}

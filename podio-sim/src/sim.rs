@@ -1,0 +1,123 @@
+//! The simulator's shared state and its HTTP router.
+
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
+
+use axum::Router;
+use axum::middleware;
+use tokio::time::Instant;
+
+use crate::config::Config;
+use crate::ratelimit::{RateLimiter, Verdict};
+use crate::tokens::{Issued, TokenError, TokenStore};
+use crate::world::{Caller, World};
+use crate::{auth, error, routes, seed};
+
+/// A running simulated Podio: seeded world, issued tokens, rate counters.
+/// Cheap to clone; clones share state.
+#[derive(Clone)]
+pub struct Sim {
+    inner: Arc<Shared>,
+}
+
+struct Shared {
+    config: Config,
+    // Writes (a later issue) take the write lock; handlers never hold a
+    // guard across an await.
+    world: RwLock<World>,
+    tokens: Mutex<TokenStore>,
+    limiter: Mutex<RateLimiter>,
+}
+
+impl Sim {
+    /// A simulator over the seeded demo world.
+    pub fn new(config: Config) -> Sim {
+        let limiter = RateLimiter::new(config.rate_limit_per_hour);
+        Sim {
+            inner: Arc::new(Shared {
+                config,
+                world: RwLock::new(seed::world()),
+                tokens: Mutex::new(TokenStore::default()),
+                limiter: Mutex::new(limiter),
+            }),
+        }
+    }
+
+    /// The configuration the simulator runs with.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The HTTP API: OAuth token endpoints, the authenticated REST routes,
+    /// an unauthenticated `GET /health` for container healthchecks (not a
+    /// Podio endpoint), and Podio-shaped 404s for everything else.
+    pub fn router(&self) -> Router {
+        let api = Router::new()
+            .merge(routes::orgs::router())
+            .merge(routes::spaces::router())
+            .merge(routes::apps::router())
+            .merge(routes::items::router())
+            .route_layer(middleware::from_fn_with_state(
+                self.clone(),
+                auth::require_token,
+            ));
+        Router::new()
+            .route(
+                "/health",
+                axum::routing::get(|| async {
+                    axum::Json(serde_json::json!({"status": "healthy"}))
+                }),
+            )
+            .merge(routes::oauth::router())
+            .merge(api)
+            .fallback(error::unknown_path)
+            .layer(middleware::from_fn(error::podio_error_bodies))
+            .with_state(self.clone())
+    }
+
+    /// Read access to the world.
+    pub(crate) fn world(&self) -> RwLockReadGuard<'_, World> {
+        // A panic while holding the lock cannot leave the world half-written
+        // in a way worse than refusing service, so poisoning is ignored.
+        self.inner
+            .world
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Issues a token pair for `caller`.
+    pub(crate) fn issue_token(&self, caller: Caller) -> Issued {
+        self.inner
+            .tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .issue(caller, self.inner.config.token_ttl, Instant::now())
+    }
+
+    /// Exchanges a refresh token for a new pair.
+    pub(crate) fn refresh_token(&self, refresh_token: &str) -> Option<Issued> {
+        self.inner
+            .tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .refresh(refresh_token, self.inner.config.token_ttl, Instant::now())
+    }
+
+    /// Who an access token acts for.
+    pub(crate) fn check_token(&self, token: &str, now: Instant) -> Result<Caller, TokenError> {
+        self.inner
+            .tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .check(token, now)
+    }
+
+    /// Counts one call by `token`; returns the ceiling and the verdict.
+    pub(crate) fn count_call(&self, token: &str, now: Instant) -> (u32, Verdict) {
+        let mut limiter = self
+            .inner
+            .limiter
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        (limiter.limit(), limiter.hit(token, now))
+    }
+}

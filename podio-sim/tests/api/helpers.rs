@@ -1,0 +1,175 @@
+//! Drives a `Sim` router in-process and decodes responses.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use podio_sim::seed::{DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_PASSWORD, DEV_USERNAME};
+use podio_sim::{Config, Sim};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+/// A decoded response.
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+pub struct TestSim {
+    router: Router,
+}
+
+impl TestSim {
+    pub fn new(config: Config) -> Self {
+        TestSim {
+            router: Sim::new(config).router(),
+        }
+    }
+
+    pub fn default_config() -> Self {
+        Self::new(Config::default())
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Resp {
+        let response = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                panic!("non-json body ({e}): {}", String::from_utf8_lossy(&bytes))
+            })
+        };
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Resp {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.replace('@', "%40")))
+            .collect::<Vec<_>>()
+            .join("&");
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Resp {
+        let mut req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(token) = token {
+            req = req.header(header::AUTHORIZATION, format!("OAuth2 {token}"));
+        }
+        self.send(req.body(Body::from(body.to_string())).expect("request"))
+            .await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        let mut req = Request::builder().method(Method::GET).uri(path);
+        if let Some(token) = token {
+            req = req.header(header::AUTHORIZATION, format!("OAuth2 {token}"));
+        }
+        self.send(req.body(Body::empty()).expect("request")).await
+    }
+
+    /// Password grant for the demo user; returns the whole token response.
+    pub async fn login(&self) -> Value {
+        let resp = self
+            .post_form(
+                "/oauth/token",
+                &[
+                    ("grant_type", "password"),
+                    ("client_id", DEV_CLIENT_ID),
+                    ("client_secret", DEV_CLIENT_SECRET),
+                    ("username", DEV_USERNAME),
+                    ("password", DEV_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(resp.status, StatusCode::OK, "{}", resp.body);
+        resp.body
+    }
+
+    /// An access token of the demo user.
+    pub async fn token(&self) -> String {
+        self.login().await["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Resp {
+        self.post_json(
+            "/oauth/token/v2",
+            None,
+            &json!({
+                "grant_type": "refresh_token",
+                "client_id": DEV_CLIENT_ID,
+                "client_secret": DEV_CLIENT_SECRET,
+                "refresh_token": refresh_token,
+            }),
+        )
+        .await
+    }
+}
+
+/// Asserts the full Podio error body shape (§4) and returns `error`.
+pub fn assert_error_body(resp: &Resp, status: u16, error: &str, method: &str, path: &str) {
+    assert_eq!(resp.status.as_u16(), status, "{}", resp.body);
+    let body = &resp.body;
+    let keys: Vec<&str> = body
+        .as_object()
+        .expect("error body is an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for key in [
+        "error",
+        "error_description",
+        "error_detail",
+        "error_parameters",
+        "error_propagate",
+        "request",
+    ] {
+        assert!(keys.contains(&key), "missing {key} in {body}");
+    }
+    assert_eq!(body["error"], error, "{body}");
+    assert!(body["error_description"].is_string(), "{body}");
+    assert_eq!(body["error_detail"], Value::Null);
+    assert_eq!(body["error_parameters"], json!({}));
+    assert_eq!(body["error_propagate"], false);
+    assert_eq!(body["request"]["method"], method);
+    let url = body["request"]["url"].as_str().expect("request.url");
+    assert!(url.ends_with(path), "{url} should end with {path}");
+    assert!(body["request"]["query_string"].is_string());
+    assert!(
+        resp.header("content-type")
+            .is_some_and(|ct| ct.starts_with("application/json")),
+        "error bodies are json"
+    );
+}

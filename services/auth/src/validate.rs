@@ -1,0 +1,130 @@
+//! Checks on what callers send: token names, scopes, and tokens chosen by an
+//! operator (`portico dev --dev-token`). Each check returns the cleaned value
+//! or a [`FieldViolation`] naming the field, what was wrong and what is
+//! accepted, which the gRPC layer turns into a `BadRequest` detail.
+
+use crate::error::FieldViolation;
+
+/// Every scope a personal API token can hold; also the default grant.
+pub const SCOPES: [&str; 2] = ["podio:read", "podio:write"];
+/// The longest accepted token name, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+/// The shortest accepted operator-chosen token, in characters.
+pub const MIN_CHOSEN_TOKEN_CHARS: usize = 16;
+
+/// The name trimmed, if it is 1 to [`MAX_NAME_CHARS`] characters long.
+pub fn name(raw: &str) -> Result<String, FieldViolation> {
+    let name = raw.trim();
+    let chars = name.chars().count();
+    if chars == 0 {
+        return Err(FieldViolation::new(
+            "name",
+            format!("name must not be empty: give 1 to {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    if chars > MAX_NAME_CHARS {
+        return Err(FieldViolation::new(
+            "name",
+            format!("name is {chars} characters long: at most {MAX_NAME_CHARS} are accepted"),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// The requested scopes without duplicates, or all of [`SCOPES`] when none are
+/// requested.
+pub fn scopes(raw: &[String]) -> Result<Vec<String>, FieldViolation> {
+    if raw.is_empty() {
+        return Ok(SCOPES.iter().map(|s| (*s).to_owned()).collect());
+    }
+    let unknown: Vec<&str> = raw
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !SCOPES.contains(s))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(FieldViolation::new(
+            "scopes",
+            format!(
+                "unknown scope {}: accepted scopes are {}",
+                unknown
+                    .iter()
+                    .map(|s| format!("{s:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                SCOPES.join(", ")
+            ),
+        ));
+    }
+    let mut scopes: Vec<String> = Vec::with_capacity(raw.len());
+    for scope in raw {
+        if !scopes.contains(scope) {
+            scopes.push(scope.clone());
+        }
+    }
+    Ok(scopes)
+}
+
+/// Accepts an operator-chosen token if it is at least
+/// [`MIN_CHOSEN_TOKEN_CHARS`] visible ASCII characters (no spaces), so it can
+/// travel in an `Authorization` header and is not trivially guessable.
+pub fn chosen_token(token: &str) -> Result<(), FieldViolation> {
+    if !token.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(FieldViolation::new(
+            "token",
+            "token must be visible ascii characters only: no spaces, control or non-ascii characters",
+        ));
+    }
+    let chars = token.chars().count();
+    if chars < MIN_CHOSEN_TOKEN_CHARS {
+        return Err(FieldViolation::new(
+            "token",
+            format!(
+                "token is {chars} characters long: at least {MIN_CHOSEN_TOKEN_CHARS} are required"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded_in_characters() {
+        assert_eq!(name("  laptop  "), Ok("laptop".to_owned()));
+        assert_eq!(name(&"é".repeat(200)), Ok("é".repeat(200)));
+        assert_eq!(name("   ").map_err(|v| v.field), Err("name"));
+        let err = name(&"x".repeat(201)).expect_err("too long");
+        assert!(err.description.contains("at most 200"), "{err:?}");
+    }
+
+    #[test]
+    fn scopes_default_to_all_and_reject_unknown_ones() {
+        assert_eq!(scopes(&[]), Ok(strings(&SCOPES)));
+        assert_eq!(
+            scopes(&strings(&["podio:read", "podio:read"])),
+            Ok(strings(&["podio:read"]))
+        );
+        let err = scopes(&strings(&["podio:read", "admin"])).expect_err("unknown");
+        assert_eq!(err.field, "scopes");
+        assert!(err.description.contains("\"admin\""), "{err:?}");
+        assert!(
+            err.description.contains("podio:read, podio:write"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn chosen_tokens_need_16_visible_ascii_characters() {
+        assert!(chosen_token("dev-token-0123456").is_ok());
+        assert!(chosen_token("short").is_err());
+        assert!(chosen_token("has a space in it, long enough").is_err());
+        assert!(chosen_token("ünïcödé-token-long-enough").is_err());
+    }
+}

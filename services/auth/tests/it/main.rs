@@ -1,0 +1,9 @@
+//! Black-box tests of `portico-auth` through its public API: the storage
+//! contract run against both stores, the service through the gRPC trait, and a
+//! real server on port 0. One test binary, so the crate links once.
+
+mod grpc_server;
+mod postgres_e2e;
+mod service;
+mod store_contract;
+mod support;

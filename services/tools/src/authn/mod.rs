@@ -1,0 +1,130 @@
+//! Authentication and authorization of tool calls: the bearer token from the
+//! request metadata is introspected by the auth service (through a short
+//! cache) into a principal, whose scopes decide which tools it may call.
+
+pub mod cache;
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use portico_proto::auth::v1::auth_server::Auth;
+use portico_proto::auth::v1::{IntrospectTokenRequest, Principal};
+use portico_proto::error::{ErrorCode, bearer_token};
+use tokio::time::Instant;
+use tonic::metadata::MetadataMap;
+
+use crate::error::ToolError;
+use cache::{DEFAULT_CAPACITY, DEFAULT_TTL, IntrospectionCache, token_key};
+
+/// Turns request metadata into an authenticated principal.
+#[derive(Clone)]
+pub struct Authenticator {
+    auth: Arc<dyn Auth>,
+    cache: Arc<Mutex<IntrospectionCache>>,
+}
+
+impl Authenticator {
+    /// An authenticator asking `auth`, with the default cache (30 s, 10k
+    /// tokens).
+    pub fn new(auth: Arc<dyn Auth>) -> Self {
+        Authenticator {
+            auth,
+            cache: Arc::new(Mutex::new(IntrospectionCache::new(
+                DEFAULT_TTL,
+                DEFAULT_CAPACITY,
+            ))),
+        }
+    }
+
+    /// The principal behind the request's bearer token. UNAUTHENTICATED
+    /// without a token or with an inactive one.
+    pub async fn authenticate(&self, metadata: &MetadataMap) -> Result<Principal, ToolError> {
+        let token = bearer_token(metadata).ok_or(ToolError::Unauthenticated(
+            "missing bearer token: send the metadata \"authorization: Bearer <portico token>\"",
+        ))?;
+        let key = token_key(token);
+        let cached = self.lock().get(&key, Instant::now());
+        let principal = match cached {
+            Some(result) => result,
+            None => {
+                let (result, valid_for) = self.introspect(token).await?;
+                self.lock()
+                    .insert(key, result.clone(), Instant::now(), valid_for);
+                result
+            }
+        };
+        principal.ok_or(ToolError::Unauthenticated(
+            "the bearer token is not active: it is unknown, revoked or expired",
+        ))
+    }
+
+    /// Asks the auth service; returns the principal (if active) and how long
+    /// the answer may be trusted when the token expires before the cache TTL.
+    async fn introspect(
+        &self,
+        token: &str,
+    ) -> Result<(Option<Principal>, Option<Duration>), ToolError> {
+        let request = tonic::Request::new(IntrospectTokenRequest {
+            token: token.to_owned(),
+        });
+        let response = match self.auth.introspect_token(request).await {
+            Ok(response) => response.into_inner(),
+            Err(status) => return Err(auth_error(&status)),
+        };
+        if !response.active {
+            return Ok((None, None));
+        }
+        let principal = response.principal.ok_or_else(|| {
+            ToolError::Internal("auth service answered active without a principal".to_owned())
+        })?;
+        let valid_for = (response.expires_at > 0).then(|| {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs();
+            Duration::from_secs(
+                u64::try_from(response.expires_at)
+                    .unwrap_or(0)
+                    .saturating_sub(now),
+            )
+        });
+        Ok((Some(principal), valid_for))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, IntrospectionCache> {
+        // The cache holds no invariant a panicking holder could break.
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Fails with PERMISSION_DENIED unless `principal` holds `scope`.
+pub fn require_scope(principal: &Principal, tool: &str, scope: &str) -> Result<(), ToolError> {
+    if principal.scopes.iter().any(|s| s == scope) {
+        Ok(())
+    } else {
+        Err(ToolError::MissingScope {
+            tool: tool.to_owned(),
+            scope: scope.to_owned(),
+        })
+    }
+}
+
+fn auth_error(status: &tonic::Status) -> ToolError {
+    match ErrorCode::from_grpc(status.code()) {
+        ErrorCode::Unavailable => {
+            ToolError::Unavailable("the auth service is unavailable; retry shortly".to_owned())
+        }
+        ErrorCode::NotFound
+        | ErrorCode::InvalidArgument
+        | ErrorCode::Unauthenticated
+        | ErrorCode::PermissionDenied
+        | ErrorCode::Conflict
+        | ErrorCode::RateLimited
+        | ErrorCode::FailedPrecondition
+        | ErrorCode::Internal => ToolError::Internal(format!(
+            "token introspection failed: {:?}: {}",
+            status.code(),
+            status.message()
+        )),
+    }
+}

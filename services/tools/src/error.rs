@@ -1,0 +1,128 @@
+//! Every way a tool call can end other than success, and where each one goes:
+//! a gRPC status for problems with the call itself, or an `is_error` tool
+//! result for failures a caller (or a language model) can act on.
+
+use std::collections::HashMap;
+
+use portico_proto::tools::v1::{CallToolResponse, Content, content};
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
+
+/// The `ErrorInfo` domain of errors raised by this service.
+pub const ERROR_DOMAIN: &str = "portico.tools";
+
+/// A problem with one argument: which one, and what is accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The argument's name (`arguments` for the arguments object itself).
+    pub field: String,
+    /// What is wrong and what is accepted, without the field name.
+    pub description: String,
+}
+
+impl Violation {
+    /// A violation of `field`.
+    pub fn new(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Violation {
+            field: field.into(),
+            description: description.into(),
+        }
+    }
+}
+
+/// Why a tool call did not produce a successful result.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ToolError {
+    /// The arguments do not match the tool's input schema.
+    #[error("{}", join_violations(.0))]
+    InvalidArguments(Vec<Violation>),
+    /// No tool has this name.
+    #[error("no tool is named {0:?}; call ListTools for the tool names")]
+    UnknownTool(String),
+    /// No bearer token, or one the auth service does not consider active.
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    /// The token is valid but lacks the scope the tool requires.
+    #[error("tool {tool} requires the {scope} scope, which this token does not grant")]
+    MissingScope {
+        /// The tool that was called.
+        tool: String,
+        /// The scope it requires.
+        scope: String,
+    },
+    /// The tool ran and failed in a way the caller can act on; becomes a
+    /// result with `is_error = true`.
+    #[error("{0}")]
+    Failed(String),
+    /// A dependency (auth, connector, Podio) could not be reached.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A bug or an unexpected answer; the text is logged, never returned.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+fn join_violations(violations: &[Violation]) -> String {
+    violations
+        .iter()
+        .map(|v| format!("{}: {}", v.field, v.description))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl ToolError {
+    /// The gRPC status for this error. `Failed` is not a gRPC error; as a
+    /// status (e.g. from ListTools, which cannot fail that way) it is INTERNAL.
+    pub fn into_status(self) -> Status {
+        let message = self.to_string();
+        match self {
+            ToolError::InvalidArguments(violations) => {
+                let violations: Vec<FieldViolation> = violations
+                    .into_iter()
+                    .map(|v| FieldViolation::new(v.field, v.description))
+                    .collect();
+                Status::with_error_details(
+                    Code::InvalidArgument,
+                    message,
+                    ErrorDetails::with_bad_request(violations),
+                )
+            }
+            ToolError::UnknownTool(_) => Status::not_found(message),
+            ToolError::Unauthenticated(_) => Status::unauthenticated(message),
+            ToolError::MissingScope { scope, .. } => Status::with_error_details(
+                Code::PermissionDenied,
+                message,
+                ErrorDetails::with_error_info(
+                    "MISSING_SCOPE",
+                    ERROR_DOMAIN,
+                    HashMap::from([("required_scope".to_owned(), scope)]),
+                ),
+            ),
+            ToolError::Unavailable(_) => Status::unavailable(message),
+            ToolError::Failed(_) | ToolError::Internal(_) => {
+                tracing::error!(error = %message, "tool call failed internally");
+                Status::internal("internal error in the tools service")
+            }
+        }
+    }
+
+    /// The CallTool answer for this error: an `is_error` result for
+    /// `Failed`, a gRPC status for everything else.
+    pub fn into_call_response(self) -> Result<CallToolResponse, Status> {
+        match self {
+            ToolError::Failed(message) => Ok(CallToolResponse {
+                is_error: true,
+                content: vec![text_content(message)],
+                structured_content_json: String::new(),
+            }),
+            other => Err(other.into_status()),
+        }
+    }
+}
+
+/// A text content block.
+pub fn text_content(text: String) -> Content {
+    Content {
+        kind: Some(content::Kind::Text(text)),
+    }
+}

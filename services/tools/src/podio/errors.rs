@@ -1,0 +1,183 @@
+//! Translation of the connector's error statuses into tool outcomes: failures
+//! the caller can act on become `is_error` results with a message saying what
+//! to do; outages become UNAVAILABLE; anything else is an opaque INTERNAL.
+
+use portico_proto::error::ErrorCode;
+use tonic::Status;
+use tonic_types::StatusExt;
+
+use crate::error::ToolError;
+
+/// What a Podio request was about, for error messages.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The object, e.g. "item 42".
+    pub what: String,
+    /// What to do when it does not exist, e.g. "use get_items on its app to
+    /// find item ids".
+    pub when_missing: &'static str,
+}
+
+impl Target {
+    /// A target named `what`, with advice for when it is missing.
+    pub fn new(what: impl Into<String>, when_missing: &'static str) -> Self {
+        Target {
+            what: what.into(),
+            when_missing,
+        }
+    }
+}
+
+/// The tool outcome for a connector error status.
+pub fn from_connector(status: &Status, target: &Target) -> ToolError {
+    let what = &target.what;
+    let podio_says = status.message().trim();
+    match ErrorCode::from_grpc(status.code()) {
+        ErrorCode::NotFound => ToolError::Failed(format!(
+            "{what} was not found in Podio: it may have been deleted or the id is wrong; {}",
+            target.when_missing
+        )),
+        ErrorCode::PermissionDenied => ToolError::Failed(format!(
+            "Podio denied access to {what}: the connected Podio account is not allowed to see it{}",
+            suffix(podio_says)
+        )),
+        ErrorCode::RateLimited => ToolError::Failed(match retry_after_seconds(status) {
+            Some(seconds) => {
+                format!("Podio's rate limit was reached; retry after {seconds} seconds")
+            }
+            None => "Podio's rate limit was reached; retry later".to_owned(),
+        }),
+        ErrorCode::InvalidArgument => ToolError::Failed(format!(
+            "Podio rejected the request for {what}: {}",
+            or_unknown(podio_says)
+        )),
+        ErrorCode::Conflict => ToolError::Failed(format!(
+            "Podio reported a conflict for {what}: {}; fetch it again and retry",
+            or_unknown(podio_says)
+        )),
+        ErrorCode::FailedPrecondition => ToolError::Failed(format!(
+            "Podio cannot be called yet: {}",
+            or_unknown(podio_says)
+        )),
+        ErrorCode::Unauthenticated => ToolError::Failed(format!(
+            "Podio rejected the server's credentials for this account{}; the Podio connection must be re-authorized",
+            suffix(podio_says)
+        )),
+        ErrorCode::Unavailable => ToolError::Unavailable(format!(
+            "Podio could not be reached for {what}; retry shortly"
+        )),
+        ErrorCode::Internal => ToolError::Internal(format!(
+            "connector failed for {what}: {:?}: {podio_says}",
+            status.code()
+        )),
+    }
+}
+
+/// `metadata.retry_after_seconds` of the status's ErrorInfo detail.
+fn retry_after_seconds(status: &Status) -> Option<u64> {
+    status
+        .get_details_error_info()?
+        .metadata
+        .get("retry_after_seconds")?
+        .trim()
+        .parse()
+        .ok()
+}
+
+fn suffix(message: &str) -> String {
+    if message.is_empty() {
+        String::new()
+    } else {
+        format!(" (Podio said: {message})")
+    }
+}
+
+fn or_unknown(message: &str) -> &str {
+    if message.is_empty() {
+        "no reason given"
+    } else {
+        message
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use tonic::Code;
+    use tonic_types::ErrorDetails;
+
+    use super::*;
+
+    fn target() -> Target {
+        Target::new("item 999", "use get_items on its app to find item ids")
+    }
+
+    fn failed(err: ToolError) -> String {
+        match err {
+            ToolError::Failed(message) => message,
+            other => panic!("expected an is_error outcome, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn not_found_names_the_object_and_what_to_do() {
+        let message = failed(from_connector(
+            &Status::not_found("Object not found"),
+            &target(),
+        ));
+        assert_eq!(
+            message,
+            "item 999 was not found in Podio: it may have been deleted or the id is wrong; use get_items on its app to find item ids"
+        );
+    }
+
+    #[test]
+    fn rate_limits_carry_the_retry_delay() {
+        let status = Status::with_error_details(
+            Code::ResourceExhausted,
+            "rate limit",
+            ErrorDetails::with_error_info(
+                "rate_limit",
+                "podio.com",
+                HashMap::from([("retry_after_seconds".to_owned(), "120".to_owned())]),
+            ),
+        );
+        let message = failed(from_connector(&status, &target()));
+        assert_eq!(
+            message,
+            "Podio's rate limit was reached; retry after 120 seconds"
+        );
+        let message = failed(from_connector(&Status::resource_exhausted("x"), &target()));
+        assert_eq!(message, "Podio's rate limit was reached; retry later");
+    }
+
+    #[test]
+    fn every_code_lands_somewhere_sensible() {
+        let cases = [
+            (Code::PermissionDenied, "Podio denied access to item 999"),
+            (
+                Code::InvalidArgument,
+                "Podio rejected the request for item 999: boom",
+            ),
+            (Code::Aborted, "Podio reported a conflict"),
+            (Code::FailedPrecondition, "Podio cannot be called yet: boom"),
+            (
+                Code::Unauthenticated,
+                "Podio rejected the server's credentials",
+            ),
+        ];
+        for (code, prefix) in cases {
+            let message = failed(from_connector(&Status::new(code, "boom"), &target()));
+            assert!(message.starts_with(prefix), "{code:?}: {message}");
+        }
+        for code in [Code::Unavailable, Code::DeadlineExceeded] {
+            let err = from_connector(&Status::new(code, "down"), &target());
+            assert!(matches!(err, ToolError::Unavailable(_)), "{code:?}");
+        }
+        let err = from_connector(&Status::internal("secret detail"), &target());
+        let status = err.into_status();
+        assert_eq!(status.code(), Code::Internal);
+        assert!(!status.message().contains("secret"));
+    }
+}

@@ -1,0 +1,44 @@
+//! Startup: connects (lazily) to the auth and connector services and serves
+//! the tools API on a listener the caller bound, until shutdown.
+
+use portico_proto::grpc::GrpcError;
+use portico_proto::remote::{RemoteAuth, RemoteConnector};
+use portico_proto::tools::v1::tools_server::ToolsServer;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tonic::service::Routes;
+
+use crate::{Config, ToolsService};
+
+/// The fully qualified gRPC service name, as reported by health checks.
+pub const SERVICE_NAME: &str = "portico.tools.v1.Tools";
+
+/// Why the tools service could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A dependency URL is invalid, or the gRPC server failed.
+    #[error(transparent)]
+    Grpc(#[from] GrpcError),
+}
+
+/// Serves `portico.tools.v1.Tools` on `listener` until `shutdown` is
+/// cancelled. `config.listen` is not used here: the caller binds the
+/// listener, so tests can use port 0.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), ServeError> {
+    let auth = RemoteAuth::connect_lazy(&config.auth_url)?;
+    let connector = RemoteConnector::connect_lazy(&config.connector_url)?;
+    let service = ToolsService::new(auth, connector);
+    tracing::info!(
+        addr = ?listener.local_addr().ok(),
+        auth = %config.auth_url,
+        connector = %config.connector_url,
+        "tools service listening"
+    );
+    let routes = Routes::new(ToolsServer::new(service));
+    portico_proto::grpc::serve(listener, routes, SERVICE_NAME, shutdown).await?;
+    Ok(())
+}

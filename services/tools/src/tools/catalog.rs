@@ -1,0 +1,112 @@
+//! The catalog: every tool, in the order clients list them (the product
+//! guide's order: items, apps and workspaces, organizations). New tools are
+//! inserted at their place in that order.
+
+use portico_proto::tools::v1 as proto;
+
+use super::{Tool, ToolSpec};
+use super::{
+    get_app::GetApp, get_apps_in_space::GetAppsInSpace, get_item::GetItem, get_items::GetItems,
+    get_organizations::GetOrganizations, get_spaces_in_organization::GetSpacesInOrganization,
+};
+
+/// A tool with its definition, computed once.
+pub struct Entry {
+    /// The definition.
+    pub spec: ToolSpec,
+    /// The definition as sent on the wire.
+    pub proto: proto::Tool,
+    /// The handler.
+    pub tool: Box<dyn Tool>,
+}
+
+/// Every tool, in a stable order.
+pub struct Catalog {
+    entries: Vec<Entry>,
+}
+
+impl Catalog {
+    /// The full catalog.
+    pub fn new() -> Self {
+        let tools: Vec<Box<dyn Tool>> = vec![
+            // Items
+            Box::new(GetItem),
+            Box::new(GetItems),
+            // Apps & workspaces
+            Box::new(GetApp),
+            Box::new(GetAppsInSpace),
+            // Organizations
+            Box::new(GetOrganizations),
+            Box::new(GetSpacesInOrganization),
+        ];
+        let entries = tools
+            .into_iter()
+            .map(|tool| {
+                let spec = tool.spec();
+                let proto = to_proto(&spec);
+                Entry { spec, proto, tool }
+            })
+            .collect();
+        Catalog { entries }
+    }
+
+    /// The wire definitions, in order.
+    pub fn list(&self) -> Vec<proto::Tool> {
+        self.entries.iter().map(|e| e.proto.clone()).collect()
+    }
+
+    /// The tool named `name`.
+    pub fn find(&self, name: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.spec.name == name)
+    }
+}
+
+impl Default for Catalog {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn to_proto(spec: &ToolSpec) -> proto::Tool {
+    proto::Tool {
+        name: spec.name.to_owned(),
+        title: spec.title.to_owned(),
+        description: spec.description.to_owned(),
+        input_schema_json: spec.input_schema.to_string(),
+        output_schema_json: spec.output_schema.to_string(),
+        annotations: Some(proto::ToolAnnotations {
+            read_only_hint: spec.annotations.read_only,
+            destructive_hint: spec.annotations.destructive,
+            idempotent_hint: spec.annotations.idempotent,
+            open_world_hint: spec.annotations.open_world,
+        }),
+        required_scope: spec.required_scope.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_schemas_are_closed_objects() {
+        let catalog = Catalog::new();
+        let mut seen = HashSet::new();
+        for entry in &catalog.entries {
+            assert!(
+                seen.insert(entry.spec.name),
+                "duplicate {}",
+                entry.spec.name
+            );
+            let input = &entry.spec.input_schema;
+            assert_eq!(input["type"], "object");
+            assert_eq!(input["additionalProperties"], false);
+            assert!(input["required"].is_array());
+            assert_eq!(entry.spec.output_schema["type"], "object");
+            assert!(catalog.find(entry.spec.name).is_some());
+        }
+        assert!(catalog.find("nope").is_none());
+    }
+}

@@ -1,0 +1,136 @@
+//! get_apps_in_space: the apps of one workspace.
+
+use async_trait::async_trait;
+use serde_json::{Value, json};
+
+use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, plural, schema};
+use crate::args::Args;
+use crate::decode::app;
+use crate::error::ToolError;
+use crate::podio::{Podio, Target};
+
+/// The get_apps_in_space tool.
+pub struct GetAppsInSpace;
+
+#[async_trait]
+impl Tool for GetAppsInSpace {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: "get_apps_in_space",
+            title: "Get apps in space",
+            description: "List the apps in a Podio workspace (space) with their ids, names, what \
+                their items are called and descriptions. Use get_organizations or \
+                get_spaces_in_organization to find space ids, then get_app for an app's fields or \
+                get_items for its items.",
+            input_schema: schema::input(
+                &[
+                    ("space_id", schema::id("The workspace's id.")),
+                    (
+                        "include_inactive",
+                        json!({
+                            "type": "boolean",
+                            "default": false,
+                            "description": "Whether to include deactivated apps. Default false.",
+                        }),
+                    ),
+                ],
+                &["space_id"],
+            ),
+            output_schema: schema::output(&[
+                (
+                    "space_id",
+                    schema::typed("integer", "The workspace asked for."),
+                ),
+                (
+                    "apps",
+                    schema::array_of(app_schema(), "The workspace's apps, in Podio's order."),
+                ),
+            ]),
+            annotations: READ_ONLY,
+            required_scope: SCOPE_READ,
+        }
+    }
+
+    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+        let space_id = args.id("space_id", "space id");
+        let include_inactive = args.bool_or("include_inactive", false);
+        args.finish()?;
+
+        let target = Target::new(
+            format!("space {space_id}"),
+            "use get_organizations or get_spaces_in_organization to find space ids",
+        );
+        let raw = podio
+            .get(
+                format!("/app/space/{space_id}/"),
+                &[("include_inactive", include_inactive.to_string())],
+                &target,
+            )
+            .await?;
+        let apps: Vec<Value> = expect_array(&raw, "GET /app/space/{space_id}/")?
+            .iter()
+            .map(app::summary)
+            .collect();
+        let text = render(space_id, &apps);
+        Ok(ToolOutput {
+            text,
+            structured: json!({"space_id": space_id, "apps": apps}),
+        })
+    }
+}
+
+fn app_schema() -> Value {
+    schema::output(&[
+        (
+            "app_id",
+            schema::nullable(
+                "integer",
+                "The app's id; use it with get_app and get_items.",
+            ),
+        ),
+        ("name", schema::nullable("string", "The app's name.")),
+        (
+            "item_name",
+            schema::nullable("string", "What one item is called, e.g. \"Deal\"."),
+        ),
+        (
+            "description",
+            schema::nullable("string", "The app's description."),
+        ),
+        (
+            "status",
+            schema::nullable("string", "active, inactive or deleted."),
+        ),
+        (
+            "link",
+            schema::nullable("string", "URL of the app in Podio's web UI."),
+        ),
+    ])
+}
+
+fn render(space_id: u64, apps: &[Value]) -> String {
+    if apps.is_empty() {
+        return format!("Space {space_id} has no apps.");
+    }
+    let mut lines = vec![format!(
+        "{} in space {space_id}:",
+        plural(apps.len(), "app", "apps")
+    )];
+    for a in apps {
+        let name = a["name"].as_str().unwrap_or("(unnamed)");
+        let id = crate::decode::item::render_id(a, "app_id");
+        let mut details = vec![format!("app {id}")];
+        if let Some(item_name) = a["item_name"].as_str() {
+            details.push(format!("items: {item_name}"));
+        }
+        if let Some(status) = a["status"].as_str().filter(|s| *s != "active") {
+            details.push(status.to_owned());
+        }
+        let mut line = format!("- {name} ({})", details.join(", "));
+        if let Some(description) = a["description"].as_str() {
+            line.push_str(&format!(": {}", description.replace('\n', " ")));
+        }
+        lines.push(line);
+    }
+    lines.join("\n")
+}

@@ -1,0 +1,111 @@
+//! The tools: one file per tool (its name, title, description for a language
+//! model, input and output schemas, annotations, required scope and handler),
+//! gathered in one [`catalog::Catalog`] in a fixed order.
+
+pub mod catalog;
+pub mod schema;
+
+mod get_app;
+mod get_apps_in_space;
+mod get_item;
+mod get_items;
+mod get_organizations;
+mod get_spaces_in_organization;
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::args::Args;
+use crate::error::ToolError;
+use crate::podio::Podio;
+
+/// The scope every read-only tool requires.
+pub const SCOPE_READ: &str = "podio:read";
+
+/// MCP behaviour hints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Annotations {
+    /// The tool does not change anything.
+    pub read_only: bool,
+    /// The tool may delete or overwrite data.
+    pub destructive: bool,
+    /// Calling it twice with the same arguments has no further effect.
+    pub idempotent: bool,
+    /// The tool reaches an external system (Podio).
+    pub open_world: bool,
+}
+
+/// Hints of a tool that only reads Podio.
+pub const READ_ONLY: Annotations = Annotations {
+    read_only: true,
+    destructive: false,
+    idempotent: true,
+    open_world: true,
+};
+
+/// Everything a client needs to know about a tool.
+#[derive(Debug, Clone)]
+pub struct ToolSpec {
+    /// Unique name, e.g. "get_item".
+    pub name: &'static str,
+    /// Short title, e.g. "Get item".
+    pub title: &'static str,
+    /// What the tool does and when to use it, for a language model.
+    pub description: &'static str,
+    /// JSON Schema of the arguments object.
+    pub input_schema: Value,
+    /// JSON Schema of the structured result (always an object).
+    pub output_schema: Value,
+    /// Behaviour hints.
+    pub annotations: Annotations,
+    /// The scope a token needs to call the tool.
+    pub required_scope: &'static str,
+}
+
+/// A successful tool result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolOutput {
+    /// Concise text for a language model.
+    pub text: String,
+    /// The structured result; a JSON object matching the output schema.
+    pub structured: Value,
+}
+
+/// One tool.
+#[async_trait]
+pub trait Tool: Send + Sync {
+    /// The tool's definition.
+    fn spec(&self) -> ToolSpec;
+
+    /// Runs the tool. `args` has been checked against the input schema's
+    /// property names; the tool checks the values and calls `finish`.
+    async fn call(&self, podio: &Podio, args: Args) -> Result<ToolOutput, ToolError>;
+}
+
+/// `value` as an array, or an INTERNAL error naming the request.
+fn expect_array<'a>(value: &'a Value, request: &str) -> Result<&'a [Value], ToolError> {
+    value
+        .as_array()
+        .map(Vec::as_slice)
+        .ok_or_else(|| ToolError::Internal(format!("podio answered {request} with a non-array")))
+}
+
+/// `value` if it is an object, or an INTERNAL error naming the request.
+fn expect_object<'a>(value: &'a Value, request: &str) -> Result<&'a Value, ToolError> {
+    if value.is_object() {
+        Ok(value)
+    } else {
+        Err(ToolError::Internal(format!(
+            "podio answered {request} with a non-object"
+        )))
+    }
+}
+
+/// "1 app" / "3 apps".
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}

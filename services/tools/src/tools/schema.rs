@@ -1,0 +1,175 @@
+//! Builders for the JSON Schemas (draft 2020-12) of tool inputs and outputs,
+//! and the output shapes several tools share (items, spaces).
+
+use serde_json::{Map, Value, json};
+
+/// An input schema: a closed object whose every property has a description.
+pub fn input(properties: &[(&str, Value)], required: &[&str]) -> Value {
+    json!({
+        "type": "object",
+        "properties": props(properties),
+        "required": required,
+        "additionalProperties": false,
+    })
+}
+
+/// An output schema: an object with the given properties, all present.
+pub fn output(properties: &[(&str, Value)]) -> Value {
+    let required: Vec<&str> = properties.iter().map(|(name, _)| *name).collect();
+    json!({
+        "type": "object",
+        "properties": props(properties),
+        "required": required,
+    })
+}
+
+fn props(properties: &[(&str, Value)]) -> Value {
+    let map: Map<String, Value> = properties
+        .iter()
+        .map(|(name, schema)| ((*name).to_owned(), schema.clone()))
+        .collect();
+    Value::Object(map)
+}
+
+/// A positive integer id argument.
+pub fn id(description: &str) -> Value {
+    json!({"type": "integer", "minimum": 1, "description": description})
+}
+
+/// A value of JSON type `ty` (e.g. "string") that may also be `null`.
+pub fn nullable(ty: &str, description: &str) -> Value {
+    json!({"type": [ty, "null"], "description": description})
+}
+
+/// A value of JSON type `ty`.
+pub fn typed(ty: &str, description: &str) -> Value {
+    json!({"type": ty, "description": description})
+}
+
+/// An array whose items follow `items`.
+pub fn array_of(items: Value, description: &str) -> Value {
+    json!({"type": "array", "items": items, "description": description})
+}
+
+/// A decoded item, as returned by get_item and in get_items' list.
+pub fn item() -> Value {
+    output(&item_properties())
+}
+
+/// The properties of a decoded item.
+pub fn item_properties() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "item_id",
+            nullable(
+                "integer",
+                "The item's id, unique across Podio; use it with get_item.",
+            ),
+        ),
+        (
+            "app_item_id",
+            nullable(
+                "integer",
+                "The item's number within its app, as shown in Podio's web UI.",
+            ),
+        ),
+        ("title", nullable("string", "The item's title.")),
+        (
+            "link",
+            nullable("string", "URL of the item in Podio's web UI."),
+        ),
+        (
+            "app",
+            json!({
+                "type": ["object", "null"],
+                "description": "The app the item belongs to (null in get_items, where the app is the one asked for).",
+                "properties": {
+                    "app_id": nullable("integer", "The app's id."),
+                    "name": nullable("string", "The app's name."),
+                    "item_name": nullable("string", "What one item of the app is called, e.g. \"Deal\"."),
+                },
+            }),
+        ),
+        (
+            "created_on",
+            nullable(
+                "string",
+                "When the item was created, \"YYYY-MM-DD HH:MM:SS\" UTC.",
+            ),
+        ),
+        (
+            "created_by",
+            nullable("string", "Name of the user or app that created the item."),
+        ),
+        (
+            "last_event_on",
+            nullable(
+                "string",
+                "When the item last changed, \"YYYY-MM-DD HH:MM:SS\" UTC.",
+            ),
+        ),
+        (
+            "tags",
+            array_of(json!({"type": "string"}), "The item's tags."),
+        ),
+        (
+            "comment_count",
+            nullable("integer", "How many comments the item has."),
+        ),
+        ("fields", fields()),
+    ]
+}
+
+fn fields() -> Value {
+    json!({
+        "type": "object",
+        "description": "The item's field values keyed by field external_id (fields without a value are absent).",
+        "additionalProperties": {
+            "type": "object",
+            "required": ["field_id", "label", "type", "value"],
+            "properties": {
+                "field_id": nullable("integer", "The field's id."),
+                "label": typed("string", "The field's label."),
+                "type": typed("string", "Podio's field type: text, number, money, category, date, app, contact, email, phone, location, duration, progress, calculation, embed, image, file, tag, ..."),
+                "value": {
+                    "description": "The decoded value. text: string; number, progress: number; duration: seconds; money: {value, currency}; category: [{id, text}]; date: {start, end} (\"YYYY-MM-DD\" or \"YYYY-MM-DD HH:MM:SS\", end may be null); app: [{item_id, title, app_id, app_name}]; contact: [{profile_id, user_id, name}]; email, phone: [{type, value}]; location: address string; calculation: number, string or date; embed: [{url, title}]; image, file: [{file_id, name, link}]; tag: [string]; other types: Podio's raw values."
+                },
+                "lat": typed("number", "Location fields: latitude, when known."),
+                "lng": typed("number", "Location fields: longitude, when known."),
+            },
+        },
+    })
+}
+
+/// A workspace, as returned by get_organizations and
+/// get_spaces_in_organization.
+pub fn space() -> Value {
+    output(&[
+        (
+            "space_id",
+            nullable(
+                "integer",
+                "The workspace's id; use it with get_apps_in_space.",
+            ),
+        ),
+        ("name", nullable("string", "The workspace's name.")),
+        (
+            "url",
+            nullable("string", "URL of the workspace in Podio's web UI."),
+        ),
+        (
+            "role",
+            nullable(
+                "string",
+                "The connected user's role in it: admin, regular or light.",
+            ),
+        ),
+        (
+            "privacy",
+            nullable(
+                "string",
+                "open (anyone in the organization may join) or closed.",
+            ),
+        ),
+    ])
+}

@@ -1,0 +1,302 @@
+//! Test doubles for the services the tools service depends on — an auth
+//! service with a fixed token table and a connector answering from Podio
+//! fixtures — plus helpers to call the service and check results.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use portico_proto::auth::v1::auth_server::Auth;
+use portico_proto::auth::v1::*;
+use portico_proto::connector::v1::connector_server::Connector;
+use portico_proto::connector::v1::{PodioRequest, PodioResponse};
+use portico_proto::tools::v1::tools_server::Tools;
+use portico_proto::tools::v1::{
+    CallToolRequest, CallToolResponse, ListToolsRequest, Tool, content,
+};
+use portico_tools::ToolsService;
+use serde_json::Value;
+use tonic::{Request, Response, Status};
+
+/// A token with both scopes.
+pub const TOKEN: &str = "portico_pat_full";
+/// A token without podio:read.
+pub const WRITE_ONLY: &str = "portico_pat_write";
+/// A revoked token.
+pub const REVOKED: &str = "portico_pat_revoked";
+
+/// An auth service knowing three tokens, counting introspections.
+#[derive(Default)]
+pub struct FakeAuth {
+    pub introspections: AtomicUsize,
+}
+
+#[tonic::async_trait]
+impl Auth for FakeAuth {
+    async fn create_api_token(
+        &self,
+        _: Request<CreateApiTokenRequest>,
+    ) -> Result<Response<CreateApiTokenResponse>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
+    async fn list_api_tokens(
+        &self,
+        _: Request<ListApiTokensRequest>,
+    ) -> Result<Response<ListApiTokensResponse>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
+    async fn revoke_api_token(
+        &self,
+        _: Request<RevokeApiTokenRequest>,
+    ) -> Result<Response<RevokeApiTokenResponse>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
+    async fn introspect_token(
+        &self,
+        request: Request<IntrospectTokenRequest>,
+    ) -> Result<Response<IntrospectTokenResponse>, Status> {
+        self.introspections.fetch_add(1, Ordering::SeqCst);
+        let scopes: &[&str] = match request.get_ref().token.as_str() {
+            TOKEN => &["podio:read", "podio:write"],
+            WRITE_ONLY => &["podio:write"],
+            _ => return Ok(Response::new(IntrospectTokenResponse::default())),
+        };
+        Ok(Response::new(IntrospectTokenResponse {
+            active: true,
+            principal: Some(Principal {
+                subject: "token:abc".to_owned(),
+                token_id: "abc".to_owned(),
+                kind: "api_token".to_owned(),
+                scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+                display_name: "test".to_owned(),
+                credential_mode: "default".to_owned(),
+            }),
+            expires_at: 0,
+        }))
+    }
+}
+
+/// What the fake connector answers for one path.
+#[derive(Clone)]
+pub enum Reply {
+    Json(String),
+    Fail(Status),
+}
+
+/// A connector answering by "METHOD path", recording every request.
+#[derive(Default)]
+pub struct FakeConnector {
+    pub replies: Mutex<HashMap<String, Reply>>,
+    pub requests: Mutex<Vec<PodioRequest>>,
+}
+
+impl FakeConnector {
+    pub fn reply(&self, route: &str, reply: Reply) {
+        self.replies
+            .lock()
+            .expect("lock")
+            .insert(route.to_owned(), reply);
+    }
+
+    pub fn requests(&self) -> Vec<PodioRequest> {
+        self.requests.lock().expect("lock").clone()
+    }
+}
+
+#[tonic::async_trait]
+impl Connector for FakeConnector {
+    async fn call(
+        &self,
+        request: Request<PodioRequest>,
+    ) -> Result<Response<PodioResponse>, Status> {
+        let request = request.into_inner();
+        let route = format!("{} {}", request.method, request.path);
+        self.requests.lock().expect("lock").push(request);
+        let reply = self.replies.lock().expect("lock").get(&route).cloned();
+        match reply {
+            Some(Reply::Json(body)) => Ok(Response::new(PodioResponse {
+                status: 200,
+                body_json: body,
+                rate_limit_limit: 1000,
+                rate_limit_remaining: 999,
+            })),
+            Some(Reply::Fail(status)) => Err(status),
+            None => Err(Status::not_found(format!("no fixture for {route}"))),
+        }
+    }
+}
+
+/// A fixture file's text.
+pub fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
+}
+
+/// A service over fresh fakes, with the usual Podio fixtures loaded.
+pub struct Harness {
+    pub service: ToolsService,
+    pub auth: Arc<FakeAuth>,
+    pub connector: Arc<FakeConnector>,
+}
+
+impl Harness {
+    pub fn new() -> Harness {
+        let auth = Arc::new(FakeAuth::default());
+        let connector = Arc::new(FakeConnector::default());
+        for (route, file) in [
+            ("GET /item/987654321", "item.json"),
+            ("GET /app/5551234", "app.json"),
+            ("POST /item/app/5551234/filter/", "filter.json"),
+            ("GET /org/", "orgs.json"),
+            ("GET /org/720690/space/", "spaces.json"),
+            ("GET /app/space/2501464/", "apps_in_space.json"),
+        ] {
+            connector.reply(route, Reply::Json(fixture(file)));
+        }
+        let service = ToolsService::new(auth.clone(), connector.clone());
+        Harness {
+            service,
+            auth,
+            connector,
+        }
+    }
+
+    pub async fn list(&self, token: Option<&str>) -> Result<Vec<Tool>, Status> {
+        let response = self
+            .service
+            .list_tools(with_token(ListToolsRequest {}, token))
+            .await?;
+        Ok(response.into_inner().tools)
+    }
+
+    pub async fn call_as(
+        &self,
+        token: Option<&str>,
+        name: &str,
+        arguments: &str,
+    ) -> Result<CallToolResponse, Status> {
+        let request = CallToolRequest {
+            name: name.to_owned(),
+            arguments_json: arguments.to_owned(),
+        };
+        Ok(self
+            .service
+            .call_tool(with_token(request, token))
+            .await?
+            .into_inner())
+    }
+
+    pub async fn call(&self, name: &str, arguments: &str) -> Result<CallToolResponse, Status> {
+        self.call_as(Some(TOKEN), name, arguments).await
+    }
+
+    /// A successful call's text and structured content, the latter checked
+    /// against the tool's output schema.
+    pub async fn ok(&self, name: &str, arguments: &str) -> (String, Value) {
+        let response = self
+            .call(name, arguments)
+            .await
+            .unwrap_or_else(|s| panic!("{name} failed: {s:?}"));
+        assert!(!response.is_error, "{name}: {}", text(&response));
+        let structured: Value =
+            serde_json::from_str(&response.structured_content_json).expect("structured json");
+        let tools = self.list(Some(TOKEN)).await.expect("list");
+        let tool = tools.iter().find(|t| t.name == name).expect("tool listed");
+        let schema: Value = serde_json::from_str(&tool.output_schema_json).expect("schema json");
+        let problems = validate(&schema, &structured, "$");
+        assert!(
+            problems.is_empty(),
+            "{name} output does not match its schema: {problems:#?}"
+        );
+        (text(&response), structured)
+    }
+}
+
+pub fn with_token<T>(message: T, token: Option<&str>) -> Request<T> {
+    let mut request = Request::new(message);
+    if let Some(token) = token {
+        request.metadata_mut().insert(
+            "authorization",
+            format!("Bearer {token}").parse().expect("ascii token"),
+        );
+    }
+    request
+}
+
+/// The concatenated text content of a response.
+pub fn text(response: &CallToolResponse) -> String {
+    response
+        .content
+        .iter()
+        .filter_map(|c| c.kind.as_ref().map(|content::Kind::Text(t)| t.as_str()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Checks `value` against the subset of JSON Schema the tools use (type,
+/// properties, required, items, additionalProperties); returns the problems.
+pub fn validate(schema: &Value, value: &Value, at: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Some(ty) = schema.get("type") {
+        let types: Vec<&str> = match ty {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        if !types.iter().any(|t| type_matches(t, value)) {
+            problems.push(format!("{at}: expected {types:?}, got {value}"));
+            return problems;
+        }
+    }
+    if let Value::Object(map) = value {
+        let props = schema.get("properties").and_then(Value::as_object);
+        for name in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            if !map.contains_key(name) {
+                problems.push(format!("{at}: missing required {name}"));
+            }
+        }
+        for (key, v) in map {
+            let sub = props.and_then(|p| p.get(key));
+            match (sub, schema.get("additionalProperties")) {
+                (Some(s), _) => problems.extend(validate(s, v, &format!("{at}.{key}"))),
+                (None, Some(Value::Bool(false))) => {
+                    problems.push(format!("{at}: unexpected property {key}"))
+                }
+                (None, Some(extra @ Value::Object(_))) => {
+                    problems.extend(validate(extra, v, &format!("{at}.{key}")))
+                }
+                (None, _) => {}
+            }
+        }
+    }
+    if let (Value::Array(items), Some(item_schema)) = (value, schema.get("items")) {
+        for (i, v) in items.iter().enumerate() {
+            problems.extend(validate(item_schema, v, &format!("{at}[{i}]")));
+        }
+    }
+    problems
+}
+
+fn type_matches(ty: &str, value: &Value) -> bool {
+    match ty {
+        "object" => value.is_object(),
+        "array" => value.is_array(),
+        "string" => value.is_string(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "null" => value.is_null(),
+        _ => false,
+    }
+}

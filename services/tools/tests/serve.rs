@@ -1,0 +1,96 @@
+//! The service over real gRPC: `serve` on port 0, with the fake auth and
+//! connector served as real gRPC servers too, driven by a generated client.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{FakeAuth, FakeConnector, Reply, TOKEN, fixture, with_token};
+use portico_proto::auth::v1::auth_server::AuthServer;
+use portico_proto::connector::v1::connector_server::ConnectorServer;
+use portico_proto::tools::v1::tools_client::ToolsClient;
+use portico_proto::tools::v1::{CallToolRequest, ListToolsRequest};
+use portico_tools::{Config, serve};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tonic::service::Routes;
+
+async fn listener() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    (listener, url)
+}
+
+#[tokio::test]
+async fn serves_tools_over_grpc_until_shutdown() {
+    let shutdown = CancellationToken::new();
+
+    let (auth_listener, auth_url) = listener().await;
+    let auth = Arc::new(FakeAuth::default());
+    let auth_routes = Routes::new(AuthServer::from_arc(auth.clone()));
+    let auth_server = tokio::spawn(portico_proto::grpc::serve(
+        auth_listener,
+        auth_routes,
+        "portico.auth.v1.Auth",
+        shutdown.clone(),
+    ));
+
+    let (connector_listener, connector_url) = listener().await;
+    let connector = Arc::new(FakeConnector::default());
+    connector.reply("GET /org/", Reply::Json(fixture("orgs.json")));
+    let connector_routes = Routes::new(ConnectorServer::from_arc(connector.clone()));
+    let connector_server = tokio::spawn(portico_proto::grpc::serve(
+        connector_listener,
+        connector_routes,
+        "portico.connector.v1.Connector",
+        shutdown.clone(),
+    ));
+
+    let (tools_listener, tools_url) = listener().await;
+    let config = Config {
+        listen: tools_listener.local_addr().expect("addr"),
+        auth_url,
+        connector_url,
+    };
+    let tools_server = tokio::spawn(serve(config, tools_listener, shutdown.clone()));
+
+    let mut client = ToolsClient::connect(tools_url).await.expect("connect");
+    let tools = client
+        .list_tools(with_token(ListToolsRequest {}, Some(TOKEN)))
+        .await
+        .expect("list")
+        .into_inner()
+        .tools;
+    assert_eq!(tools.len(), 6);
+    let response = client
+        .call_tool(with_token(
+            CallToolRequest {
+                name: "get_organizations".to_owned(),
+                arguments_json: String::new(),
+            },
+            Some(TOKEN),
+        ))
+        .await
+        .expect("call")
+        .into_inner();
+    assert!(!response.is_error);
+    assert!(
+        response
+            .structured_content_json
+            .contains("\"org_id\":720690")
+    );
+    let status = client
+        .list_tools(with_token(ListToolsRequest {}, None))
+        .await
+        .expect_err("no token");
+    assert_eq!(status.code(), tonic::Code::Unauthenticated);
+
+    shutdown.cancel();
+    drop(client);
+    tools_server.await.expect("join").expect("clean shutdown");
+    auth_server.await.expect("join").expect("clean shutdown");
+    connector_server
+        .await
+        .expect("join")
+        .expect("clean shutdown");
+}
