@@ -113,12 +113,14 @@ mod tests {
     fn errors_name_the_variable_and_what_is_accepted() {
         let map = env(&[("PORT", "eighty"), ("EMPTY", " ")]);
         let e = Env(&map);
-        let err = e.parse_or::<u16>("PORT", 1, "a port number").unwrap_err();
+        let err = e
+            .parse_or::<u16>("PORT", 1, "a port number")
+            .expect_err("not a number");
         assert_eq!(
             err.to_string(),
             "PORT=\"eighty\" is invalid: expected a port number"
         );
-        let err = e.required("EMPTY", "a URL").unwrap_err();
+        let err = e.required("EMPTY", "a URL").expect_err("blank");
         assert_eq!(err.to_string(), "EMPTY is required: a URL");
         assert_eq!(e.parse_or::<u16>("UNSET", 7, "x"), Ok(7));
         assert!(e.bool_or("PORT", false).is_err());

@@ -248,11 +248,7 @@ pub async fn start_microservices() -> anyhow::Result<Stack> {
             ("PORTICO_TOOLS_URL", &tools_url),
         ]))?;
         let sd = shutdown.clone();
-        tasks.spawn(async move {
-            portico_frontdoor::serve(config, listener, sd)
-                .await
-                .map_err(Into::into)
-        });
+        tasks.spawn(portico_frontdoor::serve(config, listener, sd));
         frontdoors.push(url);
     }
 

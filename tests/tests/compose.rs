@@ -421,8 +421,7 @@ fn dockerfile_builds_the_portico_binary_and_runs_it() {
     let entrypoint = text
         .lines()
         .map(str::trim)
-        .filter(|l| l.to_ascii_uppercase().starts_with("ENTRYPOINT"))
-        .next_back()
+        .rfind(|l| l.to_ascii_uppercase().starts_with("ENTRYPOINT"))
         .unwrap_or_else(|| panic!("{} has no ENTRYPOINT instruction", path.display()));
     let compact: String = entrypoint.chars().filter(|c| !c.is_whitespace()).collect();
     assert!(

@@ -84,7 +84,7 @@ fn free_port() -> anyhow::Result<u16> {
 }
 
 fn spawn(portico: &PathBuf, args: &[&str], env: &HashMap<String, String>) -> anyhow::Result<Child> {
-    Ok(Command::new(portico)
+    Command::new(portico)
         .args(args)
         .envs(env)
         .env("PORTICO_LOG", "warn")
@@ -98,7 +98,7 @@ fn spawn(portico: &PathBuf, args: &[&str], env: &HashMap<String, String>) -> any
                 "starting {} (build it with scripts/bench.sh)",
                 portico.display()
             )
-        })?)
+        })
 }
 
 const TOKEN: &str = "bench-token-0123456789abcdef";
