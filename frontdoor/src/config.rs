@@ -220,13 +220,7 @@ fn invalid(name: &str, value: &str, expected: &str) -> ConfigError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use portico_proto::env::map as env;
 
     #[test]
     fn defaults_apply_when_unset() -> Result<(), ConfigError> {

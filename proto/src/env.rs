@@ -10,6 +10,15 @@ use std::fmt::Display;
 use std::str::FromStr;
 use std::time::Duration;
 
+/// Builds an environment map from literal pairs: how tests, and programs that
+/// embed a service, configure it without touching the process environment.
+pub fn map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
 /// A configuration value that is missing or malformed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -101,13 +110,7 @@ impl<'a> Env<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use crate::env::map as env;
 
     #[test]
     fn errors_name_the_variable_and_what_is_accepted() {

@@ -11,6 +11,7 @@ pub mod env;
 pub mod error;
 pub mod grpc;
 pub mod remote;
+pub mod secret;
 
 /// `portico.auth.v1`: tokens and principals.
 pub mod auth {

@@ -8,7 +8,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 
 use portico_proto::env::{ConfigError, Env};
 
-use crate::secret::Secret;
+use portico_proto::secret::Secret;
 
 /// Address the auth service listens on.
 pub const LISTEN_VAR: &str = "PORTICO_AUTH_LISTEN";
@@ -82,13 +82,7 @@ fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use portico_proto::env::map as env;
 
     #[test]
     fn defaults_apply_when_only_the_database_url_is_set() {

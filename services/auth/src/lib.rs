@@ -10,7 +10,7 @@
 mod config;
 mod error;
 mod grpc;
-mod secret;
+
 mod service;
 mod store;
 mod tokens;
@@ -27,7 +27,7 @@ use tonic::service::Routes;
 pub use config::{ADMIN_SECRET_VAR, Config, DATABASE_URL_VAR, DEFAULT_PORT, LISTEN_VAR};
 pub use error::{AuthError, FieldViolation};
 pub use grpc::{CREDENTIAL_MODE_DEFAULT, KIND_API_TOKEN};
-pub use secret::Secret;
+pub use portico_proto::secret::Secret;
 pub use service::{AuthService, CreatedToken};
 pub use store::{ApiTokenRecord, MemoryTokenStore, PgTokenStore, StoreError, TokenStore};
 pub use tokens::{HINT_LEN, TOKEN_PREFIX};

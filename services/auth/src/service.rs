@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::AuthError;
-use crate::secret::Secret;
 use crate::store::{ApiTokenRecord, StoreError, TokenStore};
 use crate::{tokens, validate};
+use portico_proto::secret::Secret;
 
 /// The auth service. Cheap to clone; clones share the store.
 #[derive(Clone)]

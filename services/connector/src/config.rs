@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use portico_proto::env::{ConfigError, Env};
 
-use crate::secret::Secret;
+use portico_proto::secret::Secret;
 
 /// Where the connector listens unless `PORTICO_CONNECTOR_LISTEN` says otherwise.
 pub const DEFAULT_LISTEN: &str = "0.0.0.0:50053";
@@ -192,13 +192,7 @@ pub(crate) fn check_base_url(url: &str) -> Result<url::Url, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use portico_proto::env::map as env;
 
     #[test]
     fn defaults_apply_when_nothing_is_set() {

@@ -12,7 +12,7 @@ use tokio::sync::Mutex;
 use crate::client::{PodioHttp, read_body, transport_error};
 use crate::config::PodioCredentials;
 use crate::errors::{ConnectorError, PodioError};
-use crate::secret::Secret;
+use portico_proto::secret::Secret;
 
 /// Refresh this long before Podio's stated expiry, so a token never dies in
 /// flight (shortened for tokens that live less than twice this).

@@ -13,7 +13,7 @@ pub mod config;
 mod credentials;
 pub mod errors;
 mod request;
-pub mod secret;
+
 pub mod service;
 
 use portico_proto::connector::v1::connector_server::ConnectorServer;
@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use config::{Config, PodioCredentials};
 pub use errors::{ConnectorError, PodioError};
-pub use secret::Secret;
+pub use portico_proto::secret::Secret;
 pub use service::ConnectorService;
 
 /// The fully qualified gRPC service name, as reported by health checks.

@@ -1,7 +1,10 @@
-//! A string that must never reach a log line: the admin secret, the database
-//! URL (it may carry a password), a freshly minted token. `Debug` prints
-//! `[redacted]`, there is no `Display`, and reading the value takes an explicit
-//! [`Secret::expose`], so leaks are visible in review.
+//! A string that must never reach a log line: client secrets, passwords,
+//! database URLs (they may carry a password), freshly minted tokens.
+//!
+//! `Debug` prints `[redacted]`, so a secret inside any struct that derives
+//! `Debug` stays hidden; there is no `Display`; and reading the value takes an
+//! explicit [`Secret::expose`], so every use is visible in review. Every
+//! service that holds a secret uses this one type.
 
 use std::fmt;
 
@@ -15,7 +18,8 @@ impl Secret {
         Secret(value.into())
     }
 
-    /// The secret value itself. Call only where the value is used, never to log it.
+    /// The secret value itself. Call only where the value is used, never to
+    /// log it.
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -30,6 +34,12 @@ impl fmt::Debug for Secret {
 impl From<String> for Secret {
     fn from(value: String) -> Secret {
         Secret(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Secret {
+        Secret(value.to_owned())
     }
 }
 
