@@ -4,7 +4,7 @@
 # the microservices shape). Usage: scripts/bench.sh [--clients N] [--seconds N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked --bin portico --bin portico-bench
+cargo build --release --locked -p portico -p portico-tests --bin portico --bin portico-bench
 for shape in dev microservices; do
   target/release/portico-bench --shape "$shape" "$@"
   echo

@@ -37,6 +37,10 @@ pub async fn serve(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "podio-sim listening");
     }
+    // Answer like a real API server: no Nagle delay on small responses.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, sim.router())
         .with_graceful_shutdown(shutdown.cancelled_owned())
         .await

@@ -17,14 +17,11 @@ or HTTP failure, 2 for bad usage, 3 for the 60 s timeout).
 
 from __future__ import annotations
 
-import asyncio
-import json
 import sys
 import warnings
 from importlib.metadata import version as package_version
 
-TIMEOUT_SECS = 60.0
-TOOL_NAME = "get_organizations"
+from mcp_check import TOOL_NAME, first_text, report
 
 # `streamablehttp_client` is deprecated in 1.x in favour of
 # `streamable_http_client`; the guide's snippet still uses it, so do we.
@@ -32,13 +29,6 @@ warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 from mcp import ClientSession, types  # noqa: E402
 from mcp.client.streamable_http import streamablehttp_client  # noqa: E402
-
-
-def first_text(content: list) -> str | None:
-    for block in content:
-        if getattr(block, "type", None) == "text":
-            return block.text
-    return None
 
 
 async def run(url: str, token: str) -> dict:
@@ -64,46 +54,12 @@ async def run(url: str, token: str) -> dict:
             }
 
 
-def leaf_errors(exc: BaseException) -> list[BaseException]:
-    """Flatten (nested) exception groups from anyio task groups."""
-    inner = getattr(exc, "exceptions", None)
-    if isinstance(inner, (list, tuple)) and inner:
-        out: list[BaseException] = []
-        for e in inner:
-            out.extend(leaf_errors(e))
-        return out
-    return [exc]
-
-
-def describe(exc: BaseException) -> str:
-    parts = []
-    for e in leaf_errors(exc):
-        response = getattr(e, "response", None)
-        status = getattr(response, "status_code", None)
-        text = f"{type(e).__name__}: {' '.join(str(e).split())}"
-        if status is not None:
-            text += f" (HTTP {status})"
-        parts.append(text)
-    return "; ".join(parts)
-
-
 def main(argv: list[str]) -> int:
     if len(argv) != 3:
         print(f"usage: {argv[0]} URL TOKEN", file=sys.stderr)
         return 2
     url, token = argv[1], argv[2]
-    try:
-        out = asyncio.run(asyncio.wait_for(run(url, token), TIMEOUT_SECS))
-    except (asyncio.TimeoutError, TimeoutError):
-        print(f"client_v1: timed out after {TIMEOUT_SECS:.0f} s talking to {url}", file=sys.stderr)
-        return 3
-    except BaseException as exc:  # noqa: BLE001 - report anything, including exception groups
-        if isinstance(exc, KeyboardInterrupt):
-            raise
-        print(f"client_v1: MCP session with {url} failed: {describe(exc)}", file=sys.stderr)
-        return 1
-    print(json.dumps(out, separators=(",", ":")), flush=True)
-    return 0
+    return report("client_v1", url, run(url, token))
 
 
 if __name__ == "__main__":

@@ -26,8 +26,6 @@ or HTTP failure, 2 for bad usage, 3 for the 60 s timeout).
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import sys
 from importlib.metadata import version as package_version
 
@@ -35,17 +33,9 @@ import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-TIMEOUT_SECS = 60.0
-TOOL_NAME = "get_organizations"
+from mcp_check import TOOL_NAME, first_text, report
 MODES = ("auto", "legacy", "2026-07-28")
 HTTP_ERRORS: list[str] = []
-
-
-def first_text(content: list) -> str | None:
-    for block in content:
-        if getattr(block, "type", None) == "text":
-            return block.text
-    return None
 
 
 async def run(url: str, token: str, mode: str) -> dict:
@@ -84,34 +74,6 @@ async def run(url: str, token: str, mode: str) -> dict:
             }
 
 
-def leaf_errors(exc: BaseException) -> list[BaseException]:
-    """Flatten (nested) exception groups from anyio task groups."""
-    inner = getattr(exc, "exceptions", None)
-    if isinstance(inner, (list, tuple)) and inner:
-        out: list[BaseException] = []
-        for e in inner:
-            out.extend(leaf_errors(e))
-        return out
-    return [exc]
-
-
-def describe(exc: BaseException) -> str:
-    parts = []
-    for e in leaf_errors(exc):
-        text = f"{type(e).__name__}: {' '.join(str(e).split())}"
-        error = getattr(e, "error", None)  # mcp.MCPError carries the JSON-RPC ErrorData
-        code = getattr(error, "code", None)
-        if code is not None:
-            text += f" (JSON-RPC error {code})"
-        status = getattr(getattr(e, "response", None), "status_code", None)
-        if status is not None:
-            text += f" (HTTP {status})"
-        parts.append(text)
-    if HTTP_ERRORS:
-        parts.append("HTTP errors seen: " + ", ".join(HTTP_ERRORS))
-    return "; ".join(parts)
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description="MCP Python SDK 2.x client check")
     parser.add_argument("url")
@@ -121,18 +83,7 @@ def main(argv: list[str]) -> int:
         args = parser.parse_args(argv[1:])
     except SystemExit as e:
         return 2 if e.code else 0
-    try:
-        out = asyncio.run(asyncio.wait_for(run(args.url, args.token, args.mode), TIMEOUT_SECS))
-    except (asyncio.TimeoutError, TimeoutError):
-        print(f"client_v2: timed out after {TIMEOUT_SECS:.0f} s talking to {args.url}", file=sys.stderr)
-        return 3
-    except BaseException as exc:  # noqa: BLE001 - report anything, including exception groups
-        if isinstance(exc, KeyboardInterrupt):
-            raise
-        print(f"client_v2: MCP session with {args.url} (mode {args.mode}) failed: {describe(exc)}", file=sys.stderr)
-        return 1
-    print(json.dumps(out, separators=(",", ":")), flush=True)
-    return 0
+    return report(f"client_v2 (mode {args.mode})", args.url, run(args.url, args.token, args.mode), HTTP_ERRORS)
 
 
 if __name__ == "__main__":

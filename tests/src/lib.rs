@@ -111,6 +111,9 @@ pub struct Stack {
     pub redis_prefix: Option<String>,
     /// The Podio simulator standing in for podio.com.
     pub podio_sim_url: String,
+    /// The gRPC services of the microservices shape: (fully qualified
+    /// service name, URL).
+    pub grpc_services: Vec<(&'static str, String)>,
     shutdown: CancellationToken,
     tasks: JoinSet<anyhow::Result<()>>,
     schema: Option<PgSchema>,
@@ -251,6 +254,11 @@ pub async fn start_microservices() -> anyhow::Result<Stack> {
         token: String::new(),
         redis_prefix: Some(prefix),
         podio_sim_url: sim_url,
+        grpc_services: vec![
+            (portico_auth::SERVICE_NAME, auth_url.clone()),
+            (portico_tools::SERVICE_NAME, tools_url.clone()),
+            (portico_connector::SERVICE_NAME, connector_url.clone()),
+        ],
         shutdown,
         tasks,
         schema: Some(schema),
@@ -300,6 +308,7 @@ pub async fn start_dev() -> anyhow::Result<Stack> {
         frontdoors: vec![dev.base_url.clone()],
         token: dev.token.clone(),
         redis_prefix: None,
+        grpc_services: Vec::new(),
         podio_sim_url: dev
             .podio_sim_url
             .clone()

@@ -32,13 +32,13 @@ pub(crate) const SESSION_HEADER: &str = "mcp-session-id";
 /// The negotiated-version header sent on every request after initialize.
 pub(crate) const VERSION_HEADER: &str = "mcp-protocol-version";
 
+// Names only tools the catalog has today; extend it as tools are added, so a
+// model is never sent looking for a tool that does not exist.
 const INSTRUCTIONS: &str = "Portico gives you a user's Podio data. Podio is organised as \
 organizations, which contain workspaces (spaces), which contain apps, which contain items \
 (records with fields). Navigate top-down: get_organizations, then get_spaces_in_organization, \
-then get_apps_in_space, then get_app (fields) or get_items (records), then get_item for one \
-record. Use search_globally when you know a name but not where it lives. Tasks, comments and \
-notifications hang off items and spaces. Tools that write (create_item, update_item, \
-create_task, add_comment, ...) change real data: confirm with the user first.";
+then get_apps_in_space, then get_app (its fields and their external_ids) or get_items \
+(records, paged with limit and offset), then get_item for one record.";
 
 /// The version to answer `initialize` with: the requested one if spoken,
 /// otherwise the newest (the client then decides whether to continue).
