@@ -99,12 +99,7 @@ async fn falls_back_to_the_legacy_token_endpoint_and_remembers_it() {
     podio.state.no_v2.store(true, Ordering::SeqCst);
     let svc = service(&podio.url);
     call(&svc, request("GET", "/item/1")).await.expect("ok");
-    podio
-        .state
-        .expired
-        .lock()
-        .expect("lock")
-        .insert("token-1".to_owned());
+    podio.state.expire("token-1");
     call(&svc, request("GET", "/item/1"))
         .await
         .expect("ok after refresh");
@@ -128,12 +123,7 @@ async fn expired_token_is_refreshed_and_the_call_retried_once() {
     let podio = FakePodio::start().await;
     let svc = service(&podio.url);
     call(&svc, request("GET", "/item/1")).await.expect("ok");
-    podio
-        .state
-        .expired
-        .lock()
-        .expect("lock")
-        .insert("token-1".to_owned());
+    podio.state.expire("token-1");
     // A write, too: a 401 means Podio did nothing, so the retry is safe.
     let mut post = request("POST", "/echo");
     post.body_json = "{\"a\":1}".to_owned();
@@ -169,12 +159,7 @@ async fn refused_refresh_token_falls_back_to_a_password_grant() {
     let podio = FakePodio::start().await;
     let svc = service(&podio.url);
     call(&svc, request("GET", "/item/1")).await.expect("ok");
-    podio
-        .state
-        .expired
-        .lock()
-        .expect("lock")
-        .insert("token-1".to_owned());
+    podio.state.expire("token-1");
     podio.state.reject_refresh.store(true, Ordering::SeqCst);
     call(&svc, request("GET", "/item/1"))
         .await

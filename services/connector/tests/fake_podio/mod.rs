@@ -39,6 +39,11 @@ impl FakeState {
         self.token_requests.lock().expect("lock").len()
     }
 
+    /// Makes Podio answer 401 expired_token for `token` from now on.
+    pub fn expire(&self, token: &str) {
+        self.expired.lock().expect("lock").insert(token.to_owned());
+    }
+
     pub fn grant_types(&self) -> Vec<String> {
         self.token_requests
             .lock()
