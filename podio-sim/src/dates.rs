@@ -29,6 +29,23 @@ pub fn days_from_date(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The current UTC time as `YYYY-MM-DD HH:MM:SS`, the stamp writes put on
+/// what they create or change.
+pub fn now_timestamp() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let secs = i64::try_from(secs).unwrap_or(0);
+    let rem = secs.rem_euclid(86_400);
+    format!(
+        "{} {:02}:{:02}:{:02}",
+        date_from_days(secs.div_euclid(86_400)),
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 /// Whether `s` is `YYYY-MM-DD`.
 pub fn is_date(s: &str) -> bool {
     is_date_bytes(s.as_bytes())
@@ -78,5 +95,6 @@ mod tests {
         assert!(!is_date("2024-4-30"));
         assert!(is_timestamp("2024-04-30 23:59:59"));
         assert!(!is_timestamp("2024-04-30T23:59:59"));
+        assert!(is_timestamp(&now_timestamp()));
     }
 }

@@ -50,6 +50,13 @@ pub enum ApiError {
     /// The object does not exist.
     #[error("Object not found")]
     NotFound,
+    /// A list query without any of the filters Podio requires to bound it
+    /// (`GET /task/`); Podio answers 400 with the code `forbidden`.
+    #[error("Query not secure enough, please add more filters")]
+    QueryNotSecure,
+    /// A write based on a stale `revision`.
+    #[error("{0}")]
+    Conflict(String),
     /// The path exists but not for this method.
     #[error("method not allowed: this path does not accept {0}")]
     MethodNotAllowed(String),
@@ -68,12 +75,14 @@ impl ApiError {
             ApiError::InvalidValue(_)
             | ApiError::InvalidRequest(_)
             | ApiError::InvalidGrant(_)
-            | ApiError::UnsupportedGrantType(_) => StatusCode::BAD_REQUEST,
+            | ApiError::UnsupportedGrantType(_)
+            | ApiError::QueryNotSecure => StatusCode::BAD_REQUEST,
             ApiError::InvalidClient | ApiError::Unauthorized(_) | ApiError::ExpiredToken => {
                 StatusCode::UNAUTHORIZED
             }
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             // 420 is a valid status code, just not a named one.
             ApiError::RateLimited { .. } => {
@@ -92,8 +101,9 @@ impl ApiError {
             ApiError::UnsupportedGrantType(_) => "unsupported_grant_type",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::ExpiredToken => "invalid_token",
-            ApiError::Forbidden(_) => "forbidden",
+            ApiError::Forbidden(_) | ApiError::QueryNotSecure => "forbidden",
             ApiError::NotFound => "not_found",
+            ApiError::Conflict(_) => "conflict",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::RateLimited { .. } => "rate_limit",
         }

@@ -1,6 +1,6 @@
 //! The simulator's shared state and its HTTP router.
 
-use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use axum::Router;
 use axum::middleware;
@@ -21,8 +21,8 @@ pub struct Sim {
 
 struct Shared {
     config: Config,
-    // Writes (a later issue) take the write lock; handlers never hold a
-    // guard across an await.
+    // Writes take the write lock; handlers never hold a guard across an
+    // await.
     world: RwLock<World>,
     tokens: Mutex<TokenStore>,
     limiter: Mutex<RateLimiter>,
@@ -56,6 +56,14 @@ impl Sim {
             .merge(routes::spaces::router())
             .merge(routes::apps::router())
             .merge(routes::items::router())
+            .merge(routes::embed::router())
+            .merge(routes::views::router())
+            .merge(routes::members::router())
+            .merge(routes::tasks::router())
+            .merge(routes::comments::router())
+            .merge(routes::notifications::router())
+            .merge(routes::users::router())
+            .merge(routes::search::router())
             .route_layer(middleware::from_fn_with_state(
                 self.clone(),
                 auth::require_token,
@@ -81,6 +89,15 @@ impl Sim {
         self.inner
             .world
             .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Write access to the world. Writers validate everything before the
+    /// first mutation, so a rejected request leaves the world untouched.
+    pub(crate) fn world_mut(&self) -> RwLockWriteGuard<'_, World> {
+        self.inner
+            .world
+            .write()
             .unwrap_or_else(PoisonError::into_inner)
     }
 

@@ -142,6 +142,20 @@ fn deals_fields() -> Vec<Field> {
         ),
         category(deals::STAGE, "stage", "Stage", stages),
         field(
+            deals::PRODUCTS,
+            "products",
+            "Products",
+            FieldKind::Category {
+                options: options(&[
+                    (deals::PRODUCT_CRM, "CRM", "D2E4EB"),
+                    (deals::PRODUCT_ANALYTICS, "Analytics", "F7F0C5"),
+                    (deals::PRODUCT_SUPPORT, "Support", "DCEBD8"),
+                    (deals::PRODUCT_TRAINING, "Training", "E9D8F2"),
+                ]),
+                multiple: true,
+            },
+        ),
+        field(
             deals::CLOSE_DATE,
             "close-date",
             "Close date",
@@ -161,6 +175,8 @@ fn deals_fields() -> Vec<Field> {
         field(deals::PHONE, "buyer-phone", "Buyer phone", FieldKind::Phone),
         field(deals::LOCATION, "site", "Site", FieldKind::Location),
         field(deals::WEBSITE, "website", "Website", FieldKind::Embed),
+        field(deals::LOGO, "logo", "Logo", FieldKind::Image),
+        field(deals::CONTRACT, "contract", "Contract", FieldKind::File),
         field(
             deals::TIME_SPENT,
             "time-spent",

@@ -7,7 +7,7 @@ use super::apps::{companies, minutes, tickets};
 use super::*;
 use crate::dates::{date_from_days, days_from_date};
 use crate::world::World;
-use crate::world::model::{DateValue, Embed, FieldValue, Item, Location};
+use crate::world::model::{DateValue, Embed, FieldValue, FileObject, Item, Location};
 
 /// Name, industry option, domain, address, phone of each company.
 struct Company {
@@ -198,8 +198,8 @@ fn location(c: &Company) -> FieldValue {
         postal_code: c.postal_code.to_owned(),
         city: c.city.to_owned(),
         country: c.country.to_owned(),
-        lat: c.lat,
-        lng: c.lng,
+        lat: Some(c.lat),
+        lng: Some(c.lng),
     })
 }
 
@@ -253,6 +253,9 @@ fn add_companies(world: &mut World) {
             last_event_on: created,
             revision: 0,
             values,
+            external_id: None,
+            tags: Vec::new(),
+            created_by_app: None,
         };
         world.items.insert(item.item_id, item);
     }
@@ -299,7 +302,19 @@ fn demo_deal_values() -> BTreeMap<u64, Vec<FieldValue>> {
             }],
         ),
         (deals::LOCATION, vec![location(acme)]),
-        (deals::WEBSITE, vec![website(88_001, acme, "acme.example")]),
+        (
+            deals::WEBSITE,
+            vec![website(DEMO_EMBED_ID, acme, "acme.example")],
+        ),
+        (
+            deals::PRODUCTS,
+            vec![
+                FieldValue::Category(deals::PRODUCT_CRM),
+                FieldValue::Category(deals::PRODUCT_SUPPORT),
+            ],
+        ),
+        (deals::LOGO, vec![FieldValue::File(LOGO_FILE_ID)]),
+        (deals::CONTRACT, vec![FieldValue::File(CONTRACT_FILE_ID)]),
         (deals::TIME_SPENT, vec![FieldValue::Duration(5400)]),
         (deals::PROGRESS, vec![FieldValue::Progress(60)]),
         (
@@ -314,6 +329,7 @@ fn demo_deal_values() -> BTreeMap<u64, Vec<FieldValue>> {
 
 fn add_deals(world: &mut World) {
     let mut rng = SplitMix::new(0x5EED_DEA1);
+    let mut products_rng = SplitMix::new(0x9E0D_0C75);
     // Distinct titles keep search results and tests unambiguous.
     let mut titles = BTreeSet::from(["Acme Corp renewal".to_owned()]);
     let created_base = days_from_date(2024, 1, 2);
@@ -351,6 +367,15 @@ fn add_deals(world: &mut World) {
             }],
         );
         values.insert(deals::STAGE, vec![FieldValue::Category(stage)]);
+        // Products come from their own generator so the other seeded values
+        // keep the ones they had before the field existed.
+        let products: Vec<FieldValue> = (deals::PRODUCT_CRM..=deals::PRODUCT_TRAINING)
+            .filter(|_| products_rng.below(3) == 0)
+            .map(FieldValue::Category)
+            .collect();
+        if !products.is_empty() {
+            values.insert(deals::PRODUCTS, products);
+        }
         if i % 6 != 5 {
             values.insert(
                 deals::CLOSE_DATE,
@@ -398,6 +423,9 @@ fn add_deals(world: &mut World) {
             last_event_on,
             revision,
             values,
+            external_id: None,
+            tags: Vec::new(),
+            created_by_app: None,
         };
         if item_id == DEMO_ITEM_ID {
             item.values = demo_deal_values();
@@ -447,6 +475,9 @@ fn add_tickets(world: &mut World) {
             last_event_on: created,
             revision: 0,
             values,
+            external_id: None,
+            tags: Vec::new(),
+            created_by_app: None,
         };
         world.items.insert(item.item_id, item);
     }
@@ -487,15 +518,57 @@ fn add_minutes(world: &mut World) {
             last_event_on: created,
             revision: 0,
             values,
+            external_id: None,
+            tags: Vec::new(),
+            created_by_app: None,
         };
         world.items.insert(item.item_id, item);
     }
 }
 
-/// Adds every seeded item.
+/// The uploaded files image and file fields may reference.
+fn add_files(world: &mut World) {
+    for (file_id, name, mimetype, size) in [
+        (LOGO_FILE_ID, "logo.png", "image/png", 24_576),
+        (CONTRACT_FILE_ID, "contract.pdf", "application/pdf", 182_340),
+        (BROCHURE_FILE_ID, "brochure.jpg", "image/jpeg", 301_112),
+    ] {
+        world.files.insert(
+            file_id,
+            FileObject {
+                file_id,
+                name: name.to_owned(),
+                mimetype: mimetype.to_owned(),
+                size,
+                created_on: "2024-02-20 10:00:00".to_owned(),
+            },
+        );
+    }
+}
+
+/// Registers the embeds the seeded items use, so their ids can be written
+/// into embed fields like ones made by `POST /embed/`.
+fn register_embeds(world: &mut World) {
+    let embeds: Vec<Embed> = world
+        .items
+        .values()
+        .flat_map(|i| i.values.values().flatten())
+        .filter_map(|v| match v {
+            FieldValue::Embed(e) => Some(e.clone()),
+            _ => None,
+        })
+        .collect();
+    for e in embeds {
+        world.embeds.insert(e.embed_id, e);
+    }
+}
+
+/// Adds every seeded item, and the files and embeds they reference.
 pub(super) fn add(world: &mut World) {
+    add_files(world);
     add_companies(world);
     add_deals(world);
     add_tickets(world);
     add_minutes(world);
+    register_embeds(world);
 }

@@ -5,8 +5,13 @@
 //! Varied values come from a fixed-seed generator, never from the clock.
 
 mod apps;
+mod comments;
 mod items;
+mod members;
+mod notifications;
 mod people;
+mod tasks;
+mod views;
 
 use crate::world::World;
 
@@ -75,6 +80,43 @@ pub const DEAL_COUNT: u64 = 30;
 /// Number of seeded tickets.
 pub const TICKET_COUNT: u64 = 10;
 
+/// Task "Send contract to Acme" on the demo item, the demo user responsible.
+pub const DEMO_TASK_ID: u64 = 15_126;
+/// Bob's private task in Sales: the demo user sees the space, not the task.
+pub const PRIVATE_TASK_ID: u64 = 15_135;
+/// A task on a Leadership item (403 for the demo user).
+pub const HIDDEN_TASK_ID: u64 = 15_136;
+/// Number of seeded tasks the demo user can see.
+pub const VISIBLE_TASK_COUNT: usize = 10;
+/// The one comment on the demo item (by Bob Roe).
+pub const DEMO_COMMENT_ID: u64 = 3_344_556;
+/// Unread notifications of the demo user.
+pub const DEMO_UNREAD_NOTIFICATIONS: usize = 4;
+/// Notifications of the demo user.
+pub const DEMO_NOTIFICATIONS: usize = 8;
+
+/// An uploaded image (`logo.png`), the demo deal's logo.
+pub const LOGO_FILE_ID: u64 = 1_012_345_674;
+/// An uploaded PDF (`contract.pdf`), the demo deal's contract.
+pub const CONTRACT_FILE_ID: u64 = 1_012_345_675;
+/// An uploaded image (`brochure.jpg`) no item uses yet.
+pub const BROCHURE_FILE_ID: u64 = 1_012_345_676;
+/// The demo deal's website embed (<https://acme.example/>).
+pub const DEMO_EMBED_ID: u64 = 88_001;
+
+/// Team view "Open deals" on Deals, by Bob: stage Lead, Qualified or
+/// Negotiation, soonest close date first.
+pub const OPEN_DEALS_VIEW_ID: u64 = 41_000_001;
+/// Team view "Big deals" on Deals, by the demo user: deal value 20,000 or
+/// more, largest first.
+pub const BIG_DEALS_VIEW_ID: u64 = 41_000_002;
+/// The demo user's private view "My deals": owner is the demo user.
+pub const MY_DEALS_VIEW_ID: u64 = 41_000_003;
+/// Carla's private view on Deals, hidden from the demo user (403).
+pub const CARLA_PRIVATE_VIEW_ID: u64 = 41_000_004;
+/// The standard "All Deals" view, listed with `include_standard_views`.
+pub const ALL_DEALS_VIEW_ID: u64 = 41_000_100;
+
 /// Field ids of the Deals app.
 pub mod deals {
     /// text "Title".
@@ -109,6 +151,21 @@ pub mod deals {
     pub const NOTES: u64 = 69_524_919;
     /// A deleted text field, listed by GET /app with status deleted.
     pub const DELETED_FIELD: u64 = 69_524_920;
+    /// image "Logo".
+    pub const LOGO: u64 = 69_524_918;
+    /// category "Products", several options may be selected.
+    pub const PRODUCTS: u64 = 69_524_921;
+    /// file "Contract".
+    pub const CONTRACT: u64 = 69_524_922;
+
+    /// Products option "CRM".
+    pub const PRODUCT_CRM: u64 = 1;
+    /// Products option "Analytics".
+    pub const PRODUCT_ANALYTICS: u64 = 2;
+    /// Products option "Support".
+    pub const PRODUCT_SUPPORT: u64 = 3;
+    /// Products option "Training".
+    pub const PRODUCT_TRAINING: u64 = 4;
 
     /// Stage option "Lead".
     pub const STAGE_LEAD: u64 = 1;
@@ -130,6 +187,11 @@ pub(crate) fn world() -> World {
     people::add(&mut world);
     apps::add(&mut world);
     items::add(&mut world);
+    views::add(&mut world);
+    members::add(&mut world);
+    tasks::add(&mut world);
+    comments::add(&mut world);
+    notifications::add(&mut world);
     world
 }
 

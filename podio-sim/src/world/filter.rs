@@ -10,7 +10,8 @@ use std::cmp::Ordering;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::model::{App, Field, FieldKind, FieldValue, Item};
+use super::World;
+use super::model::{App, Field, FieldKind, FieldValue, Item, View};
 use super::render;
 use crate::dates;
 use crate::error::ApiError;
@@ -52,10 +53,14 @@ pub struct FilterPage {
 }
 
 /// Built-in filter keys the simulator understands.
-const BUILT_IN_FILTERS: &str = "created_on, last_edit_on, created_by";
+const BUILT_IN_FILTERS: &str = "item_id, created_on, last_edit_on, created_by";
 
 #[derive(Debug)]
 enum Predicate {
+    /// The text contains this (lowercased) text.
+    Text { field_id: u64, needle: String },
+    /// The item is one of these.
+    ItemIds(Vec<u64>),
     /// Any of these option ids is selected.
     Options { field_id: u64, ids: Vec<u64> },
     /// The numeric value lies in the range.
@@ -96,6 +101,10 @@ impl Predicate {
     fn matches(&self, item: &Item) -> bool {
         let values = |field_id: &u64| item.values.get(field_id).map(Vec::as_slice).unwrap_or(&[]);
         match self {
+            Predicate::Text { field_id, needle } => values(field_id).iter().any(
+                |v| matches!(v, FieldValue::Text(t) if t.to_lowercase().contains(needle.as_str())),
+            ),
+            Predicate::ItemIds(ids) => ids.contains(&item.item_id),
             Predicate::Options { field_id, ids } => values(field_id)
                 .iter()
                 .any(|v| matches!(v, FieldValue::Category(id) if ids.contains(id))),
@@ -128,7 +137,7 @@ fn bad(msg: String) -> ApiError {
 }
 
 /// An id given as a JSON integer or a decimal string.
-fn as_id(v: &Value) -> Option<u64> {
+pub(crate) fn as_id(v: &Value) -> Option<u64> {
     match v {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.trim().parse().ok(),
@@ -136,7 +145,8 @@ fn as_id(v: &Value) -> Option<u64> {
     }
 }
 
-fn as_number(v: &Value) -> Option<f64> {
+/// A number given as a JSON number or a decimal string.
+pub(crate) fn as_number(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse().ok(),
@@ -244,9 +254,33 @@ fn created_by(key: &str, value: &Value) -> Result<Vec<u64>, ApiError> {
         .collect()
 }
 
+/// The text of a text filter: `{"from": "text"}` (the documented form) or
+/// a plain string; matched as a case-insensitive substring.
+fn text_needle(key: &str, value: &Value) -> Result<String, ApiError> {
+    let text = match value {
+        Value::String(s) => Some(s),
+        Value::Object(map) if map.len() == 1 => match map.get("from") {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    };
+    text.map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            bad(format!(
+                "filter {key:?} takes {{\"from\": \"some text\"}} (or a plain string), got {value}"
+            ))
+        })
+}
+
 fn field_predicate(key: &str, field: &Field, value: &Value) -> Result<Predicate, ApiError> {
     let field_id = field.field_id;
     Ok(match &field.kind {
+        FieldKind::Text { .. } => Predicate::Text {
+            field_id,
+            needle: text_needle(key, value)?,
+        },
         FieldKind::Category { .. } => Predicate::Options {
             field_id,
             ids: id_list(key, value, "option ids")?,
@@ -275,13 +309,14 @@ fn field_predicate(key: &str, field: &Field, value: &Value) -> Result<Predicate,
             let (from, to) = date_range(key, value)?;
             Predicate::Dates { field_id, from, to }
         }
-        FieldKind::Text { .. }
-        | FieldKind::Email
+        FieldKind::Email
         | FieldKind::Phone
         | FieldKind::Location
-        | FieldKind::Embed => {
+        | FieldKind::Embed
+        | FieldKind::Image
+        | FieldKind::File => {
             return Err(bad(format!(
-                "filter {key:?}: fields of type {} cannot be filtered; filterable types are \
+                "filter {key:?}: fields of type {} cannot be filtered; filterable types are text, \
                  category, app, contact, number, money, progress, duration, calculation and date",
                 field.kind.type_name()
             )));
@@ -308,6 +343,7 @@ fn compile(app: &App, filters: Option<&Value>) -> Result<Vec<Predicate>, ApiErro
                 date_range(key, value).map(|(from, to)| Predicate::LastEditOn { from, to })
             }
             "created_by" => created_by(key, value).map(Predicate::CreatedBy),
+            "item_id" => id_list(key, value, "item ids").map(Predicate::ItemIds),
             _ => match app.field_by_key(key).filter(|f| f.active) {
                 Some(field) => field_predicate(key, field, value),
                 None => Err(bad(format!(
@@ -339,7 +375,8 @@ enum Key {
 }
 
 const SORTABLE: &str = "created_on, last_edit_on, title, item_id, app_item_id, or the id or \
-                        external_id of a text, number, money, progress, duration, calculation or date field";
+                        external_id of a text, number, money, progress, duration, calculation, date, \
+                        category, app, contact or location field";
 
 fn sort_by(app: &App, value: Option<&Value>) -> Result<SortBy, ApiError> {
     let key = match value {
@@ -369,6 +406,10 @@ fn sort_by(app: &App, value: Option<&Value>) -> Result<SortBy, ApiError> {
                         | FieldKind::Duration
                         | FieldKind::Calculation { .. }
                         | FieldKind::Date { .. }
+                        | FieldKind::Category { .. }
+                        | FieldKind::App { .. }
+                        | FieldKind::Contact
+                        | FieldKind::Location
                 ) =>
             {
                 SortBy::Field(field.clone())
@@ -383,28 +424,53 @@ fn sort_by(app: &App, value: Option<&Value>) -> Result<SortBy, ApiError> {
 }
 
 #[allow(clippy::cast_precision_loss)] // ids are far below 2^53
-fn sort_key(app: &App, item: &Item, by: &SortBy) -> Key {
+fn sort_key(world: &World, app: &App, item: &Item, by: &SortBy) -> Key {
     match by {
         SortBy::CreatedOn => Key::Text(item.created_on.clone()),
         SortBy::LastEditOn => Key::Text(item.last_event_on.clone()),
         SortBy::Title => Key::Text(render::title(app, item).to_lowercase()),
         SortBy::ItemId => Key::Num(item.item_id as f64),
         SortBy::AppItemId => Key::Num(item.app_item_id as f64),
-        SortBy::Field(field) => match &field.kind {
-            FieldKind::Text { .. } => {
-                match item.values.get(&field.field_id).and_then(|v| v.first()) {
-                    Some(FieldValue::Text(t)) => Key::Text(t.to_lowercase()),
-                    _ => Key::Missing,
+        SortBy::Field(field) => {
+            let first = item.values.get(&field.field_id).and_then(|v| v.first());
+            match (&field.kind, first) {
+                (FieldKind::Text { .. }, Some(FieldValue::Text(t))) => Key::Text(t.to_lowercase()),
+                (FieldKind::Date { .. }, Some(FieldValue::Date { start, .. })) => {
+                    Key::Text(start.timestamp())
                 }
-            }
-            FieldKind::Date { .. } => {
-                match item.values.get(&field.field_id).and_then(|v| v.first()) {
-                    Some(FieldValue::Date { start, .. }) => Key::Text(start.timestamp()),
-                    _ => Key::Missing,
+                // Options sort in the order the app lists them.
+                (FieldKind::Category { options, .. }, Some(FieldValue::Category(id))) => options
+                    .iter()
+                    .position(|o| o.id == *id)
+                    .map_or(Key::Missing, |p| Key::Num(p as f64)),
+                (FieldKind::App { .. }, Some(FieldValue::AppRef(id))) => {
+                    match (
+                        world.items.get(id),
+                        world.items.get(id).and_then(|i| world.apps.get(&i.app_id)),
+                    ) {
+                        (Some(target), Some(target_app)) => {
+                            Key::Text(render::title(target_app, target).to_lowercase())
+                        }
+                        _ => Key::Missing,
+                    }
                 }
+                (FieldKind::Contact, Some(FieldValue::Contact(id))) => world
+                    .user_by_profile(*id)
+                    .map_or(Key::Missing, |u| Key::Text(u.name.to_lowercase())),
+                (FieldKind::Location, Some(FieldValue::Location(l))) => {
+                    Key::Text(l.formatted().to_lowercase())
+                }
+                (
+                    FieldKind::Number { .. }
+                    | FieldKind::Money { .. }
+                    | FieldKind::Progress
+                    | FieldKind::Duration
+                    | FieldKind::Calculation { .. },
+                    _,
+                ) => item.numeric(field).map_or(Key::Missing, Key::Num),
+                _ => Key::Missing,
             }
-            _ => item.numeric(field).map_or(Key::Missing, Key::Num),
-        },
+        }
     }
 }
 
@@ -420,12 +486,8 @@ fn compare(a: &Key, b: &Key, desc: bool) -> Ordering {
     }
 }
 
-/// Runs `request` over `items` (all items of `app`).
-pub fn run<'a>(
-    app: &App,
-    items: impl Iterator<Item = &'a Item>,
-    request: &FilterRequest,
-) -> Result<FilterPage, ApiError> {
+/// Runs `request` over the items of `app`.
+pub fn run(world: &World, app: &App, request: &FilterRequest) -> Result<FilterPage, ApiError> {
     let limit = request.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(bad(format!(
@@ -440,12 +502,12 @@ pub fn run<'a>(
     // Newest first unless a sort key is named; then ascending unless asked.
     let desc = request.sort_desc.unwrap_or(request.sort_by.is_none());
 
-    let all: Vec<&Item> = items.collect();
+    let all: Vec<&Item> = world.items_of(app.app_id).collect();
     let total = all.len();
     let mut matched: Vec<(Key, &Item)> = all
         .into_iter()
         .filter(|item| predicates.iter().all(|p| p.matches(item)))
-        .map(|item| (sort_key(app, item, &by), item))
+        .map(|item| (sort_key(world, app, item, &by), item))
         .collect();
     matched.sort_by(|(ka, a), (kb, b)| {
         compare(ka, kb, desc).then_with(|| {
@@ -465,4 +527,26 @@ pub fn run<'a>(
         filtered,
         item_ids,
     })
+}
+
+/// The filter request of saved `view`: its filters and sort order, with
+/// `body`'s paging. Sort keys and filters in `body` take precedence, so a
+/// client can narrow a view further.
+pub fn view_request(view: &View, body: FilterRequest) -> FilterRequest {
+    let mut filters: Map<String, Value> = view.filters.iter().cloned().collect();
+    if let Some(Value::Object(extra)) = body.filters {
+        filters.extend(extra);
+    }
+    FilterRequest {
+        filters: Some(Value::Object(filters)),
+        sort_by: body
+            .sort_by
+            .or_else(|| view.sort_by.clone().map(Value::String)),
+        // A view without a sort key keeps the default order (newest first).
+        sort_desc: body
+            .sort_desc
+            .or(view.sort_by.is_some().then_some(view.sort_desc)),
+        limit: body.limit,
+        offset: body.offset,
+    }
 }

@@ -5,14 +5,20 @@
 //! and items. An app token (the `app` grant) sees only its own app. Objects
 //! that exist but are out of reach answer 403; unknown ones 404.
 
+pub mod comments;
 pub mod filter;
 pub mod model;
+pub mod notifications;
 pub mod render;
+pub mod search;
+pub mod tasks;
+pub mod views;
+pub mod write;
 
 use std::collections::BTreeMap;
 
 use crate::error::ApiError;
-use model::{App, Item, Org, Role, Space, User};
+use model::{App, Embed, FileObject, Item, Membership, Org, Role, Space, User, View};
 
 /// Who an access token acts for (`ref` of the token response).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -36,6 +42,22 @@ pub struct World {
     pub apps: BTreeMap<u64, App>,
     /// Items by item id.
     pub items: BTreeMap<u64, Item>,
+    /// Uploaded files by file id (what image and file fields reference).
+    pub files: BTreeMap<u64, FileObject>,
+    /// Link embeds by embed id (seeded, or made by `POST /embed/`).
+    pub embeds: BTreeMap<u64, Embed>,
+    /// Saved views by view id.
+    pub views: BTreeMap<u64, View>,
+    /// Workspace membership dates by (space id, user id).
+    pub memberships: BTreeMap<(u64, u64), Membership>,
+    /// Tasks by task id.
+    pub tasks: BTreeMap<u64, tasks::Task>,
+    /// Task labels by label id.
+    pub task_labels: BTreeMap<u64, tasks::Label>,
+    /// Comments by comment id.
+    pub comments: BTreeMap<u64, comments::Comment>,
+    /// Notifications (of every user) by notification id.
+    pub notifications: BTreeMap<u64, notifications::Notification>,
 }
 
 impl World {

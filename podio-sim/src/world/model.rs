@@ -214,6 +214,10 @@ pub enum FieldKind {
     Progress,
     /// A duration in seconds.
     Duration,
+    /// Images (file references restricted to image mimetypes).
+    Image,
+    /// File attachments.
+    File,
     /// Read-only, computed from other fields.
     Calculation {
         /// The formula.
@@ -240,6 +244,8 @@ impl FieldKind {
             FieldKind::Embed => "embed",
             FieldKind::Progress => "progress",
             FieldKind::Duration => "duration",
+            FieldKind::Image => "image",
+            FieldKind::File => "file",
             FieldKind::Calculation { .. } => "calculation",
         }
     }
@@ -290,6 +296,13 @@ pub struct Item {
     pub revision: u64,
     /// Values per field id; fields without values are absent.
     pub values: BTreeMap<u64, Vec<FieldValue>>,
+    /// The caller's own id for the item (`external_id`), if set.
+    pub external_id: Option<String>,
+    /// Tags, in the order given.
+    pub tags: Vec<String>,
+    /// The app whose token created the item; `created_by` then names the
+    /// app's owner only as a fallback, the byline shows the app.
+    pub created_by_app: Option<u64>,
 }
 
 /// One value of a field, typed.
@@ -341,6 +354,8 @@ pub enum FieldValue {
     Progress(u8),
     /// Seconds.
     Duration(u64),
+    /// A file (image or file field), by file id.
+    File(u64),
 }
 
 /// A date with an optional time of day (UTC; the demo user's zone is UTC).
@@ -374,20 +389,95 @@ pub struct Location {
     pub city: String,
     /// Country.
     pub country: String,
-    /// Latitude.
-    pub lat: f64,
+    /// Latitude, unknown for an address written without coordinates.
+    pub lat: Option<f64>,
     /// Longitude.
-    pub lng: f64,
+    pub lng: Option<f64>,
 }
 
 impl Location {
-    /// The one-line address Podio shows as `value`.
+    /// The one-line address Podio shows as `value`; a written free-form
+    /// address lives in `street` with the other parts empty.
     pub fn formatted(&self) -> String {
-        format!(
-            "{}, {} {}, {}",
-            self.street, self.postal_code, self.city, self.country
-        )
+        let town = format!("{} {}", self.postal_code, self.city);
+        [self.street.as_str(), town.trim(), self.country.as_str()]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
+}
+
+/// An uploaded file that image and file fields reference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileObject {
+    /// File id.
+    pub file_id: u64,
+    /// File name.
+    pub name: String,
+    /// MIME type, e.g. `image/png`.
+    pub mimetype: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Upload time.
+    pub created_on: String,
+}
+
+/// Who may see a saved view, and whether it is one of Podio's built-in ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewKind {
+    /// Only its creator sees it.
+    Private,
+    /// Everyone who sees the app sees it.
+    Team,
+    /// A built-in view, listed only with `include_standard_views=true`.
+    Standard,
+}
+
+impl ViewKind {
+    /// Podio's `type` string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ViewKind::Private => "private",
+            ViewKind::Team => "team",
+            ViewKind::Standard => "standard",
+        }
+    }
+}
+
+/// A saved view of an app: filters and sort order under a name.
+#[derive(Debug, Clone)]
+pub struct View {
+    /// View id.
+    pub view_id: u64,
+    /// The app the view belongs to.
+    pub app_id: u64,
+    /// Display name.
+    pub name: String,
+    /// Private, team or standard.
+    pub kind: ViewKind,
+    /// Creation time.
+    pub created_on: String,
+    /// Creating user.
+    pub created_by: u64,
+    /// Sort key in filter syntax (built-in name or field id), if any.
+    pub sort_by: Option<String>,
+    /// Descending order.
+    pub sort_desc: bool,
+    /// Filters in the view shape: (key, values) where key is a field id as
+    /// text or a built-in key and values use the filter-request format.
+    pub filters: Vec<(String, serde_json::Value)>,
+    /// table / card / badge / calendar.
+    pub layout: &'static str,
+}
+
+/// When a member was invited to and joined a workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    /// Invitation time.
+    pub invited_on: String,
+    /// Acceptance time.
+    pub started_on: String,
 }
 
 /// A link preview.

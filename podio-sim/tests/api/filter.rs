@@ -213,14 +213,19 @@ async fn bad_filter_requests_are_400_with_podio_bodies() {
 
     for (body, needle) in [
         (json!({"filters": {"no-such-field": [1]}}), "no-such-field"),
-        (json!({"filters": {"title": "Acme"}}), "cannot be filtered"),
+        (
+            json!({"filters": {"buyer-email": "a@b"}}),
+            "cannot be filtered",
+        ),
+        (json!({"filters": {"title": {"to": "Acme"}}}), "from"),
+        (json!({"filters": {"item_id": ["x"]}}), "item ids"),
         (json!({"filters": {"stage": ["Won"]}}), "option ids"),
         (json!({"filters": {"seats": [1, 2]}}), "from"),
         (
             json!({"filters": {"close-date": {"from": "April"}}}),
             "YYYY-MM-DD",
         ),
-        (json!({"sort_by": "owner"}), "sort_by"),
+        (json!({"sort_by": "buyer-phone"}), "sort_by"),
         (json!({"offset": -1}), "offset"),
     ] {
         let resp = sim.post_json(&path, Some(&token), &body).await;
@@ -231,4 +236,146 @@ async fn bad_filter_requests_are_400_with_podio_bodies() {
     let forbidden = filter_path(PRIVATE_APP_ID);
     let resp = sim.post_json(&forbidden, Some(&token), &json!({})).await;
     assert_error_body(&resp, 403, "forbidden", "POST", &forbidden);
+}
+
+#[tokio::test]
+async fn text_item_id_created_by_and_open_ended_ranges() {
+    let sim = TestSim::default_config();
+    let token = sim.token().await;
+    let path = filter_path(DEALS_APP_ID);
+    let all = sim
+        .post_json(&path, Some(&token), &json!({"limit": 500}))
+        .await;
+    let items = all.body["items"].as_array().expect("items").clone();
+    let matching = |pred: &dyn Fn(&Value) -> bool| -> BTreeSet<u64> {
+        items
+            .iter()
+            .filter(|i| pred(i))
+            .map(|i| i["item_id"].as_u64().expect("id"))
+            .collect()
+    };
+
+    // Text: {"from": …} and a plain string, case-insensitive substring.
+    let acme = matching(&|i| {
+        i["title"]
+            .as_str()
+            .is_some_and(|t| t.to_lowercase().contains("acme"))
+    });
+    assert!(acme.len() > 1);
+    for text in [json!({"from": "ACME"}), json!("acme")] {
+        let resp = sim
+            .post_json(
+                &path,
+                Some(&token),
+                &json!({"filters": {"title": text}, "limit": 500}),
+            )
+            .await;
+        assert_eq!(resp.status, StatusCode::OK, "{}", resp.body);
+        assert_eq!(ids(&resp.body).into_iter().collect::<BTreeSet<_>>(), acme);
+    }
+
+    // item_id narrows to the listed items.
+    let resp = sim
+        .post_json(
+            &path,
+            Some(&token),
+            &json!({"filters": {"item_id": [DEMO_ITEM_ID, DEMO_ITEM_ID - 1, 42]}}),
+        )
+        .await;
+    assert_eq!(resp.body["filtered"], 2);
+
+    // Progress with only a lower bound.
+    let advanced = matching(&|i| {
+        first_value(i, "progress")
+            .and_then(|v| v["value"].as_u64())
+            .is_some_and(|p| p >= 60)
+    });
+    let resp = sim
+        .post_json(
+            &path,
+            Some(&token),
+            &json!({"filters": {"progress": {"from": 60}}, "limit": 500}),
+        )
+        .await;
+    assert_eq!(
+        ids(&resp.body).into_iter().collect::<BTreeSet<_>>(),
+        advanced
+    );
+
+    // A date-only "to" includes that whole day.
+    let resp = sim
+        .post_json(
+            &path,
+            Some(&token),
+            &json!({"filters": {"close-date": {"to": "2024-04-30"}, "item_id": [DEMO_ITEM_ID]}}),
+        )
+        .await;
+    assert_eq!(resp.body["filtered"], 1, "{}", resp.body);
+    let resp = sim
+        .post_json(
+            &path,
+            Some(&token),
+            &json!({"filters": {"close-date": {"to": "2024-04-29"}, "item_id": [DEMO_ITEM_ID]}}),
+        )
+        .await;
+    assert_eq!(resp.body["filtered"], 0);
+
+    // created_by takes auth objects.
+    let by_bob = matching(&|i| i["created_by"]["id"] == BOB_USER_ID);
+    assert!(!by_bob.is_empty());
+    let resp = sim
+        .post_json(
+            &path,
+            Some(&token),
+            &json!({"filters": {"created_by": [{"type": "user", "id": BOB_USER_ID}]}, "limit": 500}),
+        )
+        .await;
+    assert_eq!(ids(&resp.body).into_iter().collect::<BTreeSet<_>>(), by_bob);
+}
+
+#[tokio::test]
+async fn sorting_by_category_and_contact_fields() {
+    let sim = TestSim::default_config();
+    let token = sim.token().await;
+    let path = filter_path(DEALS_APP_ID);
+    let resp = sim
+        .post_json(
+            &path,
+            Some(&token),
+            &json!({"sort_by": deals::STAGE, "sort_desc": false, "limit": 500}),
+        )
+        .await;
+    assert_eq!(resp.status, StatusCode::OK, "{}", resp.body);
+    let stages: Vec<u64> = resp.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            first_value(i, "stage")
+                .and_then(|v| v["value"]["id"].as_u64())
+                .expect("stage")
+        })
+        .collect();
+    assert!(stages.windows(2).all(|w| w[0] <= w[1]), "{stages:?}");
+
+    let resp = sim
+        .post_json(
+            &path,
+            Some(&token),
+            &json!({"sort_by": "owner", "sort_desc": true, "limit": 500}),
+        )
+        .await;
+    let owners: Vec<String> = resp.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            first_value(i, "owner")
+                .and_then(|v| v["value"]["name"].as_str())
+                .expect("owner")
+                .to_owned()
+        })
+        .collect();
+    assert!(owners.windows(2).all(|w| w[0] >= w[1]), "{owners:?}");
+    assert_eq!(owners.first().map(String::as_str), Some("Jane Doe"));
 }

@@ -78,15 +78,34 @@ impl TestSim {
     }
 
     pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Resp {
+        self.send_json(Method::POST, path, token, body).await
+    }
+
+    pub async fn put_json(&self, path: &str, token: Option<&str>, body: &Value) -> Resp {
+        self.send_json(Method::PUT, path, token, body).await
+    }
+
+    /// A request with a JSON body (`Value::Null` sends no body at all).
+    pub async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> Resp {
         let mut req = Request::builder()
-            .method(Method::POST)
+            .method(method)
             .uri(path)
             .header(header::CONTENT_TYPE, "application/json");
         if let Some(token) = token {
             req = req.header(header::AUTHORIZATION, format!("OAuth2 {token}"));
         }
-        self.send(req.body(Body::from(body.to_string())).expect("request"))
-            .await
+        let body = if body.is_null() {
+            Body::empty()
+        } else {
+            Body::from(body.to_string())
+        };
+        self.send(req.body(body).expect("request")).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
@@ -118,6 +137,31 @@ impl TestSim {
     /// An access token of the demo user.
     pub async fn token(&self) -> String {
         self.login().await["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// An access token of app `app_id` (app grant with the app's token).
+    pub async fn app_token(&self, app_id: u64) -> String {
+        let user = self.token().await;
+        let app = self.get(&format!("/app/{app_id}"), Some(&user)).await;
+        let app_token = app.body["token"].as_str().expect("app token").to_owned();
+        let app_id = app_id.to_string();
+        let resp = self
+            .post_form(
+                "/oauth/token",
+                &[
+                    ("grant_type", "app"),
+                    ("client_id", DEV_CLIENT_ID),
+                    ("client_secret", DEV_CLIENT_SECRET),
+                    ("app_id", &app_id),
+                    ("app_token", &app_token),
+                ],
+            )
+            .await;
+        assert_eq!(resp.status, StatusCode::OK, "{}", resp.body);
+        resp.body["access_token"]
             .as_str()
             .expect("access_token")
             .to_owned()

@@ -1,8 +1,16 @@
 //! Black-box tests of the simulated Podio API, driving `Sim::router()`.
 
+mod comments;
 mod filter;
 mod helpers;
+mod items_write;
 mod limits;
+mod members;
+mod notifications;
 mod oauth;
 mod reads;
+mod search;
 mod serve;
+mod tasks;
+mod users;
+mod views;

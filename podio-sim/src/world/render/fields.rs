@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::{contact, item_short};
 use crate::world::World;
-use crate::world::model::{DateValue, Field, FieldKind, FieldValue, Item};
+use crate::world::model::{DateValue, Embed, Field, FieldKind, FieldValue, FileObject, Item};
 
 /// Formats a decimal the way Podio returns number and money values.
 pub fn decimal(n: f64) -> String {
@@ -78,6 +78,8 @@ fn settings(world: &World, kind: &FieldKind) -> Value {
             "unit": Value::Null,
             "expression": Value::Null,
         }),
+        FieldKind::Image => json!({ "allowed_mimetypes": ["image/*"] }),
+        FieldKind::File => json!({ "allowed_mimetypes": [] }),
         FieldKind::Embed | FieldKind::Progress => Value::Null,
     }
 }
@@ -187,26 +189,47 @@ fn value_json(world: &World, field: &Field, value: &FieldValue) -> Value {
             "lng": l.lng,
             "map_in_sync": true,
         }),
-        FieldValue::Embed(e) => json!({
-            "embed": {
-                "embed_id": e.embed_id,
-                "type": "link",
-                "url": e.url,
-                "original_url": e.url,
-                "resolved_url": e.url,
-                "title": e.title,
-                "description": e.description,
-                "hostname": e.url.split('/').nth(2).unwrap_or_default(),
-                "embed_html": Value::Null,
-                "embed_height": Value::Null,
-                "embed_width": Value::Null,
-                "created_on": Value::Null,
-            },
-            "file": Value::Null,
-        }),
+        FieldValue::Embed(e) => json!({ "embed": embed(e), "file": Value::Null }),
         FieldValue::Progress(p) => json!({ "value": p }),
         FieldValue::Duration(s) => json!({ "value": s }),
+        FieldValue::File(file_id) => match world.files.get(file_id) {
+            Some(f) => json!({ "value": file(f) }),
+            None => json!({ "value": { "file_id": file_id } }),
+        },
     }
+}
+
+/// A link embed (`POST /embed/` answer, and inside embed field values).
+pub fn embed(e: &Embed) -> Value {
+    json!({
+        "embed_id": e.embed_id,
+        "type": "link",
+        "url": e.url,
+        "original_url": e.url,
+        "resolved_url": e.url,
+        "title": e.title,
+        "description": e.description,
+        "hostname": e.url.split('/').nth(2).unwrap_or_default(),
+        "embed_html": Value::Null,
+        "embed_height": Value::Null,
+        "embed_width": Value::Null,
+        "created_on": Value::Null,
+    })
+}
+
+/// A file as the value of an image or file field.
+pub fn file(f: &FileObject) -> Value {
+    let link = format!("https://files.podio.com/{}", f.file_id);
+    json!({
+        "file_id": f.file_id,
+        "name": f.name,
+        "mimetype": f.mimetype,
+        "size": f.size,
+        "link": link,
+        "thumbnail_link": f.mimetype.starts_with("image/").then(|| format!("{link}/small")),
+        "hosted_by": "podio",
+        "created_on": f.created_on,
+    })
 }
 
 /// The `values` array of `field` on `item`; empty when it has none.

@@ -1,11 +1,21 @@
 //! Rendering of world objects to Podio's JSON shapes (§7 and §12 of
 //! podio-api.md). Links point at podio.com, as real responses do.
 
+mod activity;
 mod fields;
+mod members;
+mod search;
+mod users;
+mod views;
 
 use serde_json::{Value, json};
 
-pub use fields::{field_config, field_definition, field_values};
+pub use activity::{author, comment, notification_groups, task};
+pub use fields::{embed, field_config, field_definition, field_values};
+pub use members::{org_member, space_member};
+pub use search::hit;
+pub use users::{profile, status, user};
+pub use views::view;
 
 use super::model::{App, FieldValue, Item, Org, Role, Space, User};
 use super::{Caller, World};
@@ -356,10 +366,7 @@ pub(super) fn item_short(world: &World, item: &Item) -> Value {
 /// An item (`GET /item/{id}`, or one element of a filter response).
 pub fn item(world: &World, caller: Caller, app: &App, item: &Item, view: ItemView) -> Value {
     let role = role_in_space(world, caller, app.space_id);
-    let creator = world
-        .users
-        .get(&item.created_by)
-        .map_or(Value::Null, byline);
+    let creator = item_author(world, item);
     let fields: Vec<Value> = app
         .fields
         .iter()
@@ -394,7 +401,7 @@ pub fn item(world: &World, caller: Caller, app: &App, item: &Item, view: ItemVie
         "item_id": item.item_id,
         "app_item_id": item.app_item_id,
         "app_item_id_formatted": item.app_item_id.to_string(),
-        "external_id": Value::Null,
+        "external_id": item.external_id,
         "title": title(app, item),
         "link": item_url(world, app, item),
         "rights": item_rights(role),
@@ -405,8 +412,8 @@ pub fn item(world: &World, caller: Caller, app: &App, item: &Item, view: ItemVie
         "current_revision": revision,
         "last_event_on": item.last_event_on,
         "fields": fields,
-        "tags": [],
-        "comment_count": 0,
+        "tags": item.tags,
+        "comment_count": world.comment_count(item.item_id),
         "file_count": 0,
         "like_count": 0,
         "subscribed": true,
@@ -420,13 +427,25 @@ pub fn item(world: &World, caller: Caller, app: &App, item: &Item, view: ItemVie
             "created_on": item.created_on,
         });
         value["files"] = json!([]);
-        value["comments"] = json!([]);
-        value["task_count"] = json!(0);
+        value["comments"] = world
+            .comments_on(item.item_id)
+            .map(|c| comment(world, caller, c))
+            .collect();
+        value["task_count"] = json!(world.open_task_count(caller, item.item_id));
         value["ref"] = Value::Null;
         value["reminder"] = Value::Null;
         value["recurrence"] = Value::Null;
     }
     value
+}
+
+/// The byline of an item's creator: the app for items made with an app
+/// token, else the user.
+fn item_author(world: &World, item: &Item) -> Value {
+    let who = item
+        .created_by_app
+        .map_or(Caller::User(item.created_by), Caller::App);
+    author(world, who)
 }
 
 /// The `created_via` of content made through the web UI.
