@@ -11,6 +11,7 @@ mod args;
 mod authn;
 mod config;
 mod decode;
+mod encode;
 mod error;
 mod podio;
 mod server;

@@ -61,7 +61,11 @@ async fn serves_tools_over_grpc_until_shutdown() {
         .expect("list")
         .into_inner()
         .tools;
-    assert_eq!(tools.len(), 6);
+    let in_process = common::Harness::new()
+        .list(Some(TOKEN))
+        .await
+        .expect("list");
+    assert_eq!(tools.len(), in_process.len());
     let response = client
         .call_tool(with_token(
             CallToolRequest {

@@ -61,6 +61,30 @@ impl Podio {
         self.call("POST", path, &[], body.to_string(), target).await
     }
 
+    /// `PUT path` with a JSON body, returning Podio's JSON (null when Podio
+    /// answers 204 with no body).
+    pub async fn put(
+        &self,
+        path: String,
+        body: &Value,
+        target: &Target,
+    ) -> Result<Value, ToolError> {
+        self.call("PUT", path, &[], body.to_string(), target).await
+    }
+
+    /// `POST path?query` with a JSON body (empty for none), for writes that
+    /// take query flags such as `silent` or `hook`.
+    pub async fn post_with_query(
+        &self,
+        path: String,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        target: &Target,
+    ) -> Result<Value, ToolError> {
+        let body = body.map(Value::to_string).unwrap_or_default();
+        self.call("POST", path, query, body, target).await
+    }
+
     async fn call(
         &self,
         method: &str,

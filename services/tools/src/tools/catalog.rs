@@ -6,8 +6,18 @@ use portico_proto::tools::v1 as proto;
 
 use super::{Tool, ToolSpec};
 use super::{
+    add_comment::AddComment, complete_task::CompleteTask, create_task::CreateTask,
+    get_item_comments::GetItemComments, get_notifications::GetNotifications, get_task::GetTask,
+    get_tasks::GetTasks, update_task::UpdateTask,
+};
+use super::{create_item::CreateItem, update_item::UpdateItem};
+use super::{
     get_app::GetApp, get_apps_in_space::GetAppsInSpace, get_item::GetItem, get_items::GetItems,
     get_organizations::GetOrganizations, get_spaces_in_organization::GetSpacesInOrganization,
+};
+use super::{
+    get_app_summary::GetAppSummary, get_org_members::GetOrgMembers, get_space::GetSpace,
+    get_space_members::GetSpaceMembers, list_views::ListViews, search_globally::SearchGlobally,
 };
 
 /// A tool with its definition, computed once.
@@ -32,12 +42,31 @@ impl Catalog {
             // Items
             Box::new(GetItem),
             Box::new(GetItems),
+            Box::new(GetAppSummary),
+            Box::new(CreateItem),
+            Box::new(UpdateItem),
             // Apps & workspaces
             Box::new(GetApp),
             Box::new(GetAppsInSpace),
+            Box::new(GetSpace),
+            Box::new(GetSpaceMembers),
+            Box::new(ListViews),
             // Organizations
             Box::new(GetOrganizations),
             Box::new(GetSpacesInOrganization),
+            Box::new(GetOrgMembers),
+            // Search
+            Box::new(SearchGlobally),
+            // Tasks
+            Box::new(GetTasks),
+            Box::new(GetTask),
+            Box::new(CreateTask),
+            Box::new(UpdateTask),
+            Box::new(CompleteTask),
+            // Comments & notifications
+            Box::new(GetItemComments),
+            Box::new(AddComment),
+            Box::new(GetNotifications),
         ];
         let entries = tools
             .into_iter()

@@ -74,7 +74,8 @@ impl Tool for GetApp {
     }
 }
 
-fn field_schema() -> Value {
+/// The output schema of one app field (shared with get_app_summary).
+pub(super) fn field_schema() -> Value {
     let option = schema::output(&[
         (
             "id",

@@ -1,7 +1,7 @@
 //! get_items: one page of an app's items, each decoded like get_item.
 
 use async_trait::async_trait;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::{
     READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, expect_object, schema,
@@ -9,6 +9,7 @@ use super::{
 use crate::args::Args;
 use crate::decode::json::{get, number};
 use crate::decode::{DecodedItem, decode_item};
+use crate::encode::{AppSchema, filters};
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
 
@@ -26,11 +27,21 @@ impl Tool for GetItems {
         ToolSpec {
             name: "get_items",
             title: "Get items",
-            description: "List the items of a Podio app, one page at a time (up to 500 per call), \
-                newest first as Podio orders them, each with its field values decoded and keyed by \
-                external_id as in get_item. The result says how many items exist and gives \
-                next_offset for the next page (null when there are no more). Use \
-                get_apps_in_space to find app ids and get_app to learn the app's fields.",
+            description: "List the items of a Podio app, one page at a time (default 30, up to \
+                500 per call), each with its field values decoded and keyed by external_id as in \
+                get_item. Optionally filter by field values and sort by a field or by item \
+                metadata. filters is an object keyed by field external_id (or field_id, or \
+                label): text {\"from\": \"text to find\"}; category a list of option ids or \
+                labels; date {\"from\": \"2026-01-01\", \"to\": \"2026-12-31\"} (either end \
+                optional, a date-only to includes that day); number, money, progress, duration \
+                {\"from\": 10, \"to\": 100}; app reference a list of item ids; contact a list of \
+                profile ids; also created_on and last_edit_on date ranges, created_by a list of \
+                user ids, item_id a list of item ids. Filters and field sorts are checked against \
+                the app's fields; an unknown field or option is reported with the valid ones. The \
+                result says how many items the app has (total) and how many match (filtered), \
+                echoes the filters as sent to Podio, and gives next_offset for the next page \
+                (null when there are no more). Use get_apps_in_space to find app ids and get_app \
+                to learn the app's fields and option ids.",
             input_schema: schema::input(
                 &[
                     (
@@ -51,6 +62,28 @@ impl Tool for GetItems {
                             "description": "How many items to skip, for paging: pass the previous result's next_offset. Default 0.",
                         }),
                     ),
+                    (
+                        "filters",
+                        json!({
+                            "type": "object",
+                            "description": "Optional filters keyed by field external_id (or field_id, or label) or created_on, last_edit_on, created_by, item_id; forms per field type are listed in the tool description, e.g. {\"stage\": [\"Lead\"], \"close-date\": {\"from\": \"2026-01-01\"}}. All filters must match.",
+                            "additionalProperties": {"description": "The filter value for this field, in the form its type takes."},
+                        }),
+                    ),
+                    (
+                        "sort_by",
+                        schema::typed(
+                            "string",
+                            "Optional sort key: created_on, last_edit_on, title, app_item_id, item_id, or a field's external_id (or field_id) of a text, number, money, calculation, progress, duration, app, date, contact, category or location field. Default: Podio's order (newest first).",
+                        ),
+                    ),
+                    (
+                        "sort_desc",
+                        schema::typed(
+                            "boolean",
+                            "Optional: true sorts descending, false ascending.",
+                        ),
+                    ),
                 ],
                 &["app_id"],
             ),
@@ -63,7 +96,7 @@ impl Tool for GetItems {
                     "filtered",
                     schema::typed(
                         "integer",
-                        "How many items match (all of them, as no filter is applied).",
+                        "How many items match the filters (all of them when no filter is given).",
                     ),
                 ),
                 (
@@ -89,6 +122,21 @@ impl Tool for GetItems {
                     "items",
                     schema::array_of(schema::item(), "The items of this page."),
                 ),
+                (
+                    "filters",
+                    schema::typed(
+                        "object",
+                        "The filters as sent to Podio: keyed by field external_id, category labels resolved to option ids, dates as \"YYYY-MM-DD[ HH:MM:SS]\" ({} when none).",
+                    ),
+                ),
+                (
+                    "sort_by",
+                    json!({"type": ["string", "integer", "null"], "description": "The sort key as sent to Podio (a field's field_id for field sorts), or null."}),
+                ),
+                (
+                    "sort_desc",
+                    schema::nullable("boolean", "The sort direction as sent to Podio, or null."),
+                ),
             ]),
             annotations: READ_ONLY,
             required_scope: SCOPE_READ,
@@ -99,13 +147,51 @@ impl Tool for GetItems {
         let app_id = args.id("app_id", "app id");
         let limit = args.int_in("limit", DEFAULT_LIMIT, 1..=MAX_LIMIT);
         let offset = args.int_in("offset", 0, 0..=i64::MAX);
-        args.finish()?;
+        let given = args.opt_object(
+            "filters",
+            "an object of filters keyed by field external_id, e.g. {\"stage\": [1, 2]}",
+        );
+        let sort_text = args.opt_text("sort_by", 200);
+        let sort_desc = args.opt_bool("sort_desc");
 
         let target = Target::new(
             format!("app {app_id}"),
             "use get_apps_in_space to find app ids",
         );
-        let body = json!({"limit": limit, "offset": offset});
+        let mut filters = Map::new();
+        let mut sort_by = Value::Null;
+        if args.ok_so_far() {
+            let app = if filters::needs_schema(given.as_ref(), sort_text.as_deref()) {
+                Some(AppSchema::fetch(podio, app_id).await?)
+            } else {
+                None
+            };
+            if let Some(given) = &given {
+                let (encoded, problems) = filters::encode_filters(app.as_ref(), given);
+                for problem in problems {
+                    args.reject(&problem.field, problem.description);
+                }
+                filters = encoded;
+            }
+            if let Some(sort) = &sort_text {
+                match filters::encode_sort(app.as_ref(), sort) {
+                    Ok(key) => sort_by = key,
+                    Err(e) => args.reject("sort_by", e),
+                }
+            }
+        }
+        args.finish()?;
+
+        let mut body = json!({"limit": limit, "offset": offset});
+        if !filters.is_empty() {
+            body["filters"] = Value::Object(filters.clone());
+        }
+        if !sort_by.is_null() {
+            body["sort_by"] = sort_by.clone();
+        }
+        if let Some(desc) = sort_desc {
+            body["sort_desc"] = json!(desc);
+        }
         let raw = podio
             .post(format!("/item/app/{app_id}/filter/"), &body, &target)
             .await?;
@@ -118,7 +204,14 @@ impl Tool for GetItems {
                 .collect();
         let page = Page::new(raw, offset, items.len());
 
-        let text = render(app_id, &page, &items);
+        let mut text = render(app_id, &page, &items);
+        if !filters.is_empty() || !sort_by.is_null() {
+            text.push_str(&format!(
+                "\nSent to Podio: filters {}; sort_by {sort_by}; sort_desc {}.",
+                Value::Object(filters.clone()),
+                sort_desc.map_or("default".to_owned(), |d| d.to_string())
+            ));
+        }
         let structured = json!({
             "total": page.total,
             "filtered": page.filtered,
@@ -127,6 +220,9 @@ impl Tool for GetItems {
             "count": page.count,
             "next_offset": page.next_offset,
             "items": items.into_iter().map(|i| i.json).collect::<Vec<_>>(),
+            "filters": filters,
+            "sort_by": sort_by,
+            "sort_desc": sort_desc,
         });
         Ok(ToolOutput { text, structured })
     }
@@ -169,7 +265,9 @@ fn render(app_id: u64, page: &Page, items: &[DecodedItem]) -> String {
         String::new()
     };
     let mut header = if page.count == 0 {
-        if page.filtered == 0 {
+        if page.filtered == 0 && !in_app.is_empty() {
+            format!("No items in app {app_id} match the filters{in_app}.")
+        } else if page.filtered == 0 {
             format!("App {app_id} has no items{in_app}.")
         } else {
             format!(

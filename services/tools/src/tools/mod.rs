@@ -5,12 +5,28 @@
 pub mod catalog;
 pub mod schema;
 
+mod add_comment;
+mod complete_task;
+mod create_item;
+mod create_task;
 mod get_app;
+mod get_app_summary;
 mod get_apps_in_space;
 mod get_item;
+mod get_item_comments;
 mod get_items;
+mod get_notifications;
+mod get_org_members;
 mod get_organizations;
+mod get_space;
+mod get_space_members;
 mod get_spaces_in_organization;
+mod get_task;
+mod get_tasks;
+mod list_views;
+mod search_globally;
+mod update_item;
+mod update_task;
 
 use async_trait::async_trait;
 use serde_json::Value;
@@ -21,6 +37,9 @@ use crate::podio::Podio;
 
 /// The scope every read-only tool requires.
 pub const SCOPE_READ: &str = "podio:read";
+
+/// The scope every tool that changes Podio requires.
+pub const SCOPE_WRITE: &str = "podio:write";
 
 /// MCP behaviour hints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +58,25 @@ pub struct Annotations {
 pub const READ_ONLY: Annotations = Annotations {
     read_only: true,
     destructive: false,
+    idempotent: true,
+    open_world: true,
+};
+
+/// Hints of a tool that adds something new to Podio (an item, a task, a
+/// comment): nothing existing is overwritten, and a repeated call adds again.
+pub const CREATES: Annotations = Annotations {
+    read_only: false,
+    destructive: false,
+    idempotent: false,
+    open_world: true,
+};
+
+/// Hints of a tool that changes existing Podio data in place: the values it
+/// replaces are lost (destructive), and repeating the same call leaves the
+/// same state (idempotent).
+pub const UPDATES: Annotations = Annotations {
+    read_only: false,
+    destructive: true,
     idempotent: true,
     open_world: true,
 };
@@ -91,7 +129,7 @@ fn expect_array<'a>(value: &'a Value, request: &str) -> Result<&'a [Value], Tool
 }
 
 /// `value` if it is an object, or an INTERNAL error naming the request.
-fn expect_object<'a>(value: &'a Value, request: &str) -> Result<&'a Value, ToolError> {
+pub(crate) fn expect_object<'a>(value: &'a Value, request: &str) -> Result<&'a Value, ToolError> {
     if value.is_object() {
         Ok(value)
     } else {

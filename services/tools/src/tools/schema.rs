@@ -173,3 +173,20 @@ pub fn space() -> Value {
         ),
     ])
 }
+
+/// A page-size argument: an integer from 1 to `max`, defaulting to `default`;
+/// `what` names the listed objects, e.g. "members".
+pub fn limit(default: i64, max: i64, what: &str) -> Value {
+    json!({
+        "type": "integer", "minimum": 1, "maximum": max, "default": default,
+        "description": format!("How many {what} to return, 1 to {max}. Default {default}."),
+    })
+}
+
+/// A paging offset argument; `what` names the listed objects.
+pub fn offset(what: &str) -> Value {
+    json!({
+        "type": "integer", "minimum": 0, "default": 0,
+        "description": format!("How many {what} to skip, for paging: pass the previous result's next_offset. Default 0."),
+    })
+}

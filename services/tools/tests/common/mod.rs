@@ -93,6 +93,8 @@ pub enum Reply {
 pub struct FakeConnector {
     pub replies: Mutex<HashMap<String, Reply>>,
     pub requests: Mutex<Vec<PodioRequest>>,
+    /// One-shot replies per route, used (oldest first) before `replies`.
+    pub queued: Mutex<HashMap<String, std::collections::VecDeque<Reply>>>,
 }
 
 impl FakeConnector {
@@ -106,6 +108,17 @@ impl FakeConnector {
     pub fn requests(&self) -> Vec<PodioRequest> {
         self.requests.lock().expect("lock").clone()
     }
+
+    /// Answers the next call of `route` (matched like `reply`) with `reply`,
+    /// once; later calls get the next queued reply or the usual one.
+    pub fn reply_once(&self, route: &str, reply: Reply) {
+        self.queued
+            .lock()
+            .expect("lock")
+            .entry(route.to_owned())
+            .or_default()
+            .push_back(reply);
+    }
 }
 
 #[tonic::async_trait]
@@ -116,8 +129,29 @@ impl Connector for FakeConnector {
     ) -> Result<Response<PodioResponse>, Status> {
         let request = request.into_inner();
         let route = format!("{} {}", request.method, request.path);
+        // A reply registered for "METHOD path?a=1&b=2" (the exact query, in
+        // order) wins over one for the path alone.
+        let query: Vec<String> = request
+            .query
+            .iter()
+            .map(|q| format!("{}={}", q.name, q.value))
+            .collect();
+        let with_query = format!("{route}?{}", query.join("&"));
         self.requests.lock().expect("lock").push(request);
-        let reply = self.replies.lock().expect("lock").get(&route).cloned();
+        let once = {
+            let mut queued = self.queued.lock().expect("lock");
+            [&with_query, &route]
+                .into_iter()
+                .find_map(|key| queued.get_mut(key.as_str()).and_then(|q| q.pop_front()))
+        };
+        let replies = self.replies.lock().expect("lock");
+        let reply = once.or_else(|| {
+            replies
+                .get(&with_query)
+                .or_else(|| replies.get(&route))
+                .cloned()
+        });
+        drop(replies);
         match reply {
             Some(Reply::Json(body)) => Ok(Response::new(PodioResponse {
                 status: 200,
@@ -299,4 +333,51 @@ fn type_matches(ty: &str, value: &Value) -> bool {
         "null" => value.is_null(),
         _ => false,
     }
+}
+
+/// The INVALID_ARGUMENT status of a call: its message and its field
+/// violations as (field, description).
+pub async fn invalid(h: &Harness, tool: &str, args: &str) -> (String, Vec<(String, String)>) {
+    use tonic_types::StatusExt;
+    let status = h.call(tool, args).await.expect_err("invalid arguments");
+    assert_eq!(
+        status.code(),
+        tonic::Code::InvalidArgument,
+        "{tool} {args}: {status:?}"
+    );
+    let violations = status
+        .get_details_bad_request()
+        .expect("bad request detail")
+        .field_violations
+        .into_iter()
+        .map(|v| (v.field, v.description))
+        .collect();
+    (status.message().to_owned(), violations)
+}
+
+/// A request's query as (name, value) pairs, in order.
+pub fn query_of(request: &PodioRequest) -> Vec<(String, String)> {
+    request
+        .query
+        .iter()
+        .map(|q| (q.name.clone(), q.value.clone()))
+        .collect()
+}
+
+/// `pairs` as owned (name, value) pairs, to compare with [`query_of`].
+pub fn pairs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// The failed call's is_error text.
+pub async fn failure(h: &Harness, tool: &str, args: &str) -> String {
+    let response = h
+        .call(tool, args)
+        .await
+        .unwrap_or_else(|s| panic!("{tool}: {s:?}"));
+    assert!(response.is_error, "{tool} should fail: {}", text(&response));
+    text(&response)
 }

@@ -1,0 +1,228 @@
+//! get_app_summary: in one call, what an app is for, what its fields
+//! accept, how many items it has and its newest items.
+
+use async_trait::async_trait;
+use serde_json::{Value, json};
+
+use super::get_app::field_schema;
+use super::{
+    READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, expect_object, schema,
+};
+use crate::args::Args;
+use crate::decode::json::{get, number, str_at};
+use crate::decode::{DecodedItem, app, decode_item, html};
+use crate::error::ToolError;
+use crate::podio::{Podio, Target};
+
+/// Recent items shown when the caller does not say.
+const DEFAULT_RECENT: i64 = 5;
+/// The most recent items shown.
+const MAX_RECENT: i64 = 20;
+
+/// The get_app_summary tool.
+pub struct GetAppSummary;
+
+#[async_trait]
+impl Tool for GetAppSummary {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: "get_app_summary",
+            title: "Get app summary",
+            description: "Understand a Podio app in one call: its purpose (name, what items are \
+                called, description and usage notes), every active field with its external_id, \
+                type, whether it is required and what it accepts (category options with ids, \
+                referenced apps, currencies, date settings), how many items it has, and its \
+                newest items (5 by default, up to 20) with decoded field values. Use it first \
+                when asked about an app you do not know; then get_items pages through all \
+                items with filters. Use get_apps_in_space to find app ids.",
+            input_schema: schema::input(
+                &[
+                    ("app_id", schema::id("The id of the app to summarize.")),
+                    (
+                        "recent_items",
+                        json!({
+                            "type": "integer", "minimum": 0, "maximum": MAX_RECENT, "default": DEFAULT_RECENT,
+                            "description": "How many of the newest items to include, 0 to 20. Default 5; 0 leaves items out.",
+                        }),
+                    ),
+                ],
+                &["app_id"],
+            ),
+            output_schema: schema::output(&[
+                ("app_id", schema::nullable("integer", "The app's id.")),
+                ("name", schema::nullable("string", "The app's name.")),
+                (
+                    "item_name",
+                    schema::nullable("string", "What one item is called, e.g. \"Deal\"."),
+                ),
+                (
+                    "description",
+                    schema::nullable("string", "The app's description: what it is for."),
+                ),
+                (
+                    "usage",
+                    schema::nullable("string", "The app's usage notes: how to fill it in."),
+                ),
+                (
+                    "space_id",
+                    schema::nullable("integer", "The workspace the app belongs to."),
+                ),
+                (
+                    "link",
+                    schema::nullable("string", "URL of the app in Podio's web UI."),
+                ),
+                (
+                    "fields",
+                    schema::array_of(
+                        field_schema(),
+                        "The app's active fields, in the app's order.",
+                    ),
+                ),
+                (
+                    "item_count",
+                    schema::nullable("integer", "How many items the app has."),
+                ),
+                (
+                    "recent_items",
+                    schema::array_of(
+                        schema::item(),
+                        "The newest items, newest first, with decoded field values.",
+                    ),
+                ),
+            ]),
+            annotations: READ_ONLY,
+            required_scope: SCOPE_READ,
+        }
+    }
+
+    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+        let app_id = args.id("app_id", "app id");
+        let recent = args.int_in("recent_items", DEFAULT_RECENT, 0..=MAX_RECENT);
+        args.finish()?;
+
+        let target = Target::new(
+            format!("app {app_id}"),
+            "use get_apps_in_space to find app ids",
+        );
+        let recent_items = async {
+            if recent == 0 {
+                return Ok(Value::Null);
+            }
+            let body = json!({"limit": recent, "sort_by": "created_on", "sort_desc": true});
+            podio
+                .post(format!("/item/app/{app_id}/filter/"), &body, &target)
+                .await
+        };
+        let (raw_app, raw_count, raw_items) = tokio::try_join!(
+            podio.get(format!("/app/{app_id}"), &[], &target),
+            podio.get(format!("/item/app/{app_id}/count"), &[], &target),
+            recent_items,
+        )?;
+
+        let raw_app = expect_object(&raw_app, "GET /app/{app_id}")?;
+        let mut summary = app::definition(raw_app);
+        let config = get(raw_app, "config").unwrap_or(&Value::Null);
+        let usage = str_at(config, "usage")
+            .map(|u| {
+                if html::looks_like_html(u) {
+                    html::to_text(u)
+                } else {
+                    u.to_owned()
+                }
+            })
+            .filter(|u| !u.trim().is_empty());
+        let items: Vec<DecodedItem> = if raw_items.is_null() {
+            Vec::new()
+        } else {
+            let raw_items = expect_object(&raw_items, "POST /item/app/{app_id}/filter/")?;
+            expect_array(
+                get(raw_items, "items").unwrap_or(&json!([])),
+                "POST /item/app/{app_id}/filter/",
+            )?
+            .iter()
+            .map(decode_item)
+            .collect()
+        };
+        // The filter's `total` stands in should the count answer lack its key.
+        let item_count = get(&raw_count, "count")
+            .or_else(|| get(&raw_items, "total"))
+            .and_then(number)
+            .and_then(|n| n.as_u64());
+
+        if let Value::Object(map) = &mut summary {
+            map.insert("usage".into(), usage.map_or(Value::Null, Value::String));
+            map.insert("item_count".into(), json!(item_count));
+            map.insert(
+                "recent_items".into(),
+                items.iter().map(|i| i.json.clone()).collect(),
+            );
+        }
+        let text = render(&summary, &items, recent);
+        Ok(ToolOutput {
+            text,
+            structured: summary,
+        })
+    }
+}
+
+fn render(summary: &Value, items: &[DecodedItem], recent: i64) -> String {
+    let name = str_at(summary, "name").unwrap_or("(unnamed)");
+    let id = crate::decode::item::render_id(summary, "app_id");
+    let mut heading = format!("App {name} (app {id})");
+    if let Some(item_name) = str_at(summary, "item_name") {
+        heading.push_str(&format!(", items are called \"{item_name}\""));
+    }
+    if let Some(space_id) = get(summary, "space_id") {
+        heading.push_str(&format!(", in space {space_id}"));
+    }
+    let mut lines = vec![heading];
+    if let Some(d) = str_at(summary, "description") {
+        lines.push(format!("Purpose: {d}"));
+    }
+    if let Some(u) = str_at(summary, "usage") {
+        lines.push(format!("Usage: {u}"));
+    }
+    match get(summary, "item_count") {
+        Some(n) => lines.push(format!("Items: {n}")),
+        None => lines.push("Items: unknown (Podio gave no count)".to_owned()),
+    }
+    if let Some(link) = str_at(summary, "link") {
+        lines.push(format!("Link: {link}"));
+    }
+    let fields = summary["fields"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    if fields.is_empty() {
+        lines.push("The app has no active fields.".to_owned());
+    } else {
+        lines.push(
+            "Fields (label (external_id, type)); item values are keyed by external_id:".to_owned(),
+        );
+        lines.extend(fields.iter().map(|f| format!("- {}", app::field_line(f))));
+    }
+    if recent > 0 {
+        if items.is_empty() {
+            lines.push("No items yet.".to_owned());
+        } else {
+            lines.push(format!("Newest {} items, newest first:", items.len()));
+            let item_name = str_at(summary, "item_name").unwrap_or("Item");
+            for item in items {
+                let j = &item.json;
+                let title = str_at(j, "title").unwrap_or("(untitled)");
+                let item_id = crate::decode::item::render_id(j, "item_id");
+                let number = get(j, "app_item_id").map_or(String::new(), |n| format!(" {n}"));
+                let mut line = format!("- {item_name}{number}: {title} (item {item_id})");
+                if let Some(on) = str_at(j, "created_on") {
+                    line.push_str(&format!(", created {on}"));
+                }
+                lines.push(line);
+                if !item.fields.is_empty() {
+                    let values: Vec<String> = item.fields.iter().map(|f| f.short()).collect();
+                    lines.push(format!("  {}", values.join("; ")));
+                }
+            }
+        }
+    }
+    lines.join("\n")
+}

@@ -1,0 +1,465 @@
+//! get_tasks: one page of Podio tasks matching filters, by default the
+//! connected user's own open tasks.
+
+use async_trait::async_trait;
+use serde_json::{Map, Value, json};
+
+use super::get_task::task_output;
+use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, plural, schema};
+use crate::args::Args;
+use crate::decode::json::{get, str_at};
+use crate::decode::task;
+use crate::error::ToolError;
+use crate::podio::{Podio, Target};
+
+/// Tasks per page when the caller does not say.
+const DEFAULT_LIMIT: i64 = 20;
+/// Podio's largest task page.
+const MAX_LIMIT: i64 = 100;
+/// The orders Podio's task list accepts.
+const SORTS: [&str; 3] = ["created_on", "completed_on", "rank"];
+
+/// The get_tasks tool.
+pub struct GetTasks;
+
+#[async_trait]
+impl Tool for GetTasks {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: "get_tasks",
+            title: "Get tasks",
+            description: "List Podio tasks, one page at a time (default 20, up to 100 per call). \
+                Filter by app (app_id), workspace (space_id), organization (org_id), the item the \
+                tasks are attached to (item_id), responsible user (a user id, or \"me\"), \
+                completion (completed: false = open tasks, the default; true = completed ones), \
+                due date range (due_from/due_to) and label id. With none of app_id, space_id, \
+                org_id, item_id or responsible, it lists the connected user's own tasks. Results \
+                carry next_offset when the page was full (pass it as offset for more). Use \
+                get_task for one task's full details; ids come from get_organizations, \
+                get_apps_in_space and get_items.",
+            input_schema: schema::input(
+                &[
+                    ("app_id", schema::id("Only tasks on this app or its items.")),
+                    ("space_id", schema::id("Only tasks in this workspace.")),
+                    ("org_id", schema::id("Only tasks in this organization.")),
+                    ("item_id", schema::id("Only tasks attached to this item.")),
+                    (
+                        "responsible",
+                        json!({
+                            "type": ["integer", "string"],
+                            "description": "Only tasks this user is responsible for: a user_id (not a profile_id), or \"me\" for the connected user.",
+                        }),
+                    ),
+                    (
+                        "completed",
+                        json!({
+                            "type": "boolean", "default": false,
+                            "description": "false (default): open tasks only; true: completed tasks only.",
+                        }),
+                    ),
+                    (
+                        "due_from",
+                        schema::typed(
+                            "string",
+                            "Only tasks due on or after this date, \"YYYY-MM-DD\".",
+                        ),
+                    ),
+                    (
+                        "due_to",
+                        schema::typed(
+                            "string",
+                            "Only tasks due on or before this date, \"YYYY-MM-DD\".",
+                        ),
+                    ),
+                    (
+                        "label",
+                        schema::id(
+                            "Only tasks with this label: a label_id as shown in task results.",
+                        ),
+                    ),
+                    (
+                        "sort_by",
+                        json!({
+                            "type": "string", "enum": SORTS,
+                            "description": "Order: created_on, completed_on or rank (Podio's manual order, the default).",
+                        }),
+                    ),
+                    (
+                        "sort_desc",
+                        schema::typed("boolean", "Sort descending (newest first). Default false."),
+                    ),
+                    (
+                        "limit",
+                        json!({
+                            "type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT,
+                            "description": "How many tasks to return, 1 to 100. Default 20.",
+                        }),
+                    ),
+                    (
+                        "offset",
+                        json!({
+                            "type": "integer", "minimum": 0, "default": 0,
+                            "description": "How many tasks to skip, for paging: pass the previous result's next_offset. Default 0.",
+                        }),
+                    ),
+                ],
+                &[],
+            ),
+            output_schema: schema::output(&[
+                (
+                    "tasks",
+                    schema::array_of(task_output(), "The tasks of this page."),
+                ),
+                (
+                    "count",
+                    schema::typed("integer", "How many tasks are in this page."),
+                ),
+                (
+                    "offset",
+                    schema::typed("integer", "The offset of the first task returned."),
+                ),
+                (
+                    "limit",
+                    schema::typed("integer", "The page size asked for."),
+                ),
+                (
+                    "next_offset",
+                    schema::nullable(
+                        "integer",
+                        "The offset of the next page when this one was full (there may be more), else null.",
+                    ),
+                ),
+                (
+                    "query",
+                    json!({
+                        "type": "object",
+                        "description": "The query parameters sent to Podio's GET /task/ (org lists every organization asked when the search went organization by organization).",
+                        "additionalProperties": {"type": "string"},
+                    }),
+                ),
+                (
+                    "note",
+                    schema::nullable(
+                        "string",
+                        "How the filters were completed, e.g. that the connected user's own tasks were listed.",
+                    ),
+                ),
+            ]),
+            annotations: READ_ONLY,
+            required_scope: SCOPE_READ,
+        }
+    }
+
+    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+        let filters = Filters::parse(&mut args);
+        args.finish()?;
+
+        let mut notes = Vec::new();
+        let me = filters.responsible_is_me || !filters.has_scope();
+        let responsible = match filters.responsible {
+            Some(id) => Some(id),
+            None if me => Some(my_user_id(podio).await?),
+            None => None,
+        };
+        if me && !filters.has_scope() && !filters.responsible_is_me {
+            notes.push(
+                "No app, workspace, organization, item or responsible user was given, so these are your tasks (responsible = you).".to_owned(),
+            );
+        }
+        let query = filters.query(responsible);
+        let target = Target::new("the task list", "check the ids given as filters");
+        let page = match podio.get("/task/".to_owned(), &query, &target).await {
+            Ok(raw) => Page {
+                tasks: decode_all(&raw)?,
+                query: query_object(&query),
+                more: None,
+            },
+            Err(ToolError::Failed(message))
+                if not_secure_enough(&message) && !filters.has_place() && responsible.is_some() =>
+            {
+                notes.push(
+                    "Podio refused a query by responsible user alone, so each of your organizations was asked in turn and the results merged.".to_owned(),
+                );
+                per_org(podio, &filters, &query).await?
+            }
+            Err(other) => return Err(other),
+        };
+
+        let count = page.tasks.len();
+        let full = i64::try_from(count).unwrap_or(i64::MAX) >= filters.limit;
+        let next_offset = match page.more {
+            Some(more) => more.then_some(filters.offset + filters.limit),
+            None => full.then_some(filters.offset + filters.limit),
+        };
+        let note = (!notes.is_empty()).then(|| notes.join(" "));
+        let text = render(&page.tasks, &filters, next_offset, note.as_deref());
+        Ok(ToolOutput {
+            text,
+            structured: json!({
+                "tasks": page.tasks,
+                "count": count,
+                "offset": filters.offset,
+                "limit": filters.limit,
+                "next_offset": next_offset,
+                "query": page.query,
+                "note": note,
+            }),
+        })
+    }
+}
+
+/// The checked arguments.
+struct Filters {
+    app: Option<u64>,
+    space: Option<u64>,
+    org: Option<u64>,
+    item: Option<u64>,
+    responsible: Option<u64>,
+    responsible_is_me: bool,
+    completed: bool,
+    due_from: Option<String>,
+    due_to: Option<String>,
+    label: Option<u64>,
+    sort_by: Option<&'static str>,
+    sort_desc: Option<bool>,
+    limit: i64,
+    offset: i64,
+}
+
+impl Filters {
+    fn parse(args: &mut Args) -> Filters {
+        let responsible_is_me = args.is_word("responsible", "me");
+        let responsible = if responsible_is_me {
+            None
+        } else {
+            args.opt_id("responsible", "user id or the word \"me\"")
+        };
+        let due_from = args.opt_date("due_from");
+        let due_to = args.opt_date("due_to");
+        if let (Some(from), Some(to)) = (&due_from, &due_to)
+            && from > to
+        {
+            args.reject(
+                "due_to",
+                format!("due_to ({to}) is before due_from ({from}); give a range whose end is on or after its start"),
+            );
+        }
+        Filters {
+            app: args.opt_id("app_id", "app id"),
+            space: args.opt_id("space_id", "space id"),
+            org: args.opt_id("org_id", "organization id"),
+            item: args.opt_id("item_id", "item id"),
+            responsible,
+            responsible_is_me,
+            completed: args.bool_or("completed", false),
+            due_from,
+            due_to,
+            label: args.opt_id("label", "label id"),
+            sort_by: args.opt_enum("sort_by", &SORTS),
+            sort_desc: args.opt_bool("sort_desc"),
+            limit: args.int_in("limit", DEFAULT_LIMIT, 1..=MAX_LIMIT),
+            offset: args.int_in("offset", 0, 0..=i64::MAX),
+        }
+    }
+
+    /// Whether an app, space, org or item narrows the search.
+    fn has_place(&self) -> bool {
+        self.app.is_some() || self.space.is_some() || self.org.is_some() || self.item.is_some()
+    }
+
+    /// Whether a filter Podio counts as secure enough was given.
+    fn has_scope(&self) -> bool {
+        self.has_place() || self.responsible.is_some() || self.responsible_is_me
+    }
+
+    /// The GET /task/ query for `responsible` (the resolved user id).
+    fn query(&self, responsible: Option<u64>) -> Vec<(&'static str, String)> {
+        let mut q = Vec::new();
+        let mut push = |name: &'static str, value: Option<String>| {
+            if let Some(value) = value {
+                q.push((name, value));
+            }
+        };
+        push("app", self.app.map(|id| id.to_string()));
+        push("space", self.space.map(|id| id.to_string()));
+        push("org", self.org.map(|id| id.to_string()));
+        push("reference", self.item.map(|id| format!("item:{id}")));
+        push("responsible", responsible.map(|id| id.to_string()));
+        push("completed", Some(self.completed.to_string()));
+        if self.due_from.is_some() || self.due_to.is_some() {
+            let from = self.due_from.as_deref().unwrap_or_default();
+            let to = self.due_to.as_deref().unwrap_or_default();
+            push("due_date", Some(format!("{from}-{to}")));
+        }
+        push("label", self.label.map(|id| id.to_string()));
+        push("sort_by", self.sort_by.map(str::to_owned));
+        push("sort_desc", self.sort_desc.map(|d| d.to_string()));
+        push("limit", Some(self.limit.to_string()));
+        push("offset", Some(self.offset.to_string()));
+        q
+    }
+}
+
+/// One page of decoded tasks, the query that produced it and, when the
+/// page was cut here rather than by Podio, whether more follow.
+struct Page {
+    tasks: Vec<Value>,
+    query: Value,
+    more: Option<bool>,
+}
+
+/// The connected user's id, from GET /user/status.
+async fn my_user_id(podio: &Podio) -> Result<u64, ToolError> {
+    let target = Target::new(
+        "the connected user's status",
+        "check that the Podio account is connected",
+    );
+    let status = podio.get("/user/status".to_owned(), &[], &target).await?;
+    get(&status, "user")
+        .and_then(|u| get(u, "user_id"))
+        .and_then(Value::as_u64)
+        .ok_or_else(|| {
+            ToolError::Internal("podio answered GET /user/status without user.user_id".to_owned())
+        })
+}
+
+/// Podio's answer to a task query that names only a user (podio-dotnet#29).
+fn not_secure_enough(message: &str) -> bool {
+    message.to_ascii_lowercase().contains("not secure enough")
+}
+
+/// The same query asked once per organization of the connected user, merged
+/// and paged here: each organization is read from its start up to the end of
+/// the requested page (Podio pages of at most 100).
+async fn per_org(
+    podio: &Podio,
+    filters: &Filters,
+    query: &[(&'static str, String)],
+) -> Result<Page, ToolError> {
+    let target = Target::new(
+        "the list of organizations",
+        "check that the Podio account is connected",
+    );
+    let orgs = podio.get("/org/".to_owned(), &[], &target).await?;
+    let org_ids: Vec<u64> = expect_array(&orgs, "GET /org/")?
+        .iter()
+        .filter_map(|o| get(o, "org_id").and_then(Value::as_u64))
+        .collect();
+    let wanted =
+        usize::try_from(filters.offset.saturating_add(filters.limit)).unwrap_or(usize::MAX);
+    let base: Vec<(&'static str, String)> = query
+        .iter()
+        .filter(|(name, _)| !matches!(*name, "limit" | "offset"))
+        .cloned()
+        .collect();
+    let task_target = Target::new("the task list", "check the ids given as filters");
+    let mut merged = Vec::new();
+    for org in &org_ids {
+        let mut offset = 0usize;
+        loop {
+            let mut q = base.clone();
+            q.push(("org", org.to_string()));
+            q.push(("limit", MAX_LIMIT.to_string()));
+            q.push(("offset", offset.to_string()));
+            let raw = podio.get("/task/".to_owned(), &q, &task_target).await?;
+            let tasks = decode_all(&raw)?;
+            let got = tasks.len();
+            merged.extend(tasks);
+            offset += got;
+            // One more than the page end tells whether another page follows.
+            if got < MAX_LIMIT as usize || offset > wanted {
+                break;
+            }
+        }
+    }
+    if let Some(key) = filters.sort_by.filter(|k| *k != "rank") {
+        // Podio's timestamps sort as text; tasks lacking the key go last.
+        merged.sort_by(|a, b| {
+            let (a, b) = (str_at(a, key), str_at(b, key));
+            let order = match (a, b) {
+                (Some(a), Some(b)) => a.cmp(b),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            };
+            if filters.sort_desc == Some(true) && a.is_some() && b.is_some() {
+                order.reverse()
+            } else {
+                order
+            }
+        });
+    }
+    let start = usize::try_from(filters.offset).unwrap_or(usize::MAX);
+    let more = merged.len() > wanted;
+    let page_size = usize::try_from(filters.limit).unwrap_or(usize::MAX);
+    let tasks: Vec<Value> = merged.into_iter().skip(start).take(page_size).collect();
+    let mut shown = query_object(&base);
+    if let Value::Object(map) = &mut shown {
+        let ids: Vec<String> = org_ids.iter().map(ToString::to_string).collect();
+        map.insert("org".to_owned(), json!(ids.join(",")));
+        map.insert("limit".to_owned(), json!(filters.limit.to_string()));
+        map.insert("offset".to_owned(), json!(filters.offset.to_string()));
+    }
+    Ok(Page {
+        tasks,
+        query: shown,
+        more: Some(more),
+    })
+}
+
+fn decode_all(raw: &Value) -> Result<Vec<Value>, ToolError> {
+    Ok(expect_array(raw, "GET /task/")?
+        .iter()
+        .map(task::task)
+        .collect())
+}
+
+fn query_object(query: &[(&'static str, String)]) -> Value {
+    let map: Map<String, Value> = query
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), json!(value)))
+        .collect();
+    Value::Object(map)
+}
+
+fn render(
+    tasks: &[Value],
+    filters: &Filters,
+    next_offset: Option<i64>,
+    note: Option<&str>,
+) -> String {
+    let state = if filters.completed {
+        "completed"
+    } else {
+        "open"
+    };
+    let mut lines = Vec::new();
+    if let Some(note) = note {
+        lines.push(note.to_owned());
+    }
+    if tasks.is_empty() {
+        lines.push(if filters.offset > 0 {
+            format!("No {state} tasks at offset {}.", filters.offset)
+        } else {
+            format!("No {state} tasks match.")
+        });
+        return lines.join("\n");
+    }
+    let mut header = format!(
+        "{} (tasks {}–{})",
+        plural(
+            tasks.len(),
+            &format!("{state} task"),
+            &format!("{state} tasks")
+        ),
+        filters.offset + 1,
+        filters.offset + i64::try_from(tasks.len()).unwrap_or(i64::MAX),
+    );
+    match next_offset {
+        Some(next) => header.push_str(&format!("; there may be more: pass offset={next}.")),
+        None => header.push('.'),
+    }
+    lines.push(header);
+    lines.extend(tasks.iter().map(|t| format!("- {}", task::task_line(t))));
+    lines.join("\n")
+}
