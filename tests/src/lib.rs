@@ -6,7 +6,10 @@
 //! through the same `Config::from_env` + `serve` entries the binary uses, so
 //! the test exercises the production wiring, gRPC hops included.
 
+pub mod js;
+pub mod mcp;
 pub mod python;
+pub mod script;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::Context;
+use crate::script;
 
 /// The interpreters of the two SDK generations.
 pub struct Venvs {
@@ -22,33 +22,11 @@ fn python_dir() -> PathBuf {
 
 /// Creates (or reuses) the virtual environments.
 pub async fn venvs() -> anyhow::Result<Venvs> {
-    let script = python_dir().join("setup.sh");
-    let output = tokio::time::timeout(
-        Duration::from_secs(600),
-        tokio::process::Command::new("bash")
-            .arg(&script)
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .context("tests/python/setup.sh took over 10 minutes")??;
-    anyhow::ensure!(
-        output.status.success(),
-        "tests/python/setup.sh failed: {}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let find = |key: &str| {
-        stdout
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("{key}=")))
-            .map(|p| PathBuf::from(p.trim()))
-            .with_context(|| format!("setup.sh printed no {key}= line: {stdout}"))
-    };
+    let mut found = script::setup(&python_dir().join("setup.sh"), &["mcp1", "mcp2"]).await?;
+    let mut take = |key: &str| found.remove(key).unwrap_or_default();
     Ok(Venvs {
-        mcp1: find("mcp1")?,
-        mcp2: find("mcp2")?,
+        mcp1: take("mcp1"),
+        mcp2: take("mcp2"),
     })
 }
 
@@ -60,28 +38,7 @@ pub async fn run_client(
     url: &str,
     token: &str,
 ) -> anyhow::Result<serde_json::Value> {
-    let output = tokio::time::timeout(
-        Duration::from_secs(120),
-        tokio::process::Command::new(python)
-            .arg(python_dir().join(script))
-            .arg(url)
-            .arg(token)
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .with_context(|| format!("{script} took over 120 s"))??;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    anyhow::ensure!(
-        output.status.success(),
-        "{script} failed ({}): {stdout}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let line = stdout
-        .lines()
-        .rev()
-        .find(|l| l.trim_start().starts_with('{'))
-        .with_context(|| format!("{script} printed no JSON line: {stdout}"))?;
-    Ok(serde_json::from_str(line)?)
+    let mut command = tokio::process::Command::new(python);
+    command.arg(python_dir().join(script)).arg(url).arg(token);
+    script::json_line(command, script, Duration::from_secs(120)).await
 }

@@ -7,68 +7,9 @@
 use std::collections::BTreeSet;
 
 use anyhow::Context;
+use portico_tests::mcp::{TOOL_NAMES, call, connect, list, structured, text};
 use portico_tests::{Stack, podio_get, start_dev, start_microservices};
-use rmcp::ServiceExt;
-use rmcp::model::{CallToolRequestParams, CallToolResult};
-use rmcp::service::RunningService;
-use rmcp::transport::StreamableHttpClientTransport;
-use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::{Value, json};
-
-const SLICE_TOOLS: [&str; 6] = [
-    "get_item",
-    "get_items",
-    "get_app",
-    "get_apps_in_space",
-    "get_organizations",
-    "get_spaces_in_organization",
-];
-
-type Client = RunningService<rmcp::RoleClient, ()>;
-
-async fn connect(url: &str, token: &str) -> anyhow::Result<Client> {
-    let transport = StreamableHttpClientTransport::from_config(
-        StreamableHttpClientTransportConfig::with_uri(url.to_owned()).auth_header(token.to_owned()),
-    );
-    Ok(().serve(transport).await?)
-}
-
-async fn call(client: &Client, name: &'static str, args: Value) -> anyhow::Result<CallToolResult> {
-    let Value::Object(args) = args else {
-        anyhow::bail!("arguments must be an object")
-    };
-    Ok(client
-        .call_tool(CallToolRequestParams::new(name).with_arguments(args))
-        .await?)
-}
-
-fn text(result: &CallToolResult) -> String {
-    result
-        .content
-        .iter()
-        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn structured(result: &CallToolResult) -> anyhow::Result<&Value> {
-    anyhow::ensure!(
-        result.is_error != Some(true),
-        "tool failed: {}",
-        text(result)
-    );
-    result
-        .structured_content
-        .as_ref()
-        .context("no structuredContent")
-}
-
-/// The list under the only array-valued key named `key`, or fails.
-fn list<'a>(value: &'a Value, key: &str) -> anyhow::Result<&'a Vec<Value>> {
-    value[key]
-        .as_array()
-        .with_context(|| format!("no {key:?} array in {value}"))
-}
 
 async fn scenario(stack: &Stack) -> anyhow::Result<()> {
     let client = connect(&stack.mcp_url(0), &stack.token).await?;
@@ -78,10 +19,10 @@ async fn scenario(stack: &Stack) -> anyhow::Result<()> {
         Some("portico")
     );
 
-    // tools/list: exactly the slice, each with schemas.
+    // tools/list: exactly the 22 tools, in catalog order, each with schemas.
     let tools = client.list_all_tools().await?;
-    let names: BTreeSet<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
-    assert_eq!(names, SLICE_TOOLS.into_iter().collect::<BTreeSet<_>>());
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    assert_eq!(names, TOOL_NAMES);
     for tool in &tools {
         assert!(
             tool.description.is_some(),
@@ -381,7 +322,7 @@ async fn second_front_door_serves_session(stack: &Stack) -> anyhow::Result<()> {
         .await?;
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await?;
-    assert_eq!(list(&body["result"], "tools")?.len(), SLICE_TOOLS.len());
+    assert_eq!(list(&body["result"], "tools")?.len(), TOOL_NAMES.len());
 
     // Ending it on front door 1 ends it everywhere.
     let resp = http

@@ -36,9 +36,14 @@ pub(crate) const VERSION_HEADER: &str = "mcp-protocol-version";
 // model is never sent looking for a tool that does not exist.
 const INSTRUCTIONS: &str = "Portico gives you a user's Podio data. Podio is organised as \
 organizations, which contain workspaces (spaces), which contain apps, which contain items \
-(records with fields). Navigate top-down: get_organizations, then get_spaces_in_organization, \
-then get_apps_in_space, then get_app (its fields and their external_ids) or get_items \
-(records, paged with limit and offset), then get_item for one record.";
+(records with fields). Navigate top-down: get_organizations, get_spaces_in_organization, \
+get_apps_in_space, then get_app_summary or get_app to learn an app's fields (their \
+external_ids, types and category options) before reading items with get_items (filters, \
+sorting, paging) or get_item, or writing them with create_item and update_item. \
+search_globally finds items, apps, workspaces and tasks by text. Tasks: get_tasks, get_task, \
+create_task, update_task, complete_task. Comments: get_item_comments, add_comment. \
+Activity: get_notifications. People: get_space_members, get_org_members. Every list result \
+says how to get its next page.";
 
 /// The version to answer `initialize` with: the requested one if spoken,
 /// otherwise the newest (the client then decides whether to continue).
