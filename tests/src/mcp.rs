@@ -11,30 +11,7 @@ use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig
 use serde_json::Value;
 
 /// Every tool, in the order tools/list gives them.
-pub const TOOL_NAMES: [&str; 22] = [
-    "get_item",
-    "get_items",
-    "get_app_summary",
-    "create_item",
-    "update_item",
-    "get_app",
-    "get_apps_in_space",
-    "get_space",
-    "get_space_members",
-    "list-views",
-    "get_organizations",
-    "get_spaces_in_organization",
-    "get_org_members",
-    "search_globally",
-    "get_tasks",
-    "get_task",
-    "create_task",
-    "update_task",
-    "complete_task",
-    "get_item_comments",
-    "add_comment",
-    "get_notifications",
-];
+pub use portico_tools::TOOL_NAMES;
 
 /// A connected MCP client session.
 pub type Client = RunningService<rmcp::RoleClient, ()>;

@@ -21,3 +21,4 @@ mod tools;
 pub use config::Config;
 pub use server::{SERVICE_NAME, ServeError, serve};
 pub use service::ToolsService;
+pub use tools::catalog::TOOL_NAMES;

@@ -3,39 +3,15 @@
 mod common;
 
 use common::{Harness, TOKEN};
+use portico_tools::TOOL_NAMES;
 use serde_json::{Value, json};
-
-const NAMES: &[&str] = &[
-    "get_item",
-    "get_items",
-    "get_app_summary",
-    "create_item",
-    "update_item",
-    "get_app",
-    "get_apps_in_space",
-    "get_space",
-    "get_space_members",
-    "list-views",
-    "get_organizations",
-    "get_spaces_in_organization",
-    "get_org_members",
-    "search_globally",
-    "get_tasks",
-    "get_task",
-    "create_task",
-    "update_task",
-    "complete_task",
-    "get_item_comments",
-    "add_comment",
-    "get_notifications",
-];
 
 #[tokio::test]
 async fn lists_the_tools_in_order() {
     let h = Harness::new();
     let tools = h.list(Some(TOKEN)).await.expect("list");
     let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(names, NAMES);
+    assert_eq!(names, TOOL_NAMES);
     for tool in &tools {
         let a = tool.annotations.expect("annotations");
         assert!(a.open_world_hint, "{}", tool.name);

@@ -20,6 +20,34 @@ use super::{
     get_space_members::GetSpaceMembers, list_views::ListViews, search_globally::SearchGlobally,
 };
 
+/// The tool names, in the order clients list them: a contract that MCP
+/// clients, prompts and internal gRPC callers rely on (DESIGN.md), pinned
+/// here once and checked against the catalog.
+pub const TOOL_NAMES: [&str; 22] = [
+    "get_item",
+    "get_items",
+    "get_app_summary",
+    "create_item",
+    "update_item",
+    "get_app",
+    "get_apps_in_space",
+    "get_space",
+    "get_space_members",
+    "list-views",
+    "get_organizations",
+    "get_spaces_in_organization",
+    "get_org_members",
+    "search_globally",
+    "get_tasks",
+    "get_task",
+    "create_task",
+    "update_task",
+    "complete_task",
+    "get_item_comments",
+    "add_comment",
+    "get_notifications",
+];
+
 /// A tool with its definition, computed once.
 pub struct Entry {
     /// The definition.
@@ -137,5 +165,7 @@ mod tests {
             assert!(catalog.find(entry.spec.name).is_some());
         }
         assert!(catalog.find("nope").is_none());
+        let names: Vec<&str> = catalog.entries.iter().map(|e| e.spec.name).collect();
+        assert_eq!(names, TOOL_NAMES);
     }
 }
