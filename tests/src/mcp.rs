@@ -2,6 +2,8 @@
 //! the team wrote) over Streamable HTTP with a bearer token, and small helpers
 //! to call a tool and read its result.
 
+use std::collections::HashMap;
+
 use anyhow::Context;
 use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, CallToolResult};
@@ -74,4 +76,67 @@ pub fn error_text(result: &CallToolResult) -> anyhow::Result<String> {
         text(result)
     );
     Ok(text(result))
+}
+
+/// A client that checks every successful result's structuredContent against
+/// the tool's outputSchema from tools/list, as strict MCP clients (the
+/// official SDKs among them) do: a result that does not match its own
+/// schema is a failure even when its values are right.
+pub struct CheckedClient {
+    client: Client,
+    schemas: HashMap<String, jsonschema::Validator>,
+}
+
+impl CheckedClient {
+    /// Connects like [`connect`] and compiles every tool's output schema.
+    pub async fn connect(url: &str, token: &str) -> anyhow::Result<Self> {
+        let client = connect(url, token).await?;
+        let mut schemas = HashMap::new();
+        for tool in client.list_all_tools().await? {
+            if let Some(schema) = &tool.output_schema {
+                let schema = Value::Object(schema.as_ref().clone());
+                let validator = jsonschema::validator_for(&schema)
+                    .map_err(|e| anyhow::anyhow!("{}: bad outputSchema: {e}", tool.name))?;
+                schemas.insert(tool.name.to_string(), validator);
+            }
+        }
+        Ok(CheckedClient { client, schemas })
+    }
+
+    /// Calls tool `name` and checks a successful result against its schema.
+    pub async fn call(&self, name: &str, args: Value) -> anyhow::Result<CallToolResult> {
+        let result = call(&self.client, name, args).await?;
+        if result.is_error != Some(true) {
+            let content = result
+                .structured_content
+                .as_ref()
+                .with_context(|| format!("{name} returned no structuredContent"))?;
+            self.check(name, content)?;
+        }
+        Ok(result)
+    }
+
+    /// Checks `content` against the outputSchema of tool `name`.
+    pub fn check(&self, name: &str, content: &Value) -> anyhow::Result<()> {
+        let validator = self
+            .schemas
+            .get(name)
+            .with_context(|| format!("{name} has no outputSchema"))?;
+        let problems: Vec<String> = validator
+            .iter_errors(content)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        anyhow::ensure!(
+            problems.is_empty(),
+            "{name}: structuredContent does not match its outputSchema: {}",
+            problems.join("; ")
+        );
+        Ok(())
+    }
+
+    /// Ends the session.
+    pub async fn cancel(self) -> anyhow::Result<()> {
+        self.client.cancel().await?;
+        Ok(())
+    }
 }

@@ -8,7 +8,7 @@
 
 use anyhow::Context;
 use podio_sim::seed::{self, deals};
-use portico_tests::mcp::{Client, call, connect, error_text, list, structured, text};
+use portico_tests::mcp::{CheckedClient, error_text, list, structured, text};
 use portico_tests::{Stack, podio_get, start_microservices};
 use serde_json::{Value, json};
 
@@ -19,8 +19,14 @@ const TITLE: &str = "Zephyr Robotics pilot";
 async fn a_realistic_session_uses_every_tool() -> anyhow::Result<()> {
     let stack = start_microservices().await?;
     let outcome = async {
-        let client = connect(&stack.mcp_url(0), &stack.token).await?;
+        let client = CheckedClient::connect(&stack.mcp_url(0), &stack.token).await?;
         let sim = stack.podio_sim_url.as_str();
+        // The schema check below can fail: a wrongly typed result is refused.
+        assert!(
+            client
+                .check("get_item", &json!({"item_id": "not a number"}))
+                .is_err()
+        );
         discover(&client, sim).await?;
         let item_id = create(&client, sim).await?;
         find_with_filters(&client, item_id).await?;
@@ -38,8 +44,8 @@ async fn a_realistic_session_uses_every_tool() -> anyhow::Result<()> {
 }
 
 /// Organization → workspace → app → schema, each checked against the sim.
-async fn discover(client: &Client, sim: &str) -> anyhow::Result<()> {
-    let orgs = call(client, "get_organizations", json!({})).await?;
+async fn discover(client: &CheckedClient, sim: &str) -> anyhow::Result<()> {
+    let orgs = client.call("get_organizations", json!({})).await?;
     let orgs = list(structured(&orgs)?, "organizations")?;
     let acme = orgs
         .iter()
@@ -47,12 +53,12 @@ async fn discover(client: &Client, sim: &str) -> anyhow::Result<()> {
         .context("Acme missing")?;
     assert_eq!(acme["name"], "Acme Inc");
 
-    let spaces = call(
-        client,
-        "get_spaces_in_organization",
-        json!({"org_id": seed::ORG_ID}),
-    )
-    .await?;
+    let spaces = client
+        .call(
+            "get_spaces_in_organization",
+            json!({"org_id": seed::ORG_ID}),
+        )
+        .await?;
     let spaces = list(structured(&spaces)?, "spaces")?;
     assert!(
         spaces
@@ -61,23 +67,20 @@ async fn discover(client: &Client, sim: &str) -> anyhow::Result<()> {
     );
 
     let raw_space = podio_get(sim, &format!("/space/{}", seed::SALES_SPACE_ID)).await?;
-    let space = call(
-        client,
-        "get_space",
-        json!({"space_id": seed::SALES_SPACE_ID}),
-    )
-    .await?;
+    let space = client
+        .call("get_space", json!({"space_id": seed::SALES_SPACE_ID}))
+        .await?;
     let space = structured(&space)?;
     assert_eq!(space["name"], raw_space["name"]);
     assert_eq!(space["privacy"], raw_space["privacy"]);
     assert_eq!(space["org_id"], json!(seed::ORG_ID));
 
-    let apps = call(
-        client,
-        "get_apps_in_space",
-        json!({"space_id": seed::SALES_SPACE_ID}),
-    )
-    .await?;
+    let apps = client
+        .call(
+            "get_apps_in_space",
+            json!({"space_id": seed::SALES_SPACE_ID}),
+        )
+        .await?;
     let apps = list(structured(&apps)?, "apps")?;
     assert!(
         apps.iter()
@@ -87,12 +90,12 @@ async fn discover(client: &Client, sim: &str) -> anyhow::Result<()> {
     // The summary: purpose, every active field, the live item count.
     let raw_app = podio_get(sim, &format!("/app/{}", seed::DEALS_APP_ID)).await?;
     let raw_count = podio_get(sim, &format!("/item/app/{}/count", seed::DEALS_APP_ID)).await?;
-    let summary = call(
-        client,
-        "get_app_summary",
-        json!({"app_id": seed::DEALS_APP_ID, "recent_items": 3}),
-    )
-    .await?;
+    let summary = client
+        .call(
+            "get_app_summary",
+            json!({"app_id": seed::DEALS_APP_ID, "recent_items": 3}),
+        )
+        .await?;
     let summary_text = text(&summary);
     let summary = structured(&summary)?;
     assert_eq!(summary["name"], "Deals");
@@ -111,7 +114,9 @@ async fn discover(client: &Client, sim: &str) -> anyhow::Result<()> {
     }
 
     // get_app: the category options a model will write by label.
-    let app = call(client, "get_app", json!({"app_id": seed::DEALS_APP_ID})).await?;
+    let app = client
+        .call("get_app", json!({"app_id": seed::DEALS_APP_ID}))
+        .await?;
     let app = structured(&app)?;
     let stage = list(app, "fields")?
         .iter()
@@ -126,36 +131,36 @@ async fn discover(client: &Client, sim: &str) -> anyhow::Result<()> {
 
 /// create_item with every writable field type, a category by label, money as
 /// a bare number and a date as an ISO date; checked in the sim's own item.
-async fn create(client: &Client, sim: &str) -> anyhow::Result<u64> {
+async fn create(client: &CheckedClient, sim: &str) -> anyhow::Result<u64> {
     let before = podio_get(sim, &format!("/item/app/{}/count", seed::DEALS_APP_ID)).await?;
-    let created = call(
-        client,
-        "create_item",
-        json!({
-            "app_id": seed::DEALS_APP_ID,
-            "fields": {
-                "title": TITLE,
-                "notes": "Pilot for three warehouses",
-                "seats": 4242,
-                "deal-value": 18500,
-                "stage": "negotiation",
-                "products": ["CRM", deals::PRODUCT_ANALYTICS],
-                "close-date": "2026-12-15",
-                "company": [seed::ACME_COMPANY_ITEM_ID],
-                "owner": seed::DEMO_PROFILE_ID,
-                "buyer-email": "cto@zephyr.example",
-                "buyer-phone": "+45 11 22 33 44",
-                "site": "Nørrebrogade 1, 2200 Copenhagen",
-                "website": "https://zephyr.example/",
-                "time-spent": 5400,
-                "progress": 35,
-                "logo": seed::LOGO_FILE_ID,
-                "contract": [seed::CONTRACT_FILE_ID],
-            },
-            "tags": ["pilot"],
-        }),
-    )
-    .await?;
+    let created = client
+        .call(
+            "create_item",
+            json!({
+                "app_id": seed::DEALS_APP_ID,
+                "fields": {
+                    "title": TITLE,
+                    "notes": "Pilot for three warehouses",
+                    "seats": 4242,
+                    "deal-value": 18500,
+                    "stage": "negotiation",
+                    "products": ["CRM", deals::PRODUCT_ANALYTICS],
+                    "close-date": "2026-12-15",
+                    "company": [seed::ACME_COMPANY_ITEM_ID],
+                    "owner": seed::DEMO_PROFILE_ID,
+                    "buyer-email": "cto@zephyr.example",
+                    "buyer-phone": "+45 11 22 33 44",
+                    "site": "Nørrebrogade 1, 2200 Copenhagen",
+                    "website": "https://zephyr.example/",
+                    "time-spent": 5400,
+                    "progress": 35,
+                    "logo": seed::LOGO_FILE_ID,
+                    "contract": [seed::CONTRACT_FILE_ID],
+                },
+                "tags": ["pilot"],
+            }),
+        )
+        .await?;
     let created = structured(&created)?;
     let item_id = created["item_id"].as_u64().context("no item_id")?;
     assert_eq!(created["title"], TITLE);
@@ -235,7 +240,7 @@ async fn create(client: &Client, sim: &str) -> anyhow::Result<u64> {
     );
 
     // get_item reads it back decoded, keyed by external_id.
-    let item = call(client, "get_item", json!({"item_id": item_id})).await?;
+    let item = client.call("get_item", json!({"item_id": item_id})).await?;
     let item = structured(&item)?;
     let f = &item["fields"];
     assert_eq!(
@@ -251,22 +256,22 @@ async fn create(client: &Client, sim: &str) -> anyhow::Result<u64> {
 
 /// get_items finds exactly the new item by category label, number range and
 /// date range.
-async fn find_with_filters(client: &Client, item_id: u64) -> anyhow::Result<()> {
-    let found = call(
-        client,
-        "get_items",
-        json!({
-            "app_id": seed::DEALS_APP_ID,
-            "filters": {
-                "stage": ["Negotiation"],
-                "seats": {"from": 4000, "to": 4500},
-                "close-date": {"from": "2026-12-01", "to": "2026-12-31"},
-            },
-            "sort_by": "created_on",
-            "sort_desc": true,
-        }),
-    )
-    .await?;
+async fn find_with_filters(client: &CheckedClient, item_id: u64) -> anyhow::Result<()> {
+    let found = client
+        .call(
+            "get_items",
+            json!({
+                "app_id": seed::DEALS_APP_ID,
+                "filters": {
+                    "stage": ["Negotiation"],
+                    "seats": {"from": 4000, "to": 4500},
+                    "close-date": {"from": "2026-12-01", "to": "2026-12-31"},
+                },
+                "sort_by": "created_on",
+                "sort_desc": true,
+            }),
+        )
+        .await?;
     let found = structured(&found)?;
     assert_eq!(found["filtered"], 1, "{found}");
     let items = list(found, "items")?;
@@ -275,9 +280,7 @@ async fn find_with_filters(client: &Client, item_id: u64) -> anyhow::Result<()> 
     assert_eq!(found["next_offset"], Value::Null);
 
     // A range that excludes it finds nothing, while the total stays.
-    let none = call(
-        client,
-        "get_items",
+    let none = client.call("get_items",
         json!({"app_id": seed::DEALS_APP_ID, "filters": {"seats": {"from": 5000}, "stage": ["Negotiation"], "close-date": {"from": "2026-12-01"}}}),
     )
     .await?;
@@ -288,17 +291,17 @@ async fn find_with_filters(client: &Client, item_id: u64) -> anyhow::Result<()> 
 }
 
 /// update_item changes only the given fields.
-async fn update(client: &Client, sim: &str, item_id: u64) -> anyhow::Result<()> {
-    let updated = call(
-        client,
-        "update_item",
-        json!({"item_id": item_id, "fields": {"stage": "Won", "seats": 4300}}),
-    )
-    .await?;
+async fn update(client: &CheckedClient, sim: &str, item_id: u64) -> anyhow::Result<()> {
+    let updated = client
+        .call(
+            "update_item",
+            json!({"item_id": item_id, "fields": {"stage": "Won", "seats": 4300}}),
+        )
+        .await?;
     let updated = structured(&updated)?;
     assert!(updated["revision"].as_u64().is_some_and(|r| r >= 1));
 
-    let item = call(client, "get_item", json!({"item_id": item_id})).await?;
+    let item = client.call("get_item", json!({"item_id": item_id})).await?;
     let f = &structured(&item)?["fields"];
     assert_eq!(f["stage"]["value"][0]["text"], "Won");
     assert_eq!(f["seats"]["value"].as_f64(), Some(4300.0));
@@ -312,18 +315,17 @@ async fn update(client: &Client, sim: &str, item_id: u64) -> anyhow::Result<()> 
 }
 
 /// add_comment, then get_item_comments shows it, as does the sim.
-async fn comment(client: &Client, sim: &str, item_id: u64) -> anyhow::Result<()> {
+async fn comment(client: &CheckedClient, sim: &str, item_id: u64) -> anyhow::Result<()> {
     let words = "Pilot approved, sending the contract Monday";
-    let added = call(
-        client,
-        "add_comment",
-        json!({"item_id": item_id, "text": words}),
-    )
-    .await?;
+    let added = client
+        .call("add_comment", json!({"item_id": item_id, "text": words}))
+        .await?;
     let added = structured(&added)?;
     let comment_id = added["comment_id"].as_u64().context("no comment_id")?;
 
-    let comments = call(client, "get_item_comments", json!({"item_id": item_id})).await?;
+    let comments = client
+        .call("get_item_comments", json!({"item_id": item_id}))
+        .await?;
     let comments = structured(&comments)?;
     assert_eq!(comments["total"], 1);
     let first = &list(comments, "comments")?[0];
@@ -337,13 +339,13 @@ async fn comment(client: &Client, sim: &str, item_id: u64) -> anyhow::Result<()>
 }
 
 /// search_globally finds the item, enriched with its current values.
-async fn search(client: &Client, item_id: u64) -> anyhow::Result<()> {
-    let hits = call(
-        client,
-        "search_globally",
-        json!({"query": "Zephyr Robotics", "ref_type": "item", "org_id": seed::ORG_ID}),
-    )
-    .await?;
+async fn search(client: &CheckedClient, item_id: u64) -> anyhow::Result<()> {
+    let hits = client
+        .call(
+            "search_globally",
+            json!({"query": "Zephyr Robotics", "ref_type": "item", "org_id": seed::ORG_ID}),
+        )
+        .await?;
     let hits = structured(&hits)?;
     let results = list(hits, "results")?;
     let hit = results
@@ -358,32 +360,32 @@ async fn search(client: &Client, item_id: u64) -> anyhow::Result<()> {
 }
 
 /// A task on the item: created, listed among open tasks, changed, completed.
-async fn tasks(client: &Client, sim: &str, item_id: u64) -> anyhow::Result<()> {
-    let created = call(
-        client,
-        "create_task",
-        json!({
-            "text": "Send Zephyr the signed contract",
-            "description": "Use the 2026 template",
-            "due_date": "2026-12-01",
-            "responsible": seed::DEMO_USER_ID,
-            "labels": ["Sales"],
-            "ref_type": "item",
-            "ref_id": item_id,
-        }),
-    )
-    .await?;
+async fn tasks(client: &CheckedClient, sim: &str, item_id: u64) -> anyhow::Result<()> {
+    let created = client
+        .call(
+            "create_task",
+            json!({
+                "text": "Send Zephyr the signed contract",
+                "description": "Use the 2026 template",
+                "due_date": "2026-12-01",
+                "responsible": seed::DEMO_USER_ID,
+                "labels": ["Sales"],
+                "ref_type": "item",
+                "ref_id": item_id,
+            }),
+        )
+        .await?;
     let created = structured(&created)?;
     let task = &list(created, "tasks")?[0];
     let task_id = task["task_id"].as_u64().context("no task_id")?;
     assert_eq!(task["ref"]["id"], json!(item_id));
 
-    let open = call(
-        client,
-        "get_tasks",
-        json!({"app_id": seed::DEALS_APP_ID, "completed": false, "limit": 100}),
-    )
-    .await?;
+    let open = client
+        .call(
+            "get_tasks",
+            json!({"app_id": seed::DEALS_APP_ID, "completed": false, "limit": 100}),
+        )
+        .await?;
     let open = structured(&open)?;
     assert!(
         list(open, "tasks")?
@@ -392,38 +394,34 @@ async fn tasks(client: &Client, sim: &str, item_id: u64) -> anyhow::Result<()> {
         "new task not among open tasks: {open}"
     );
 
-    let changed = call(
-        client,
-        "update_task",
-        json!({"task_id": task_id, "due_date": "2026-12-03"}),
-    )
-    .await?;
+    let changed = client
+        .call(
+            "update_task",
+            json!({"task_id": task_id, "due_date": "2026-12-03"}),
+        )
+        .await?;
     assert_eq!(structured(&changed)?["due_date"], "2026-12-03");
 
-    let one = call(client, "get_task", json!({"task_id": task_id})).await?;
+    let one = client.call("get_task", json!({"task_id": task_id})).await?;
     let one = structured(&one)?;
     assert_eq!(one["text"], "Send Zephyr the signed contract");
     assert_eq!(one["due_date"], "2026-12-03");
     assert_eq!(one["status"], "active");
 
-    let done = call(client, "complete_task", json!({"task_id": task_id})).await?;
+    let done = client
+        .call("complete_task", json!({"task_id": task_id}))
+        .await?;
     assert_eq!(structured(&done)?["completed"], true);
     let raw = podio_get(sim, &format!("/task/{task_id}")).await?;
     assert_eq!(raw["status"], "completed");
 
-    let still_open = call(
-        client,
-        "get_tasks",
-        json!({"item_id": item_id, "completed": false}),
-    )
-    .await?;
+    let still_open = client
+        .call("get_tasks", json!({"item_id": item_id, "completed": false}))
+        .await?;
     assert!(list(structured(&still_open)?, "tasks")?.is_empty());
-    let finished = call(
-        client,
-        "get_tasks",
-        json!({"item_id": item_id, "completed": true}),
-    )
-    .await?;
+    let finished = client
+        .call("get_tasks", json!({"item_id": item_id, "completed": true}))
+        .await?;
     let finished = list(structured(&finished)?, "tasks")?;
     assert_eq!(finished.len(), 1);
     assert_eq!(finished[0]["task_id"], json!(task_id));
@@ -431,7 +429,7 @@ async fn tasks(client: &Client, sim: &str, item_id: u64) -> anyhow::Result<()> {
 }
 
 /// Notifications, members and views, compared with the sim.
-async fn people_and_activity(client: &Client, sim: &str) -> anyhow::Result<()> {
+async fn people_and_activity(client: &CheckedClient, sim: &str) -> anyhow::Result<()> {
     let raw = podio_get(sim, "/notification/?viewed=false&limit=100").await?;
     let unread: usize = raw
         .as_array()
@@ -439,12 +437,9 @@ async fn people_and_activity(client: &Client, sim: &str) -> anyhow::Result<()> {
         .iter()
         .map(|g| g["notifications"].as_array().map_or(0, Vec::len))
         .sum();
-    let notes = call(
-        client,
-        "get_notifications",
-        json!({"viewed": false, "limit": 100}),
-    )
-    .await?;
+    let notes = client
+        .call("get_notifications", json!({"viewed": false, "limit": 100}))
+        .await?;
     let notes = structured(&notes)?;
     let notes = list(notes, "notifications")?;
     assert_eq!(notes.len(), unread);
@@ -452,12 +447,12 @@ async fn people_and_activity(client: &Client, sim: &str) -> anyhow::Result<()> {
     assert!(notes.iter().all(|n| n["viewed"] == false));
 
     let raw_members = podio_get(sim, &format!("/space/{}/member/", seed::SALES_SPACE_ID)).await?;
-    let members = call(
-        client,
-        "get_space_members",
-        json!({"space_id": seed::SALES_SPACE_ID}),
-    )
-    .await?;
+    let members = client
+        .call(
+            "get_space_members",
+            json!({"space_id": seed::SALES_SPACE_ID}),
+        )
+        .await?;
     let members = structured(&members)?;
     assert_eq!(
         members["total"].as_u64(),
@@ -470,12 +465,12 @@ async fn people_and_activity(client: &Client, sim: &str) -> anyhow::Result<()> {
     assert!(me["started_on"].is_string(), "join date missing: {me}");
 
     let raw_org = podio_get(sim, &format!("/org/{}/member/?limit=500", seed::ORG_ID)).await?;
-    let org = call(
-        client,
-        "get_org_members",
-        json!({"org_id": seed::ORG_ID, "limit": 100}),
-    )
-    .await?;
+    let org = client
+        .call(
+            "get_org_members",
+            json!({"org_id": seed::ORG_ID, "limit": 100}),
+        )
+        .await?;
     let org = structured(&org)?;
     assert_eq!(
         list(org, "members")?.len(),
@@ -483,7 +478,9 @@ async fn people_and_activity(client: &Client, sim: &str) -> anyhow::Result<()> {
     );
 
     let raw_views = podio_get(sim, &format!("/view/app/{}/", seed::DEALS_APP_ID)).await?;
-    let views = call(client, "list-views", json!({"app_id": seed::DEALS_APP_ID})).await?;
+    let views = client
+        .call("list-views", json!({"app_id": seed::DEALS_APP_ID}))
+        .await?;
     let views = structured(&views)?;
     let names: Vec<&Value> = list(views, "views")?.iter().map(|v| &v["name"]).collect();
     let raw_names: Vec<&Value> = raw_views
@@ -507,7 +504,7 @@ async fn every_tool_names_its_bad_argument() -> anyhow::Result<()> {
 }
 
 async fn bad_arguments(stack: &Stack) -> anyhow::Result<()> {
-    let client = connect(&stack.mcp_url(0), &stack.token).await?;
+    let client = CheckedClient::connect(&stack.mcp_url(0), &stack.token).await?;
     let cases: Vec<(&str, Value, &[&str])> = vec![
         ("get_item", json!({"item_id": "abc"}), &["item_id"]),
         (
@@ -593,7 +590,7 @@ async fn bad_arguments(stack: &Stack) -> anyhow::Result<()> {
     )
     .await?;
     for (name, args, expected) in cases {
-        let result = call(&client, name, args.clone()).await?;
+        let result = client.call(name, args.clone()).await?;
         let message = error_text(&result).with_context(|| format!("{name} {args}"))?;
         for word in expected {
             assert!(
