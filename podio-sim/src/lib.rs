@@ -1,11 +1,46 @@
-//! podio-sim: a faithful simulator of the subset of the Podio REST API that
-//! Portico uses, the stand-in for api.podio.com in local runs and tests.
+//! podio-sim: a faithful simulator of the part of the Podio REST API that
+//! Portico's tools use, the stand-in for api.podio.com in local runs and
+//! tests. It follows /work/shared/podio-api.md, closely enough that real
+//! Podio clients (podio-js) work against it.
 //!
-//! It follows /work/shared/podio-api.md: OAuth token endpoints (password,
-//! refresh and app grants), `OAuth2` bearer authentication, per-token hourly
-//! rate limits with Podio's headers and HTTP 420, Podio's error body, and the
-//! org/space/app/item read endpoints over a deterministic seeded world (see
-//! [`seed`] for the well-known ids).
+//! - **OAuth**: `POST /oauth/token` and `/oauth/token/v2` (form or JSON) with
+//!   the password, refresh_token and app grants; access tokens expire (8 h by
+//!   default) and refresh tokens are single-use. API calls authenticate with
+//!   `Authorization: OAuth2 <token>` or the `oauth_token` query parameter.
+//! - **Endpoints**, by area:
+//!   - organizations, workspaces, apps: `GET /org/`, `/org/{id}/space/`,
+//!     `/space/{id}`, `/app/{id}`, `/app/space/{id}/`;
+//!   - items: `GET /item/{id}`, `POST /item/app/{id}/` (create),
+//!     `PUT /item/{id}` (update) with per-field-type validation,
+//!     `POST /item/app/{id}/filter/[{view_id}/]`, `GET /item/app/{id}/count`,
+//!     and `POST /embed/` for link fields;
+//!   - saved views: `GET /view/app/{id}/[{view_id}]`;
+//!   - members: `GET /space/{id}/member/[v2/]`, `GET /org/{id}/member/`
+//!     (org admins only);
+//!   - tasks: `GET /task/` (needs a bounding filter), `GET`/`PUT /task/{id}`,
+//!     `POST /task/` and `/task/{ref_type}/{ref_id}/`,
+//!     `POST /task/{id}/complete` and `/incomplete`;
+//!   - comments: `GET`/`POST /comment/item/{id}/`;
+//!   - notifications: `GET /notification/`,
+//!     `POST /notification/{id}/viewed`;
+//!   - users: `GET /user/status`, `/user/`, `/user/profile/`;
+//!   - search: `POST /search/` and `/search/{org|space|app}/{id}/`.
+//!
+//!   Files cannot be uploaded: image and file fields take the seeded file ids.
+//! - **Rate limits**: a per-token hourly budget ([`Config`], from
+//!   [`RATE_LIMIT_VAR`]) reported in Podio's `X-Rate-Limit-*` headers; past
+//!   it, HTTP 420 until the hour's window ends.
+//! - **Errors**: every error, including unknown paths and axum's own
+//!   rejections, has Podio's body (`error`, `error_description`,
+//!   `error_detail`, `error_parameters`, `error_propagate`, `request`).
+//! - **Seeded world**: the same on every run: four users, two organizations,
+//!   five workspaces (one the demo user is not in), Companies, Deals (every
+//!   field type) and Tickets apps plus a hidden one, with their items, saved
+//!   views, tasks, comments, notifications, files and embeds. [`seed`] names
+//!   the well-known ids. Writes change the world in memory only.
+//!
+//! `GET /health` (not a Podio endpoint) answers without a token, for
+//! container healthchecks.
 
 mod auth;
 mod config;

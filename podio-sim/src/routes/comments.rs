@@ -1,7 +1,7 @@
 //! Comments on items: `GET /comment/item/{item_id}/` and
 //! `POST /comment/item/{item_id}/`.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use bytes::Bytes;
@@ -28,14 +28,13 @@ async fn list(
     State(sim): State<Sim>,
     Extension(caller): Auth,
     Path(item_id): Path<u64>,
-    RawQuery(raw): RawQuery,
+    params: QueryParams,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    let page = QueryParams::parse(raw.as_deref()).page(MAX_LIMIT, MAX_LIMIT)?;
+    let page = params.page(MAX_LIMIT, MAX_LIMIT)?;
     let world = sim.world();
     world.item(caller, item_id)?;
     Ok(Json(
         page.apply(world.comments_on(item_id))
-            .into_iter()
             .map(|c| render::comment(&world, caller, c))
             .collect(),
     ))
@@ -82,10 +81,9 @@ async fn add(
     State(sim): State<Sim>,
     Extension(caller): Auth,
     Path(item_id): Path<u64>,
-    RawQuery(raw): RawQuery,
+    params: QueryParams,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let params = QueryParams::parse(raw.as_deref());
     // alert_invite and hook only affect e-mail and webhooks, which the
     // simulator does not send; they are still checked to be booleans.
     params.bool("alert_invite")?;

@@ -2,7 +2,12 @@
 //! `GET /notification/`, …) and JSON bodies, read with Podio-style error
 //! messages instead of axum's generic extractor rejections.
 
+use std::convert::Infallible;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use bytes::Bytes;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::ApiError;
@@ -13,14 +18,30 @@ pub fn json_body(body: &Bytes, what: &str) -> Result<Value, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(serde_json::Map::new()));
     }
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::InvalidValue(format!("the body must be a json object with {what}: {e}"))
-    })
+    serde_json::from_slice(body).map_err(|e| bad_body(what, &e))
 }
 
-/// The decoded `name=value` pairs of a query string.
+/// A JSON body read into `T`, an empty body as `{}` (see [`json_body`]).
+pub fn typed_body<T: DeserializeOwned>(body: &Bytes, what: &str) -> Result<T, ApiError> {
+    serde_json::from_value(json_body(body, what)?).map_err(|e| bad_body(what, &e))
+}
+
+fn bad_body(what: &str, e: &serde_json::Error) -> ApiError {
+    ApiError::InvalidValue(format!("the body must be a json object with {what}: {e}"))
+}
+
+/// The decoded `name=value` pairs of a query string. Handlers take it as an
+/// extractor, which never fails: values are checked when they are read.
 #[derive(Debug, Clone, Default)]
 pub struct QueryParams(Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        Ok(QueryParams::parse(parts.uri.query()))
+    }
+}
 
 impl QueryParams {
     /// Decodes a raw query string (`None` = no query).
@@ -119,9 +140,9 @@ pub struct Page {
 }
 
 impl Page {
-    /// The page's slice of `all`.
-    pub fn apply<T>(self, all: impl IntoIterator<Item = T>) -> Vec<T> {
-        all.into_iter().skip(self.offset).take(self.limit).collect()
+    /// The page's part of `all`.
+    pub fn apply<I: IntoIterator>(self, all: I) -> impl Iterator<Item = I::Item> {
+        all.into_iter().skip(self.offset).take(self.limit)
     }
 }
 
@@ -181,7 +202,8 @@ mod tests {
                 limit: 2,
                 offset: 1
             }
-            .apply([1, 2, 3, 4]),
+            .apply([1, 2, 3, 4])
+            .collect::<Vec<_>>(),
             vec![2, 3]
         );
     }

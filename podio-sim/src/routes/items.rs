@@ -3,14 +3,14 @@
 //! `POST /item/app/{app_id}/filter/{view_id}/` and
 //! `GET /item/app/{app_id}/count`.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::Auth;
-use super::input::{QueryParams, json_body};
+use super::input::{QueryParams, json_body, typed_body};
 use crate::dates;
 use crate::error::ApiError;
 use crate::sim::Sim;
@@ -45,26 +45,23 @@ async fn get_item(
     )))
 }
 
-/// Checks the write flags Podio accepts on item writes. Notifications and
-/// webhooks are not simulated, so valid values change nothing.
-fn check_write_flags(query: Option<&str>) -> Result<(), ApiError> {
-    let params = QueryParams::parse(query);
+/// The body of an item write, once the write flags Podio accepts there are
+/// checked. Notifications and webhooks are not simulated, so valid flag
+/// values change nothing.
+fn item_write_body(params: &QueryParams, body: &Bytes) -> Result<Value, ApiError> {
     params.bool("silent")?;
     params.bool("hook")?;
-    Ok(())
+    json_body(body, "\"fields\" keyed by field external_id or field_id")
 }
-
-const ITEM_BODY: &str = "\"fields\" keyed by field external_id or field_id";
 
 async fn create_item(
     State(sim): State<Sim>,
     Extension(caller): Auth,
     Path(app_id): Path<u64>,
-    RawQuery(query): RawQuery,
+    params: QueryParams,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    check_write_flags(query.as_deref())?;
-    let body = json_body(&body, ITEM_BODY)?;
+    let body = item_write_body(&params, &body)?;
     let mut world = sim.world_mut();
     let app = world.app(caller, app_id)?;
     let parsed = write::parse(&world, caller, app, &body, Mode::Create)?;
@@ -83,11 +80,10 @@ async fn update_item(
     State(sim): State<Sim>,
     Extension(caller): Auth,
     Path(item_id): Path<u64>,
-    RawQuery(query): RawQuery,
+    params: QueryParams,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    check_write_flags(query.as_deref())?;
-    let body = json_body(&body, ITEM_BODY)?;
+    let body = item_write_body(&params, &body)?;
     let mut world = sim.world_mut();
     let (_, app) = world.item(caller, item_id)?;
     let parsed = write::parse(&world, caller, app, &body, Mode::Update)?;
@@ -101,14 +97,7 @@ async fn update_item(
 
 /// The filter body; an empty body means all defaults.
 fn filter_request(body: &Bytes) -> Result<FilterRequest, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(FilterRequest::default());
-    }
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::InvalidValue(format!(
-            "the body must be a json object with filters, sort_by, sort_desc, limit and offset: {e}"
-        ))
-    })
+    typed_body(body, "filters, sort_by, sort_desc, limit and offset")
 }
 
 /// Runs `request` over app `app_id` and renders the page.
@@ -162,9 +151,8 @@ async fn count_items(
     State(sim): State<Sim>,
     Extension(caller): Auth,
     Path(app_id): Path<u64>,
-    RawQuery(query): RawQuery,
+    params: QueryParams,
 ) -> Result<Json<Value>, ApiError> {
-    let params = QueryParams::parse(query.as_deref());
     let world = sim.world();
     let app = world.app(caller, app_id)?;
     let count = match params.int("view_id")? {

@@ -1,17 +1,17 @@
 //! Members: `GET /space/{space_id}/member/`, `GET /space/{space_id}/member/v2/`
 //! and `GET /org/{org_id}/member/` (org admins only).
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use serde_json::Value;
 
 use super::Auth;
-use super::input::QueryParams;
+use super::input::{Page, QueryParams};
 use crate::error::ApiError;
 use crate::sim::Sim;
 use crate::world::model::{Role, User};
-use crate::world::{World, render};
+use crate::world::{Caller, World, render};
 
 /// Largest accepted `limit` of the member lists.
 const MAX_LIMIT: i64 = 500;
@@ -55,23 +55,36 @@ fn member_type<'a>(params: &'a QueryParams, allowed: &[&str]) -> Result<Option<&
     }
 }
 
+/// One page of the members of workspace `space_id` that `keep` accepts,
+/// ordered by name.
+fn space_member_page(
+    sim: &Sim,
+    caller: Caller,
+    space_id: u64,
+    page: Page,
+    keep: impl Fn(&User, Role) -> bool,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    let world = sim.world();
+    let space = world.space(caller, space_id)?;
+    let members = by_name(&world, &space.members)
+        .into_iter()
+        .filter(|(u, role)| keep(u, *role));
+    Ok(Json(
+        page.apply(members)
+            .map(|(u, role)| render::space_member(&world, space, u, role))
+            .collect(),
+    ))
+}
+
 /// The active members of a workspace (all of them unless `limit` is given).
 async fn space_members(
     State(sim): State<Sim>,
     Extension(caller): Auth,
     Path(space_id): Path<u64>,
-    RawQuery(query): RawQuery,
+    params: QueryParams,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    let page = QueryParams::parse(query.as_deref()).page(MAX_LIMIT, MAX_LIMIT)?;
-    let world = sim.world();
-    let space = world.space(caller, space_id)?;
-    let members = by_name(&world, &space.members);
-    Ok(Json(
-        page.apply(members)
-            .into_iter()
-            .map(|(u, role)| render::space_member(&world, space, u, role))
-            .collect(),
-    ))
+    let page = params.page(MAX_LIMIT, MAX_LIMIT)?;
+    space_member_page(&sim, caller, space_id, page, |_, _| true)
 }
 
 /// Paged workspace members, optionally by role (`member_type`) and
@@ -80,24 +93,14 @@ async fn space_members_v2(
     State(sim): State<Sim>,
     Extension(caller): Auth,
     Path(space_id): Path<u64>,
-    RawQuery(query): RawQuery,
+    params: QueryParams,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    let params = QueryParams::parse(query.as_deref());
     let page = params.page(DEFAULT_LIMIT, MAX_LIMIT)?;
     let role = member_type(&params, &["admin", "regular", "light"])?;
-    let world = sim.world();
-    let space = world.space(caller, space_id)?;
-    let members = by_name(&world, &space.members)
-        .into_iter()
-        .filter(|(u, r)| {
-            matches_query(u, params.get("query")) && role.is_none_or(|t| t == r.as_str())
-        });
-    Ok(Json(
-        page.apply(members)
-            .into_iter()
-            .map(|(u, role)| render::space_member(&world, space, u, role))
-            .collect(),
-    ))
+    let query = params.get("query");
+    space_member_page(&sim, caller, space_id, page, |u, r| {
+        matches_query(u, query) && role.is_none_or(|t| t == r.as_str())
+    })
 }
 
 /// The members of an organization; only its admins may list them.
@@ -105,9 +108,8 @@ async fn org_members(
     State(sim): State<Sim>,
     Extension(caller): Auth,
     Path(org_id): Path<u64>,
-    RawQuery(query): RawQuery,
+    params: QueryParams,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    let params = QueryParams::parse(query.as_deref());
     let page = params.page(DEFAULT_LIMIT, MAX_LIMIT)?;
     let kind = member_type(
         &params,
@@ -147,7 +149,6 @@ async fn org_members(
     }
     Ok(Json(
         page.apply(members)
-            .into_iter()
             .map(|(u, role)| render::org_member(&world, org, u, role))
             .collect(),
     ))

@@ -1,7 +1,7 @@
 //! Notifications: `GET /notification/` and
 //! `POST /notification/{notification_id}/viewed`.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -32,9 +32,8 @@ pub fn router() -> Router<Sim> {
 async fn list(
     State(sim): State<Sim>,
     Extension(caller): Auth,
-    RawQuery(raw): RawQuery,
+    params: QueryParams,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    let params = QueryParams::parse(raw.as_deref());
     let query = NotificationQuery {
         viewed: params.bool("viewed")?,
         starred: params.bool("starred")?,
@@ -42,7 +41,9 @@ async fn list(
     };
     let page = params.page(DEFAULT_LIMIT, MAX_LIMIT)?;
     let world = sim.world();
-    let list = page.apply(world.notifications_of(caller, &query)?);
+    let list: Vec<_> = page
+        .apply(world.notifications_of(caller, &query)?)
+        .collect();
     Ok(Json(render::notification_groups(&world, caller, &list)))
 }
 

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::Auth;
-use super::input::{json_body, page};
+use super::input::{page, typed_body};
 use crate::error::ApiError;
 use crate::sim::Sim;
 use crate::world::search::{HitKind, REF_TYPES, SearchScope};
@@ -22,9 +22,7 @@ const MAX_LIMIT: i64 = 20;
 pub fn router() -> Router<Sim> {
     Router::new()
         .route("/search/", post(everywhere))
-        .route("/search/org/{id}/", post(in_org))
-        .route("/search/space/{id}/", post(in_space))
-        .route("/search/app/{id}/", post(in_app))
+        .route("/search/{scope}/{id}/", post(scoped))
 }
 
 /// The search body (`search_fields` and other keys are ignored).
@@ -62,12 +60,10 @@ fn run(
     scope: SearchScope,
     body: &Bytes,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    let body: SearchBody = serde_json::from_value(json_body(body, "query, limit, offset and ref_type")?)
-        .map_err(|e| {
-            ApiError::InvalidValue(format!(
-                "the body must be {{\"query\": text, \"limit\": 1-20, \"offset\": n, \"ref_type\": kind}}: {e}"
-            ))
-        })?;
+    let body: SearchBody = typed_body(
+        body,
+        "query (text), limit (1-20), offset and ref_type (a kind)",
+    )?;
     let query = body
         .query
         .as_deref()
@@ -94,7 +90,6 @@ fn run(
     let hits = world.search(caller, scope, query, &kinds);
     Ok(Json(
         page.apply(hits)
-            .into_iter()
             .enumerate()
             .filter_map(|(i, hit)| render::hit(&world, hit, page.offset + i + 1))
             .collect(),
@@ -109,29 +104,18 @@ async fn everywhere(
     run(&sim, caller, SearchScope::All, &body)
 }
 
-async fn in_org(
+/// `POST /search/{org|space|app}/{id}/`; other scopes are unknown paths.
+async fn scoped(
     State(sim): State<Sim>,
     Extension(caller): Auth,
-    Path(id): Path<u64>,
+    Path((scope, id)): Path<(String, u64)>,
     body: Bytes,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    run(&sim, caller, SearchScope::Org(id), &body)
-}
-
-async fn in_space(
-    State(sim): State<Sim>,
-    Extension(caller): Auth,
-    Path(id): Path<u64>,
-    body: Bytes,
-) -> Result<Json<Vec<Value>>, ApiError> {
-    run(&sim, caller, SearchScope::Space(id), &body)
-}
-
-async fn in_app(
-    State(sim): State<Sim>,
-    Extension(caller): Auth,
-    Path(id): Path<u64>,
-    body: Bytes,
-) -> Result<Json<Vec<Value>>, ApiError> {
-    run(&sim, caller, SearchScope::App(id), &body)
+    let scope = match scope.as_str() {
+        "org" => SearchScope::Org(id),
+        "space" => SearchScope::Space(id),
+        "app" => SearchScope::App(id),
+        _ => return Err(ApiError::NotFound),
+    };
+    run(&sim, caller, scope, &body)
 }

@@ -2,7 +2,7 @@
 //! `POST /task/{ref_type}/{ref_id}/`, `PUT /task/{id}`,
 //! `POST /task/{id}/complete` and `POST /task/{id}/incomplete`.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -104,16 +104,14 @@ fn task_query(q: &QueryParams) -> Result<TaskQuery, ApiError> {
 async fn list(
     State(sim): State<Sim>,
     Extension(caller): Auth,
-    RawQuery(raw): RawQuery,
+    params: QueryParams,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    let params = QueryParams::parse(raw.as_deref());
     let query = task_query(&params)?;
     let page = params.page(DEFAULT_LIMIT, MAX_LIMIT)?;
     let world = sim.world();
     let tasks = world.query_tasks(caller, &query)?;
     Ok(Json(
         page.apply(tasks)
-            .into_iter()
             .map(|t| render::task(&world, caller, t))
             .collect(),
     ))

@@ -1,7 +1,7 @@
 //! Saved views: `GET /view/app/{app_id}/` and
 //! `GET /view/app/{app_id}/{view_id}`.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use serde_json::Value;
@@ -25,11 +25,9 @@ async fn list(
     State(sim): State<Sim>,
     Extension(caller): Auth,
     Path(app_id): Path<u64>,
-    RawQuery(query): RawQuery,
+    params: QueryParams,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    let include_standard = QueryParams::parse(query.as_deref())
-        .bool("include_standard_views")?
-        .unwrap_or(false);
+    let include_standard = params.bool("include_standard_views")?.unwrap_or(false);
     let world = sim.world();
     let app = world.app(caller, app_id)?;
     Ok(Json(

@@ -146,9 +146,7 @@ impl World {
         let space = self.spaces.get(&space_id).ok_or(ApiError::NotFound)?;
         match self.space_role(caller, space) {
             Some(_) => Ok(space),
-            None => Err(ApiError::Forbidden(format!(
-                "the caller does not have the right \"view\" on space {space_id}"
-            ))),
+            None => Err(no_view_right("space", space_id)),
         }
     }
 
@@ -158,9 +156,7 @@ impl World {
         if self.can_see_app(caller, app) {
             Ok(app)
         } else {
-            Err(ApiError::Forbidden(format!(
-                "the caller does not have the right \"view\" on app {app_id}"
-            )))
+            Err(no_view_right("app", app_id))
         }
     }
 
@@ -171,9 +167,7 @@ impl World {
         if self.can_see_app(caller, app) {
             Ok((item, app))
         } else {
-            Err(ApiError::Forbidden(format!(
-                "the caller does not have the right \"view\" on item {item_id}"
-            )))
+            Err(no_view_right("item", item_id))
         }
     }
 
@@ -181,4 +175,12 @@ impl World {
     pub fn items_of(&self, app_id: u64) -> impl Iterator<Item = &Item> {
         self.items.values().filter(move |i| i.app_id == app_id)
     }
+}
+
+/// Podio's refusal of object `what` `id` that exists but that the caller
+/// may not see.
+fn no_view_right(what: &str, id: u64) -> ApiError {
+    ApiError::Forbidden(format!(
+        "the caller does not have the right \"view\" on {what} {id}"
+    ))
 }

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::filter::as_id;
 use super::model::{Space, User};
-use super::{Caller, World};
+use super::{Caller, World, no_view_right};
 use crate::dates;
 use crate::error::ApiError;
 
@@ -552,9 +552,7 @@ impl World {
         if self.can_see_task(caller, task) {
             Ok(task)
         } else {
-            Err(ApiError::Forbidden(format!(
-                "the caller does not have the right \"view\" on task {task_id}"
-            )))
+            Err(no_view_right("task", task_id))
         }
     }
 

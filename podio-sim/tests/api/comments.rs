@@ -4,12 +4,11 @@ use axum::http::StatusCode;
 use podio_sim::seed::*;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestSim, assert_error_body};
+use crate::helpers::{TestSim, assert_error_body, assert_error_mentions};
 
 #[tokio::test]
 async fn the_demo_item_has_one_comment_in_podio_shape() {
-    let sim = TestSim::default_config();
-    let t = sim.token().await;
+    let (sim, t) = TestSim::logged_in().await;
     let path = format!("/comment/item/{DEMO_ITEM_ID}/");
     let resp = sim.get(&path, Some(&t)).await;
     assert_eq!(resp.status, StatusCode::OK, "{}", resp.body);
@@ -40,8 +39,7 @@ async fn the_demo_item_has_one_comment_in_podio_shape() {
 
 #[tokio::test]
 async fn added_comments_are_listed_oldest_first_and_counted() {
-    let sim = TestSim::default_config();
-    let t = sim.token().await;
+    let (sim, t) = TestSim::logged_in().await;
     let path = format!("/comment/item/{DEMO_ITEM_ID}/");
     let before = sim
         .get(&format!("/item/{DEMO_ITEM_ID}"), Some(&t))
@@ -107,8 +105,7 @@ async fn added_comments_are_listed_oldest_first_and_counted() {
 
 #[tokio::test]
 async fn bad_comments_and_hidden_items_are_refused() {
-    let sim = TestSim::default_config();
-    let t = sim.token().await;
+    let (sim, t) = TestSim::logged_in().await;
     let path = format!("/comment/item/{DEMO_ITEM_ID}/");
     for (body, fragment) in [
         (json!({}), "value is required"),
@@ -121,11 +118,7 @@ async fn bad_comments_and_hidden_items_are_refused() {
         (json!("text"), "json object"),
     ] {
         let resp = sim.post_json(&path, Some(&t), &body).await;
-        assert_error_body(&resp, 400, "invalid_value", "POST", &path);
-        let text = resp.body["error_description"]
-            .as_str()
-            .expect("description");
-        assert!(text.contains(fragment), "{body}: {text}");
+        assert_error_mentions(&resp, 400, "invalid_value", "POST", &path, fragment);
     }
     let bad_flag = sim
         .post_json(

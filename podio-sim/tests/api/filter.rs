@@ -6,28 +6,20 @@ use axum::http::StatusCode;
 use podio_sim::seed::*;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestSim, assert_error_body};
+use crate::helpers::{TestSim, assert_error_body, assert_error_mentions, field_values, ids};
 
 fn filter_path(app_id: u64) -> String {
     format!("/item/app/{app_id}/filter/")
 }
 
-fn ids(body: &Value) -> Vec<u64> {
-    body["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|i| i["item_id"].as_u64().expect("item_id"))
-        .collect()
+/// The ids of the items on a filter page.
+fn item_ids(body: &Value) -> Vec<u64> {
+    ids(&body["items"], "/item_id")
 }
 
 /// The first value of field `ext` on a listed item.
 fn first_value<'a>(item: &'a Value, ext: &str) -> Option<&'a Value> {
-    item["fields"]
-        .as_array()?
-        .iter()
-        .find(|f| f["external_id"] == ext)
-        .map(|f| &f["values"][0])
+    field_values(item, ext).map(|v| &v[0])
 }
 
 fn number(item: &Value, ext: &str) -> Option<f64> {
@@ -36,8 +28,7 @@ fn number(item: &Value, ext: &str) -> Option<f64> {
 
 #[tokio::test]
 async fn paging_covers_every_deal_exactly_once() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
+    let (sim, token) = TestSim::logged_in().await;
     let mut seen = BTreeSet::new();
     let mut offset = 0;
     loop {
@@ -51,7 +42,7 @@ async fn paging_covers_every_deal_exactly_once() {
         assert_eq!(resp.status, StatusCode::OK, "{}", resp.body);
         assert_eq!(resp.body["total"], DEAL_COUNT);
         assert_eq!(resp.body["filtered"], DEAL_COUNT);
-        let page = ids(&resp.body);
+        let page = item_ids(&resp.body);
         assert!(page.len() <= 7);
         if page.is_empty() {
             break;
@@ -88,8 +79,7 @@ async fn paging_covers_every_deal_exactly_once() {
 
 #[tokio::test]
 async fn category_and_number_range_filters_match_the_data() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
+    let (sim, token) = TestSim::logged_in().await;
     let all = sim
         .post_json(
             &filter_path(DEALS_APP_ID),
@@ -128,15 +118,14 @@ async fn category_and_number_range_filters_match_the_data() {
         assert_eq!(resp.status, StatusCode::OK, "{}", resp.body);
         assert_eq!(resp.body["total"], DEAL_COUNT);
         assert_eq!(resp.body["filtered"], expected.len());
-        let got: BTreeSet<u64> = ids(&resp.body).into_iter().collect();
+        let got: BTreeSet<u64> = item_ids(&resp.body).into_iter().collect();
         assert_eq!(got, expected);
     }
 }
 
 #[tokio::test]
 async fn reference_date_and_created_on_filters_and_sorting() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
+    let (sim, token) = TestSim::logged_in().await;
     let resp = sim
         .post_json(
             &filter_path(DEALS_APP_ID),
@@ -154,7 +143,7 @@ async fn reference_date_and_created_on_filters_and_sorting() {
         .await;
     assert_eq!(resp.status, StatusCode::OK, "{}", resp.body);
     let items = resp.body["items"].as_array().expect("items");
-    assert!(ids(&resp.body).contains(&DEMO_ITEM_ID));
+    assert!(item_ids(&resp.body).contains(&DEMO_ITEM_ID));
     for item in items {
         assert_eq!(
             first_value(item, "company").map(|v| &v["value"]["item_id"]),
@@ -194,18 +183,12 @@ async fn reference_date_and_created_on_filters_and_sorting() {
 
 #[tokio::test]
 async fn bad_filter_requests_are_400_with_podio_bodies() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
+    let (sim, token) = TestSim::logged_in().await;
     let path = filter_path(DEALS_APP_ID);
     let resp = sim
         .post_json(&path, Some(&token), &json!({"limit": 501}))
         .await;
-    assert_error_body(&resp, 400, "invalid_value", "POST", &path);
-    assert!(
-        resp.body["error_description"]
-            .as_str()
-            .is_some_and(|d| d.contains("limit"))
-    );
+    assert_error_mentions(&resp, 400, "invalid_value", "POST", &path, "limit");
     let ok = sim
         .post_json(&path, Some(&token), &json!({"limit": 500}))
         .await;
@@ -229,9 +212,7 @@ async fn bad_filter_requests_are_400_with_podio_bodies() {
         (json!({"offset": -1}), "offset"),
     ] {
         let resp = sim.post_json(&path, Some(&token), &body).await;
-        assert_error_body(&resp, 400, "invalid_value", "POST", &path);
-        let description = resp.body["error_description"].as_str().expect("text");
-        assert!(description.contains(needle), "{body}: {description}");
+        assert_error_mentions(&resp, 400, "invalid_value", "POST", &path, needle);
     }
     let forbidden = filter_path(PRIVATE_APP_ID);
     let resp = sim.post_json(&forbidden, Some(&token), &json!({})).await;
@@ -240,8 +221,7 @@ async fn bad_filter_requests_are_400_with_podio_bodies() {
 
 #[tokio::test]
 async fn text_item_id_created_by_and_open_ended_ranges() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
+    let (sim, token) = TestSim::logged_in().await;
     let path = filter_path(DEALS_APP_ID);
     let all = sim
         .post_json(&path, Some(&token), &json!({"limit": 500}))
@@ -271,7 +251,10 @@ async fn text_item_id_created_by_and_open_ended_ranges() {
             )
             .await;
         assert_eq!(resp.status, StatusCode::OK, "{}", resp.body);
-        assert_eq!(ids(&resp.body).into_iter().collect::<BTreeSet<_>>(), acme);
+        assert_eq!(
+            item_ids(&resp.body).into_iter().collect::<BTreeSet<_>>(),
+            acme
+        );
     }
 
     // item_id narrows to the listed items.
@@ -298,7 +281,7 @@ async fn text_item_id_created_by_and_open_ended_ranges() {
         )
         .await;
     assert_eq!(
-        ids(&resp.body).into_iter().collect::<BTreeSet<_>>(),
+        item_ids(&resp.body).into_iter().collect::<BTreeSet<_>>(),
         advanced
     );
 
@@ -330,13 +313,15 @@ async fn text_item_id_created_by_and_open_ended_ranges() {
             &json!({"filters": {"created_by": [{"type": "user", "id": BOB_USER_ID}]}, "limit": 500}),
         )
         .await;
-    assert_eq!(ids(&resp.body).into_iter().collect::<BTreeSet<_>>(), by_bob);
+    assert_eq!(
+        item_ids(&resp.body).into_iter().collect::<BTreeSet<_>>(),
+        by_bob
+    );
 }
 
 #[tokio::test]
 async fn sorting_by_category_and_contact_fields() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
+    let (sim, token) = TestSim::logged_in().await;
     let path = filter_path(DEALS_APP_ID);
     let resp = sim
         .post_json(

@@ -19,6 +19,36 @@ impl Resp {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// The `error_description` of an error response.
+    pub fn description(&self) -> &str {
+        self.body["error_description"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error_description in {}", self.body))
+    }
+}
+
+/// The number at `pointer` (a JSON pointer such as `/user/user_id`) in each
+/// element of the array `list`, in order.
+pub fn ids(list: &Value, pointer: &str) -> Vec<u64> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("expected an array: {list}"))
+        .iter()
+        .map(|v| {
+            v.pointer(pointer)
+                .and_then(Value::as_u64)
+                .unwrap_or_else(|| panic!("no {pointer} in {v}"))
+        })
+        .collect()
+}
+
+/// The `values` of field `ext` (external id) on an item as the API renders it.
+pub fn field_values<'a>(item: &'a Value, ext: &str) -> Option<&'a Value> {
+    item["fields"]
+        .as_array()?
+        .iter()
+        .find(|f| f["external_id"] == ext)
+        .map(|f| &f["values"])
 }
 
 pub struct TestSim {
@@ -34,6 +64,14 @@ impl TestSim {
 
     pub fn default_config() -> Self {
         Self::new(Config::default())
+    }
+
+    /// A simulator with the default config and an access token of the demo
+    /// user.
+    pub async fn logged_in() -> (Self, String) {
+        let sim = Self::default_config();
+        let token = sim.token().await;
+        (sim, token)
     }
 
     pub async fn send(&self, req: Request<Body>) -> Resp {
@@ -79,6 +117,19 @@ impl TestSim {
 
     pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Resp {
         self.send_json(Method::POST, path, token, body).await
+    }
+
+    /// A POST without a body, as clients send actions such as completing a
+    /// task.
+    pub async fn post_empty(&self, path: &str, token: &str) -> Resp {
+        self.send_json(Method::POST, path, Some(token), &Value::Null)
+            .await
+    }
+
+    /// `POST /embed/` for `url`.
+    pub async fn embed(&self, token: &str, url: &str) -> Resp {
+        self.post_json("/embed/", Some(token), &json!({ "url": url }))
+            .await
     }
 
     pub async fn put_json(&self, path: &str, token: Option<&str>, body: &Value) -> Resp {
@@ -182,7 +233,24 @@ impl TestSim {
     }
 }
 
-/// Asserts the full Podio error body shape (§4) and returns `error`.
+/// [`assert_error_body`], and that `error_description` mentions `needle`.
+pub fn assert_error_mentions(
+    resp: &Resp,
+    status: u16,
+    error: &str,
+    method: &str,
+    path: &str,
+    needle: &str,
+) {
+    assert_error_body(resp, status, error, method, path);
+    assert!(
+        resp.description().contains(needle),
+        "error_description should mention {needle:?}: {}",
+        resp.body
+    );
+}
+
+/// Asserts the full Podio error body shape (§4).
 pub fn assert_error_body(resp: &Resp, status: u16, error: &str, method: &str, path: &str) {
     assert_eq!(resp.status.as_u16(), status, "{}", resp.body);
     let body = &resp.body;

@@ -4,19 +4,10 @@ use axum::http::StatusCode;
 use podio_sim::seed::*;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestSim, assert_error_body};
+use crate::helpers::{TestSim, assert_error_body, assert_error_mentions, field_values};
 
 fn create_path(app_id: u64) -> String {
     format!("/item/app/{app_id}/")
-}
-
-/// The values of field `ext` on an item as GET /item returns it.
-fn values<'a>(item: &'a Value, ext: &str) -> Option<&'a Value> {
-    item["fields"]
-        .as_array()?
-        .iter()
-        .find(|f| f["external_id"] == ext)
-        .map(|f| &f["values"])
 }
 
 async fn deal_count(sim: &TestSim, token: &str) -> u64 {
@@ -28,15 +19,8 @@ async fn deal_count(sim: &TestSim, token: &str) -> u64 {
 
 #[tokio::test]
 async fn create_stores_every_field_type_and_reads_show_it() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
-    let embed = sim
-        .post_json(
-            "/embed/",
-            Some(&token),
-            &json!({"url": "https://initech.example/pricing"}),
-        )
-        .await;
+    let (sim, token) = TestSim::logged_in().await;
+    let embed = sim.embed(&token, "https://initech.example/pricing").await;
     assert_eq!(embed.status, StatusCode::OK, "{}", embed.body);
     assert_eq!(embed.body["type"], "link");
     assert_eq!(embed.body["url"], "https://initech.example/pricing");
@@ -89,7 +73,7 @@ async fn create_stores_every_field_type_and_reads_show_it() {
     assert_eq!(item["tags"], json!(["pilot", "q3"]));
     assert_eq!(item["created_by"]["id"], DEMO_USER_ID);
     assert_eq!(item["current_revision"]["revision"], 0);
-    let v = |ext: &str| values(&item, ext).unwrap_or_else(|| panic!("no {ext}"));
+    let v = |ext: &str| field_values(&item, ext).unwrap_or_else(|| panic!("no {ext}"));
     assert_eq!(v("seats")[0]["value"], "10.0000");
     assert_eq!(
         v("deal-value")[0],
@@ -139,8 +123,7 @@ async fn create_stores_every_field_type_and_reads_show_it() {
 
 #[tokio::test]
 async fn all_four_value_shapes_are_accepted() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
+    let (sim, token) = TestSim::logged_in().await;
     for stage in [
         json!(deals::STAGE_WON),
         json!([deals::STAGE_WON]),
@@ -172,11 +155,11 @@ async fn all_four_value_shapes_are_accepted() {
                 .await
                 .body;
             assert_eq!(
-                values(&item, "stage").expect("stage")[0]["value"]["id"],
+                field_values(&item, "stage").expect("stage")[0]["value"]["id"],
                 deals::STAGE_WON
             );
             assert_eq!(
-                values(&item, "company").expect("company")[0]["value"]["item_id"],
+                field_values(&item, "company").expect("company")[0]["value"]["item_id"],
                 ACME_COMPANY_ITEM_ID
             );
         }
@@ -203,7 +186,7 @@ async fn all_four_value_shapes_are_accepted() {
             .get(&format!("/item/{}", resp.body["item_id"]), Some(&token))
             .await
             .body;
-        let value = &values(&item, "close-date").expect("date")[0];
+        let value = &field_values(&item, "close-date").expect("date")[0];
         assert_eq!(value["start_date"], start_date);
         assert_eq!(value["start_time"], Value::Null);
     }
@@ -211,8 +194,7 @@ async fn all_four_value_shapes_are_accepted() {
 
 #[tokio::test]
 async fn bad_values_are_400_naming_the_field_and_store_nothing() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
+    let (sim, token) = TestSim::logged_in().await;
     let path = create_path(DEALS_APP_ID);
     let cases = [
         (json!({"nope": 1}), "nope"),
@@ -262,10 +244,7 @@ async fn bad_values_are_400_naming_the_field_and_store_nothing() {
             body["fields"][k] = v.clone();
         }
         let resp = sim.post_json(&path, Some(&token), &body).await;
-        assert_error_body(&resp, 400, "invalid_value", "POST", &path);
-        let description = resp.body["error_description"]
-            .as_str()
-            .expect("description");
+        assert_error_mentions(&resp, 400, "invalid_value", "POST", &path, needle);
         let key = fields
             .as_object()
             .expect("object")
@@ -273,40 +252,27 @@ async fn bad_values_are_400_naming_the_field_and_store_nothing() {
             .next()
             .expect("key");
         assert!(
-            description.contains(key.as_str()),
-            "{fields}: {description}"
+            resp.description().contains(key.as_str()),
+            "{fields}: {}",
+            resp.body
         );
-        assert!(description.contains(needle), "{fields}: {description}");
     }
     // Required title missing, unknown body key.
     let resp = sim
         .post_json(&path, Some(&token), &json!({"fields": {"seats": 3}}))
         .await;
-    assert_error_body(&resp, 400, "invalid_value", "POST", &path);
-    assert!(
-        resp.body["error_description"]
-            .as_str()
-            .expect("d")
-            .contains("\"title\"")
-    );
+    assert_error_mentions(&resp, 400, "invalid_value", "POST", &path, "\"title\"");
     let resp = sim
         .post_json(&path, Some(&token), &json!({"field": {"title": "x"}}))
         .await;
-    assert_error_body(&resp, 400, "invalid_value", "POST", &path);
-    assert!(
-        resp.body["error_description"]
-            .as_str()
-            .expect("d")
-            .contains("\"field\"")
-    );
+    assert_error_mentions(&resp, 400, "invalid_value", "POST", &path, "\"field\"");
 
     assert_eq!(deal_count(&sim, &token).await, DEAL_COUNT, "nothing stored");
 }
 
 #[tokio::test]
 async fn update_changes_only_given_fields_and_bumps_the_revision() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
+    let (sim, token) = TestSim::logged_in().await;
     let path = format!("/item/{DEMO_ITEM_ID}");
     let before = sim.get(&path, Some(&token)).await.body;
     assert_eq!(before["current_revision"]["revision"], 3);
@@ -328,16 +294,19 @@ async fn update_changes_only_given_fields_and_bumps_the_revision() {
     assert_eq!(after["current_revision"]["revision"], 4);
     assert_eq!(after["title"], "Acme Corp renewal 2025");
     assert_eq!(
-        values(&after, "stage").expect("stage")[0]["value"]["text"],
+        field_values(&after, "stage").expect("stage")[0]["value"]["text"],
         "Won"
     );
-    assert!(values(&after, "buyer-phone").is_none(), "cleared");
+    assert!(field_values(&after, "buyer-phone").is_none(), "cleared");
     assert_eq!(
-        values(&after, "seats"),
-        values(&before, "seats"),
+        field_values(&after, "seats"),
+        field_values(&before, "seats"),
         "untouched"
     );
-    assert_eq!(values(&after, "deal-value"), values(&before, "deal-value"));
+    assert_eq!(
+        field_values(&after, "deal-value"),
+        field_values(&before, "deal-value")
+    );
     assert!(
         after["last_event_on"].as_str() > before["last_event_on"].as_str(),
         "last_event_on moves forward"
@@ -370,13 +339,7 @@ async fn update_changes_only_given_fields_and_bumps_the_revision() {
             &json!({"fields": {"seats": 99, "title": []}}),
         )
         .await;
-    assert_error_body(&resp, 400, "invalid_value", "PUT", &path);
-    assert!(
-        resp.body["error_description"]
-            .as_str()
-            .expect("d")
-            .contains("title")
-    );
+    assert_error_mentions(&resp, 400, "invalid_value", "PUT", &path, "title");
     let resp = sim
         .put_json(
             &path,
@@ -386,7 +349,10 @@ async fn update_changes_only_given_fields_and_bumps_the_revision() {
         .await;
     assert_error_body(&resp, 400, "invalid_value", "PUT", &path);
     let unchanged = sim.get(&path, Some(&token)).await.body;
-    assert_eq!(values(&unchanged, "seats"), values(&before, "seats"));
+    assert_eq!(
+        field_values(&unchanged, "seats"),
+        field_values(&before, "seats")
+    );
     assert_eq!(unchanged["current_revision"]["revision"], 4);
 
     // The filter sees the new stage.
@@ -439,30 +405,11 @@ async fn app_tokens_write_to_their_own_app_only() {
 
 #[tokio::test]
 async fn embeds_are_made_once_per_url_and_bad_urls_are_rejected() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
-    let first = sim
-        .post_json(
-            "/embed/",
-            Some(&token),
-            &json!({"url": "https://example.org/a"}),
-        )
-        .await;
-    let again = sim
-        .post_json(
-            "/embed/",
-            Some(&token),
-            &json!({"url": "https://example.org/a"}),
-        )
-        .await;
+    let (sim, token) = TestSim::logged_in().await;
+    let first = sim.embed(&token, "https://example.org/a").await;
+    let again = sim.embed(&token, "https://example.org/a").await;
     assert_eq!(first.body["embed_id"], again.body["embed_id"]);
-    let other = sim
-        .post_json(
-            "/embed/",
-            Some(&token),
-            &json!({"url": "https://example.org/b"}),
-        )
-        .await;
+    let other = sim.embed(&token, "https://example.org/b").await;
     assert_ne!(first.body["embed_id"], other.body["embed_id"]);
     for body in [
         json!({"url": "not a url"}),
@@ -470,13 +417,7 @@ async fn embeds_are_made_once_per_url_and_bad_urls_are_rejected() {
         json!({}),
     ] {
         let resp = sim.post_json("/embed/", Some(&token), &body).await;
-        assert_error_body(&resp, 400, "invalid_value", "POST", "/embed/");
-        assert!(
-            resp.body["error_description"]
-                .as_str()
-                .expect("d")
-                .contains("url")
-        );
+        assert_error_mentions(&resp, 400, "invalid_value", "POST", "/embed/", "url");
     }
     // A seeded embed id can be reused in another item.
     let resp = sim
@@ -491,8 +432,7 @@ async fn embeds_are_made_once_per_url_and_bad_urls_are_rejected() {
 
 #[tokio::test]
 async fn values_read_from_an_item_can_be_written_back() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
+    let (sim, token) = TestSim::logged_in().await;
     let path = format!("/item/{DEMO_ITEM_ID}");
     let before = sim.get(&path, Some(&token)).await.body;
     let mut fields = serde_json::Map::new();
@@ -513,7 +453,7 @@ async fn values_read_from_an_item_can_be_written_back() {
     let after = sim.get(&path, Some(&token)).await.body;
     for field in before["fields"].as_array().expect("fields") {
         let ext = field["external_id"].as_str().expect("external_id");
-        let again = values(&after, ext).unwrap_or_else(|| panic!("{ext} lost"));
+        let again = field_values(&after, ext).unwrap_or_else(|| panic!("{ext} lost"));
         if ext == "site" {
             // The address is kept as written; Podio re-derives its parts.
             assert_eq!(again[0]["value"], field["values"][0]["value"]);

@@ -8,8 +8,7 @@ use crate::helpers::{TestSim, assert_error_body};
 
 #[tokio::test]
 async fn every_api_response_carries_rate_limit_headers() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
+    let (sim, token) = TestSim::logged_in().await;
     let first = sim.get("/org/", Some(&token)).await;
     assert_eq!(first.header(LIMIT_HEADER), Some("5000"));
     assert_eq!(first.header(REMAINING_HEADER), Some("4999"));

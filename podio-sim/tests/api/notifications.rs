@@ -1,6 +1,6 @@
 //! Notifications: grouping, filters, paging, marking as viewed.
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use podio_sim::seed::*;
 use serde_json::Value;
 
@@ -19,8 +19,7 @@ fn notification_ids(groups: &Value) -> Vec<u64> {
 
 #[tokio::test]
 async fn notifications_come_newest_first_grouped_by_context() {
-    let sim = TestSim::default_config();
-    let t = sim.token().await;
+    let (sim, t) = TestSim::logged_in().await;
     let resp = sim.get("/notification/", Some(&t)).await;
     assert_eq!(resp.status, StatusCode::OK, "{}", resp.body);
     let groups = &resp.body;
@@ -69,8 +68,7 @@ async fn notifications_come_newest_first_grouped_by_context() {
 
 #[tokio::test]
 async fn filters_and_paging() {
-    let sim = TestSim::default_config();
-    let t = sim.token().await;
+    let (sim, t) = TestSim::logged_in().await;
     let get = |q: &'static str| {
         let sim = &sim;
         let t = t.clone();
@@ -103,16 +101,8 @@ async fn filters_and_paging() {
 
 #[tokio::test]
 async fn marking_viewed_updates_lists_and_status() {
-    let sim = TestSim::default_config();
-    let t = sim.token().await;
-    let resp = sim
-        .send_json(
-            Method::POST,
-            "/notification/778899/viewed",
-            Some(&t),
-            &Value::Null,
-        )
-        .await;
+    let (sim, t) = TestSim::logged_in().await;
+    let resp = sim.post_empty("/notification/778899/viewed", &t).await;
     assert_eq!(resp.status, StatusCode::NO_CONTENT);
     let unread = sim.get("/notification/?viewed=false", Some(&t)).await;
     assert_eq!(notification_ids(&unread.body), [778_901, 778_902, 778_900]);
@@ -122,14 +112,7 @@ async fn marking_viewed_updates_lists_and_status() {
     let viewed_on = &all[2]["notifications"][1]["viewed_on"];
     assert!(viewed_on.is_string(), "{all}");
 
-    let bobs = sim
-        .send_json(
-            Method::POST,
-            "/notification/778950/viewed",
-            Some(&t),
-            &Value::Null,
-        )
-        .await;
+    let bobs = sim.post_empty("/notification/778950/viewed", &t).await;
     assert_error_body(
         &bobs,
         403,
@@ -137,14 +120,7 @@ async fn marking_viewed_updates_lists_and_status() {
         "POST",
         "/notification/778950/viewed",
     );
-    let unknown = sim
-        .send_json(
-            Method::POST,
-            "/notification/1/viewed",
-            Some(&t),
-            &Value::Null,
-        )
-        .await;
+    let unknown = sim.post_empty("/notification/1/viewed", &t).await;
     assert_error_body(&unknown, 404, "not_found", "POST", "/notification/1/viewed");
 }
 

@@ -16,8 +16,7 @@ fn names(list: &Value, key: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn orgs_list_acme_with_the_users_spaces() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
+    let (sim, token) = TestSim::logged_in().await;
     let resp = sim.get("/org/", Some(&token)).await;
     assert_eq!(resp.status, StatusCode::OK);
     assert_eq!(names(&resp.body, "name"), ["Acme Inc", "Northwind Studio"]);
@@ -47,8 +46,7 @@ async fn orgs_list_acme_with_the_users_spaces() {
 
 #[tokio::test]
 async fn spaces_and_apps_respect_membership() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
+    let (sim, token) = TestSim::logged_in().await;
     let space = sim
         .get(&format!("/space/{SALES_SPACE_ID}"), Some(&token))
         .await;
@@ -71,8 +69,7 @@ async fn spaces_and_apps_respect_membership() {
 
 #[tokio::test]
 async fn app_definition_has_settings_and_keeps_deleted_things() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
+    let (sim, token) = TestSim::logged_in().await;
     let app = sim.get(&format!("/app/{DEALS_APP_ID}"), Some(&token)).await;
     assert_eq!(app.status, StatusCode::OK);
     let body = &app.body;
@@ -120,8 +117,7 @@ async fn app_definition_has_settings_and_keeps_deleted_things() {
 
 #[tokio::test]
 async fn unknown_objects_and_paths_are_podio_404s() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
+    let (sim, token) = TestSim::logged_in().await;
     let resp = sim.get("/item/42", Some(&token)).await;
     assert_error_body(&resp, 404, "not_found", "GET", "/item/42");
     assert_eq!(resp.body["error_description"], "Object not found");
@@ -141,8 +137,7 @@ async fn unknown_objects_and_paths_are_podio_404s() {
 
 #[tokio::test]
 async fn demo_item_has_every_field_type_in_podio_shape() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
+    let (sim, token) = TestSim::logged_in().await;
     let resp = sim
         .get(&format!("/item/{DEMO_ITEM_ID}"), Some(&token))
         .await;
@@ -190,6 +185,8 @@ async fn demo_item_has_every_field_type_in_podio_shape() {
         "duration",
         "progress",
         "calculation",
+        "image",
+        "file",
     ] {
         assert!(types.contains(&t), "no {t} field");
     }
@@ -238,4 +235,22 @@ async fn demo_item_has_every_field_type_in_podio_shape() {
     assert_eq!(value("time-spent")["value"], 5400);
     assert_eq!(value("progress")["value"], 60);
     assert_eq!(value("value-per-seat")["value"], "500.0000");
+    let logo = &value("logo")["value"];
+    assert_eq!(logo["file_id"], LOGO_FILE_ID);
+    assert_eq!(logo["name"], "logo.png");
+    assert_eq!(logo["mimetype"], "image/png");
+    assert_eq!(
+        logo["link"],
+        format!("https://files.podio.com/{LOGO_FILE_ID}")
+    );
+    assert!(logo["thumbnail_link"].is_string(), "{logo}");
+    let contract = &value("contract")["value"];
+    assert_eq!(contract["file_id"], CONTRACT_FILE_ID);
+    assert_eq!(contract["name"], "contract.pdf");
+    assert_eq!(contract["mimetype"], "application/pdf");
+    assert!(
+        contract["size"].as_u64().is_some_and(|s| s > 0),
+        "{contract}"
+    );
+    assert_eq!(contract["thumbnail_link"], Value::Null);
 }

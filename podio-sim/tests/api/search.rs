@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use podio_sim::seed::*;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestSim, assert_error_body};
+use crate::helpers::{TestSim, assert_error_body, assert_error_mentions};
 
 async fn search(sim: &TestSim, token: &str, path: &str, body: Value) -> Vec<Value> {
     let resp = sim.post_json(path, Some(token), &body).await;
@@ -26,8 +26,7 @@ fn refs(hits: &[Value]) -> Vec<(String, u64)> {
 
 #[tokio::test]
 async fn an_item_hit_in_podio_shape() {
-    let sim = TestSim::default_config();
-    let t = sim.token().await;
+    let (sim, t) = TestSim::logged_in().await;
     let hits = search(&sim, &t, "/search/", json!({"query": "acme corp renewal"})).await;
     let hit = &hits[0];
     assert_eq!(hit["type"], "item");
@@ -60,8 +59,7 @@ async fn an_item_hit_in_podio_shape() {
 
 #[tokio::test]
 async fn title_matches_rank_above_text_matches() {
-    let sim = TestSim::default_config();
-    let t = sim.token().await;
+    let (sim, t) = TestSim::logged_in().await;
     // Created out of order: the description match first.
     for body in [
         json!({"text": "Order paper", "description": "zebra stripes pattern", "ref_type": "space", "ref_id": SALES_SPACE_ID}),
@@ -84,8 +82,7 @@ async fn title_matches_rank_above_text_matches() {
 
 #[tokio::test]
 async fn field_text_is_searched() {
-    let sim = TestSim::default_config();
-    let t = sim.token().await;
+    let (sim, t) = TestSim::logged_in().await;
     // Category text: every Negotiation deal, none by title.
     let mut found = Vec::new();
     for offset in (0..60).step_by(20) {
@@ -123,8 +120,7 @@ async fn field_text_is_searched() {
 
 #[tokio::test]
 async fn scopes_kinds_and_visibility() {
-    let sim = TestSim::default_config();
-    let t = sim.token().await;
+    let (sim, t) = TestSim::logged_in().await;
     // Apps and spaces are found by name.
     let hits = search(&sim, &t, "/search/", json!({"query": "tickets"})).await;
     assert!(refs(&hits).contains(&("app".into(), TICKETS_APP_ID)));
@@ -212,12 +208,15 @@ async fn scopes_kinds_and_visibility() {
         .post_json("/search/app/1/", Some(&t), &json!({"query": "x"}))
         .await;
     assert_error_body(&resp, 404, "not_found", "POST", "/search/app/1/");
+    // Only org, space and app scope a search.
+    let path = format!("/search/item/{DEMO_ITEM_ID}/");
+    let resp = sim.post_json(&path, Some(&t), &json!({"query": "x"})).await;
+    assert_error_body(&resp, 404, "not_found", "POST", &path);
 }
 
 #[tokio::test]
 async fn paging_and_bad_requests() {
-    let sim = TestSim::default_config();
-    let t = sim.token().await;
+    let (sim, t) = TestSim::logged_in().await;
     let all = search(&sim, &t, "/search/", json!({"query": "acme", "limit": 20})).await;
     assert!(all.len() > 3);
     let page = search(
@@ -247,18 +246,13 @@ async fn paging_and_bad_requests() {
         (json!({"query": 5}), "the body must be"),
     ] {
         let resp = sim.post_json("/search/", Some(&t), &body).await;
-        assert_error_body(&resp, 400, "invalid_value", "POST", "/search/");
-        let text = resp.body["error_description"]
-            .as_str()
-            .expect("description");
-        assert!(text.contains(fragment), "{body}: {text}");
+        assert_error_mentions(&resp, 400, "invalid_value", "POST", "/search/", fragment);
     }
 }
 
 #[tokio::test]
 async fn created_items_are_found() {
-    let sim = TestSim::default_config();
-    let t = sim.token().await;
+    let (sim, t) = TestSim::logged_in().await;
     let created = sim
         .post_json(
             &format!("/item/app/{DEALS_APP_ID}/"),

@@ -1,19 +1,11 @@
 //! Tasks: the secure-query rule, every `GET /task/` filter, visibility,
 //! and creating, changing and completing tasks.
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use podio_sim::seed::*;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestSim, assert_error_body};
-
-fn ids(list: &Value) -> Vec<u64> {
-    list.as_array()
-        .unwrap_or_else(|| panic!("expected an array: {list}"))
-        .iter()
-        .map(|t| t["task_id"].as_u64().expect("task_id"))
-        .collect()
-}
+use crate::helpers::{TestSim, assert_error_body, assert_error_mentions, ids};
 
 fn sorted(mut v: Vec<u64>) -> Vec<u64> {
     v.sort_unstable();
@@ -23,13 +15,12 @@ fn sorted(mut v: Vec<u64>) -> Vec<u64> {
 async fn task_ids(sim: &TestSim, token: &str, query: &str) -> Vec<u64> {
     let resp = sim.get(&format!("/task/?{query}"), Some(token)).await;
     assert_eq!(resp.status, StatusCode::OK, "{query}: {}", resp.body);
-    ids(&resp.body)
+    ids(&resp.body, "/task_id")
 }
 
 #[tokio::test]
 async fn listing_needs_a_bounding_filter() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
+    let (sim, token) = TestSim::logged_in().await;
     for query in ["", "?completed=false", "?label=Sales&limit=5"] {
         let resp = sim.get(&format!("/task/{query}"), Some(&token)).await;
         assert_error_body(&resp, 400, "forbidden", "GET", "/task/");
@@ -46,8 +37,7 @@ async fn listing_needs_a_bounding_filter() {
 
 #[tokio::test]
 async fn filters_select_the_right_tasks() {
-    let sim = TestSim::default_config();
-    let t = sim.token().await;
+    let (sim, t) = TestSim::logged_in().await;
     // Everything the demo user can see in Acme: not the personal task, not
     // Northwind, not Bob's private task, not the Leadership one.
     assert_eq!(
@@ -129,8 +119,7 @@ async fn filters_select_the_right_tasks() {
 
 #[tokio::test]
 async fn sorting_and_paging() {
-    let sim = TestSim::default_config();
-    let t = sim.token().await;
+    let (sim, t) = TestSim::logged_in().await;
     let q = format!("org={ORG_ID}");
     // Default rank: earliest due first, undated last.
     let rank = task_ids(&sim, &t, &q).await;
@@ -161,18 +150,13 @@ async fn sorting_and_paging() {
         ("space=sales", "parameter space takes ids"),
     ] {
         let resp = sim.get(&format!("/task/?{q}&{query}"), Some(&t)).await;
-        assert_error_body(&resp, 400, "invalid_value", "GET", "/task/");
-        let text = resp.body["error_description"]
-            .as_str()
-            .expect("description");
-        assert!(text.contains(fragment), "{query}: {text}");
+        assert_error_mentions(&resp, 400, "invalid_value", "GET", "/task/", fragment);
     }
 }
 
 #[tokio::test]
 async fn one_task_in_podio_shape_with_visibility() {
-    let sim = TestSim::default_config();
-    let t = sim.token().await;
+    let (sim, t) = TestSim::logged_in().await;
     let resp = sim.get(&format!("/task/{DEMO_TASK_ID}"), Some(&t)).await;
     assert_eq!(resp.status, StatusCode::OK, "{}", resp.body);
     let task = &resp.body;
@@ -223,8 +207,7 @@ async fn one_task_in_podio_shape_with_visibility() {
 
 #[tokio::test]
 async fn created_tasks_are_stored_and_listed() {
-    let sim = TestSim::default_config();
-    let t = sim.token().await;
+    let (sim, t) = TestSim::logged_in().await;
     let resp = sim
         .post_json(
             "/task/",
@@ -289,8 +272,7 @@ async fn created_tasks_are_stored_and_listed() {
 
 #[tokio::test]
 async fn bad_task_bodies_are_rejected_and_store_nothing() {
-    let sim = TestSim::default_config();
-    let t = sim.token().await;
+    let (sim, t) = TestSim::logged_in().await;
     let before = task_ids(&sim, &t, &format!("responsible={DEMO_USER_ID}")).await;
     for (body, fragment) in [
         (json!({}), "text is required"),
@@ -334,11 +316,7 @@ async fn bad_task_bodies_are_rejected_and_store_nothing() {
         (json!(["x"]), "the body must be a json object"),
     ] {
         let resp = sim.post_json("/task/", Some(&t), &body).await;
-        assert_error_body(&resp, 400, "invalid_value", "POST", "/task/");
-        let text = resp.body["error_description"]
-            .as_str()
-            .expect("description");
-        assert!(text.contains(fragment), "{body}: {text}");
+        assert_error_mentions(&resp, 400, "invalid_value", "POST", "/task/", fragment);
     }
     let hidden = sim
         .post_json(
@@ -362,8 +340,7 @@ async fn bad_task_bodies_are_rejected_and_store_nothing() {
 
 #[tokio::test]
 async fn updates_change_only_the_given_keys() {
-    let sim = TestSim::default_config();
-    let t = sim.token().await;
+    let (sim, t) = TestSim::logged_in().await;
     let path = format!("/task/{DEMO_TASK_ID}");
     let before = sim.get(&path, Some(&t)).await.body;
     let resp = sim
@@ -429,17 +406,9 @@ async fn updates_change_only_the_given_keys() {
 
 #[tokio::test]
 async fn completing_and_reopening() {
-    let sim = TestSim::default_config();
-    let t = sim.token().await;
+    let (sim, t) = TestSim::logged_in().await;
     let path = format!("/task/{DEMO_TASK_ID}");
-    let done = sim
-        .send_json(
-            Method::POST,
-            &format!("{path}/complete"),
-            Some(&t),
-            &Value::Null,
-        )
-        .await;
+    let done = sim.post_empty(&format!("{path}/complete"), &t).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     assert_eq!(done.body, json!({"recurring_task_id": null}));
     let task = sim.get(&path, Some(&t)).await.body;
@@ -451,28 +420,14 @@ async fn completing_and_reopening() {
     assert!(listed.contains(&DEMO_TASK_ID));
 
     // Completing again changes nothing.
-    let again = sim
-        .send_json(
-            Method::POST,
-            &format!("{path}/complete"),
-            Some(&t),
-            &Value::Null,
-        )
-        .await;
+    let again = sim.post_empty(&format!("{path}/complete"), &t).await;
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(
         sim.get(&path, Some(&t)).await.body["completed_on"],
         completed_on
     );
 
-    let reopen = sim
-        .send_json(
-            Method::POST,
-            &format!("{path}/incomplete"),
-            Some(&t),
-            &Value::Null,
-        )
-        .await;
+    let reopen = sim.post_empty(&format!("{path}/incomplete"), &t).await;
     assert_eq!(reopen.status, StatusCode::NO_CONTENT);
     let task = sim.get(&path, Some(&t)).await.body;
     assert_eq!(task["status"], "active");
@@ -480,9 +435,7 @@ async fn completing_and_reopening() {
     assert_eq!(task["completed_by"], Value::Null);
 
     let hidden = format!("/task/{HIDDEN_TASK_ID}/complete");
-    let resp = sim
-        .send_json(Method::POST, &hidden, Some(&t), &Value::Null)
-        .await;
+    let resp = sim.post_empty(&hidden, &t).await;
     assert_error_body(&resp, 403, "forbidden", "POST", &hidden);
 }
 

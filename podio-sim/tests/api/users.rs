@@ -4,12 +4,11 @@ use axum::http::StatusCode;
 use podio_sim::seed::*;
 use serde_json::json;
 
-use crate::helpers::{TestSim, assert_error_body};
+use crate::helpers::{TestSim, assert_error_body, assert_error_mentions};
 
 #[tokio::test]
 async fn status_names_the_user_and_the_unread_count() {
-    let sim = TestSim::default_config();
-    let t = sim.token().await;
+    let (sim, t) = TestSim::logged_in().await;
     let resp = sim.get("/user/status", Some(&t)).await;
     assert_eq!(resp.status, StatusCode::OK, "{}", resp.body);
     let s = &resp.body;
@@ -43,11 +42,7 @@ async fn app_tokens_and_anonymous_calls_are_refused() {
     let app = sim.app_token(DEALS_APP_ID).await;
     for path in ["/user/status", "/user/", "/user/profile/"] {
         let resp = sim.get(path, Some(&app)).await;
-        assert_error_body(&resp, 403, "forbidden", "GET", path);
-        let text = resp.body["error_description"]
-            .as_str()
-            .expect("description");
-        assert!(text.contains("app token"), "{text}");
+        assert_error_mentions(&resp, 403, "forbidden", "GET", path, "app token");
     }
     let anonymous = sim.get("/user/status", None).await;
     assert_error_body(&anonymous, 401, "unauthorized", "GET", "/user/status");

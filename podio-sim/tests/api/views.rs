@@ -5,20 +5,15 @@ use axum::http::StatusCode;
 use podio_sim::seed::*;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestSim, assert_error_body};
+use crate::helpers::{TestSim, assert_error_body, ids};
 
 fn view_ids(list: &Value) -> Vec<u64> {
-    list.as_array()
-        .expect("array")
-        .iter()
-        .map(|v| v["view_id"].as_u64().expect("view_id"))
-        .collect()
+    ids(list, "/view_id")
 }
 
 #[tokio::test]
 async fn views_list_team_and_own_private_views() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
+    let (sim, token) = TestSim::logged_in().await;
     let path = format!("/view/app/{DEALS_APP_ID}/");
     let resp = sim.get(&path, Some(&token)).await;
     assert_eq!(resp.status, StatusCode::OK, "{}", resp.body);
@@ -70,8 +65,7 @@ async fn views_list_team_and_own_private_views() {
 
 #[tokio::test]
 async fn a_views_items_count_matches_filtering_by_it() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
+    let (sim, token) = TestSim::logged_in().await;
     for view_id in [OPEN_DEALS_VIEW_ID, BIG_DEALS_VIEW_ID, MY_DEALS_VIEW_ID] {
         let view = sim
             .get(&format!("/view/app/{DEALS_APP_ID}/{view_id}"), Some(&token))
@@ -103,8 +97,7 @@ async fn a_views_items_count_matches_filtering_by_it() {
 
 #[tokio::test]
 async fn filtering_by_a_view_applies_its_filters_and_sort() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
+    let (sim, token) = TestSim::logged_in().await;
     let resp = sim
         .post_json(
             &format!("/item/app/{DEALS_APP_ID}/filter/{BIG_DEALS_VIEW_ID}/"),
@@ -134,11 +127,9 @@ async fn filtering_by_a_view_applies_its_filters_and_sort() {
 
     // An empty body is fine; open deals sort by close date ascending.
     let open = sim
-        .send_json(
-            axum::http::Method::POST,
+        .post_empty(
             &format!("/item/app/{DEALS_APP_ID}/filter/{OPEN_DEALS_VIEW_ID}/"),
-            Some(&token),
-            &Value::Null,
+            &token,
         )
         .await;
     assert_eq!(open.status, StatusCode::OK, "{}", open.body);
@@ -158,8 +149,7 @@ async fn filtering_by_a_view_applies_its_filters_and_sort() {
 
 #[tokio::test]
 async fn hidden_and_unknown_views_are_refused() {
-    let sim = TestSim::default_config();
-    let token = sim.token().await;
+    let (sim, token) = TestSim::logged_in().await;
     let carla = format!("/view/app/{DEALS_APP_ID}/{CARLA_PRIVATE_VIEW_ID}");
     let resp = sim.get(&carla, Some(&token)).await;
     assert_error_body(&resp, 403, "forbidden", "GET", &carla);
