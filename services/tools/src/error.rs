@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use portico_proto::error::ErrorCode;
 use portico_proto::tools::v1::{CallToolResponse, Content, content};
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
@@ -50,16 +51,38 @@ pub enum ToolError {
         /// The scope it requires.
         scope: String,
     },
-    /// The tool ran and failed in a way the caller can act on; becomes a
-    /// result with `is_error = true`.
-    #[error("{0}")]
-    Failed(String),
+    /// Podio refused the request in a way the caller can act on; becomes a
+    /// result with `is_error = true`. It keeps what Podio said, so that a
+    /// tool can react to one particular refusal without reading its text.
+    #[error("{}", .0.message)]
+    Refused(Refusal),
     /// A dependency (auth, connector, Podio) could not be reached.
     #[error("{0}")]
     Unavailable(String),
     /// A bug or an unexpected answer; the text is logged, never returned.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// A request Podio refused: the message for the caller and, in structured
+/// form, what Podio answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// What went wrong and what to do, for the caller.
+    pub message: String,
+    /// The connector's classification of Podio's answer.
+    pub code: ErrorCode,
+    /// Podio's HTTP status (e.g. 403), when the connector reported it.
+    pub http_status: Option<u16>,
+    /// Podio's `error` code (e.g. "forbidden"), when the connector reported it.
+    pub podio_error: Option<String>,
+}
+
+impl Refusal {
+    /// Whether Podio answered `http_status` with the `error` code `podio_error`.
+    pub fn is(&self, http_status: u16, podio_error: &str) -> bool {
+        self.http_status == Some(http_status) && self.podio_error.as_deref() == Some(podio_error)
+    }
 }
 
 fn join_violations(violations: &[Violation]) -> String {
@@ -71,7 +94,7 @@ fn join_violations(violations: &[Violation]) -> String {
 }
 
 impl ToolError {
-    /// The gRPC status for this error. `Failed` is not a gRPC error; as a
+    /// The gRPC status for this error. `Refused` is not a gRPC error; as a
     /// status (e.g. from ListTools, which cannot fail that way) it is INTERNAL.
     pub fn into_status(self) -> Status {
         let message = self.to_string();
@@ -99,7 +122,7 @@ impl ToolError {
                 ),
             ),
             ToolError::Unavailable(_) => Status::unavailable(message),
-            ToolError::Failed(_) | ToolError::Internal(_) => {
+            ToolError::Refused(_) | ToolError::Internal(_) => {
                 tracing::error!(error = %message, "tool call failed internally");
                 Status::internal("internal error in the tools service")
             }
@@ -107,10 +130,10 @@ impl ToolError {
     }
 
     /// The CallTool answer for this error: an `is_error` result for
-    /// `Failed`, a gRPC status for everything else.
+    /// `Refused`, a gRPC status for everything else.
     pub fn into_call_response(self) -> Result<CallToolResponse, Status> {
         match self {
-            ToolError::Failed(message) => Ok(CallToolResponse {
+            ToolError::Refused(Refusal { message, .. }) => Ok(CallToolResponse {
                 is_error: true,
                 content: vec![text_content(message)],
                 structured_content_json: String::new(),

@@ -80,7 +80,7 @@ async fn get_item_comments_pages_podios_full_list_oldest_first() {
     assert_eq!(out["count"], 0);
     assert_eq!(
         text,
-        "No comments at offset 9: item 987654321 has 3 comments; use an offset below 3."
+        "No comments on item 987654321 at offset 9: there are only 3 comments; use an offset below 3."
     );
 }
 
@@ -223,10 +223,7 @@ async fn get_notifications_flattens_groups() {
         json!({"type": "task", "id": 15126})
     );
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(
-        lines[0],
-        "3 unread notifications, newest first (from offset 0):"
-    );
+    assert_eq!(lines[0], "Unread notifications 1–3, newest first:");
     assert_eq!(
         lines[1],
         "- [unread] 2024-03-06 08:30:00 comment by Bob Roe on item 987654321 \"Acme Corp renewal\" (Sales): Bob Roe commented on Acme Corp renewal"

@@ -19,14 +19,6 @@ fn harness() -> Harness {
     h
 }
 
-fn routes(h: &Harness) -> Vec<String> {
-    h.connector
-        .requests()
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect()
-}
-
 fn filter_body(h: &Harness) -> Value {
     let requests = h.connector.requests();
     let r = requests.last().expect("a request");
@@ -63,7 +55,7 @@ async fn every_filter_type_is_sent_in_podio_form_and_echoed() {
     });
     let (text, out) = h.ok("get_items", &args.to_string()).await;
 
-    assert_eq!(routes(&h), [APP, FILTER]);
+    assert_eq!(h.routes(), [APP, FILTER]);
     let sent_filters = json!({
         "stage": [1, 2],
         "labels": [12],
@@ -96,7 +88,7 @@ async fn every_filter_type_is_sent_in_podio_form_and_echoed() {
     assert_eq!(out["count"], 2);
     assert_eq!(out["next_offset"], Value::Null);
     assert!(
-        text.starts_with("Showing items 1–2 of 2 in app 5551300 (312 in the app)."),
+        text.starts_with("Items 1–2 of 2 in app 5551300 (312 in the app):\n"),
         "{text}"
     );
     assert!(text.contains("Sent to Podio: filters {"), "{text}");
@@ -115,7 +107,7 @@ async fn built_in_filters_and_sorts_need_no_app_definition() {
         "limit": 1
     });
     let (text, out) = h.ok("get_items", &args.to_string()).await;
-    assert_eq!(routes(&h), [FILTER]);
+    assert_eq!(h.routes(), [FILTER]);
     assert_eq!(
         filter_body(&h),
         json!({"filters": {"last_edit_on": {"from": "2026-03-01", "to": "2026-03-01"}}, "sort_by": "title", "sort_desc": false, "limit": 1, "offset": 1})
@@ -136,7 +128,7 @@ async fn without_filters_the_body_and_result_stay_plain() {
     assert_eq!(out["filters"], json!({}));
     assert_eq!(out["sort_by"], Value::Null);
     assert_eq!(out["sort_desc"], Value::Null);
-    assert_eq!(routes(&h), [FILTER]);
+    assert_eq!(h.routes(), [FILTER]);
 }
 
 #[tokio::test]
@@ -158,7 +150,7 @@ async fn bad_filters_are_all_reported_and_nothing_is_filtered() {
     let (_, v) = invalid(&h, "get_items", &args.to_string()).await;
     let v: std::collections::HashMap<String, String> = v.into_iter().collect();
     assert_eq!(v["limit"], "expected an integer from 1 to 500, got 501");
-    assert!(routes(&h).is_empty(), "limit alone makes the call unusable");
+    assert!(h.routes().is_empty(), "limit alone makes the call unusable");
 
     let mut args = args;
     args["limit"] = json!(30);
@@ -195,7 +187,7 @@ async fn bad_filters_are_all_reported_and_nothing_is_filtered() {
         "{}",
         v["sort_by"]
     );
-    assert_eq!(routes(&h), [APP], "only the definition was read");
+    assert_eq!(h.routes(), [APP], "only the definition was read");
 }
 
 #[tokio::test]

@@ -46,17 +46,10 @@ fn body(h: &Harness, route: &str) -> Value {
     serde_json::from_str(&r.body_json).expect("json body")
 }
 
-fn routes(h: &Harness) -> Vec<String> {
-    h.connector
-        .requests()
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect()
-}
-
 /// No write reached Podio: only the reads that check values.
 fn assert_nothing_written(h: &Harness) {
-    let writes: Vec<String> = routes(h)
+    let writes: Vec<String> = h
+        .routes()
         .into_iter()
         .filter(|r| !r.starts_with("GET "))
         .collect();
@@ -94,7 +87,7 @@ async fn create_item_sends_every_field_type_in_podio_form() {
     let (text, out) = h.ok("create_item", &args.to_string()).await;
 
     assert_eq!(
-        routes(&h),
+        h.routes(),
         [APP, "POST /embed/", CREATE, ITEM],
         "schema, embed, create, read-back"
     );
@@ -264,7 +257,7 @@ async fn create_item_reports_every_bad_value_and_writes_nothing() {
         "missing required field(s) of app 5551300: Title (title, text); give a value for each"
     );
     assert_nothing_written(&h);
-    assert_eq!(routes(&h), [APP]);
+    assert_eq!(h.routes(), [APP]);
 }
 
 #[tokio::test]
@@ -327,7 +320,7 @@ async fn create_item_argument_problems_cost_no_upstream_call() {
         "{v:?}"
     );
     assert_eq!(
-        routes(&h),
+        h.routes(),
         [APP],
         "only the last call had arguments worth checking"
     );
@@ -389,7 +382,7 @@ async fn update_item_sends_only_the_given_fields_and_shows_before_and_after() {
     });
     let (text, out) = h.ok("update_item", &args.to_string()).await;
 
-    assert_eq!(routes(&h), [ITEM, APP, "PUT /item/700001", ITEM]);
+    assert_eq!(h.routes(), [ITEM, APP, "PUT /item/700001", ITEM]);
     assert_eq!(
         body(&h, "PUT /item/700001"),
         json!({
@@ -435,7 +428,7 @@ async fn update_item_clears_tags_without_fields() {
     assert_eq!(body(&h, "PUT /item/700001"), json!({"tags": []}));
     assert_eq!(out["changed"], json!([]));
     assert_eq!(
-        routes(&h),
+        h.routes(),
         [ITEM, "PUT /item/700001", ITEM],
         "no app definition needed"
     );
@@ -453,7 +446,7 @@ async fn update_item_refuses_bad_values_before_writing() {
         "{v:?}"
     );
     assert!(v[1].1.contains("expected a number such as 12.5"), "{v:?}");
-    assert_eq!(routes(&h), [ITEM, APP]);
+    assert_eq!(h.routes(), [ITEM, APP]);
 
     let h = harness();
     let (_, v) = invalid(&h, "update_item", r#"{"item_id": 700001}"#).await;
@@ -469,7 +462,7 @@ async fn update_item_refuses_bad_values_before_writing() {
     )
     .await;
     assert_eq!(v[0].0, "revision");
-    assert!(routes(&h).is_empty(), "no call for unusable arguments");
+    assert!(h.routes().is_empty(), "no call for unusable arguments");
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Harness, Reply, failure, fixture, invalid, pairs, query_of};
+use common::{Harness, Reply, failure, fixture, invalid, pairs, podio_refusal, query_of};
 use portico_proto::connector::v1::PodioRequest;
 use serde_json::{Value, json};
 use tonic::Status;
@@ -190,7 +190,7 @@ async fn get_space_members_pages_podios_full_list() {
     );
     assert_eq!(
         text,
-        "No members at offset 7: space 2501464 has 3 members; use an offset below 3."
+        "No members in space 2501464 at offset 7: there are only 3 members; use an offset below 3."
     );
 }
 
@@ -239,7 +239,7 @@ async fn get_org_members_passes_paging_and_search_to_podio() {
     );
     assert_eq!(
         text,
-        "2 members of organization 720690 matching \"jane\", from offset 0; there may be more: pass offset=2:\n\
+        "Members 1–2 of organization 720690 matching \"jane\"; the page is full, there may be more: pass offset=2:\n\
          - Jane Doe (user 1337749, profile 67160609, jane@acme.example): admin, in 2 workspaces\n\
          - Bob Roe (user 1337750, profile 67160610, bob@acme.example): regular, in 1 workspace"
     );
@@ -256,7 +256,12 @@ async fn get_org_members_explains_that_only_admins_may_list_members() {
     let h = harness();
     h.connector.reply(
         "GET /org/720690/member/",
-        Reply::Fail(Status::permission_denied("Only admins can see members")),
+        Reply::Fail(podio_refusal(
+            tonic::Code::PermissionDenied,
+            403,
+            "forbidden",
+            "Only admins can see members",
+        )),
     );
     let text = failure(&h, "get_org_members", r#"{"org_id": 720690}"#).await;
     assert_eq!(
@@ -431,28 +436,20 @@ async fn get_app_summary_combines_definition_count_and_newest_items() {
     assert_eq!(out["description"], "Sales pipeline");
     assert_eq!(out["usage"], Value::Null);
     assert_eq!(out["item_count"], 312);
-    let keys: Vec<&str> = out["fields"]
-        .as_array()
-        .expect("fields")
-        .iter()
-        .filter_map(|f| f["external_id"].as_str())
-        .collect();
-    assert_eq!(
-        keys,
-        [
-            "title",
-            "deal-value",
-            "stage",
-            "close-date",
-            "company",
-            "value-per-seat"
-        ],
-        "active fields in the app's order; the deleted one is left out"
-    );
-    assert_eq!(
-        out["fields"][2]["options"],
-        json!([{"id": 1, "text": "Lead"}, {"id": 2, "text": "Negotiation"}])
-    );
+    // The definition part is get_app's, field for field (get_app's own test
+    // checks the fields).
+    let (_, app) = h.ok("get_app", r#"{"app_id": 5551234}"#).await;
+    for key in [
+        "app_id",
+        "name",
+        "item_name",
+        "description",
+        "space_id",
+        "link",
+        "fields",
+    ] {
+        assert_eq!(out[key], app[key], "{key}");
+    }
     assert_eq!(out["recent_items"][0]["item_id"], 987654321);
     assert_eq!(
         out["recent_items"][0]["fields"]["stage"]["value"],

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Harness, Reply, failure, fixture, invalid, pairs, query_of};
+use common::{Harness, Reply, failure, fixture, invalid, pairs, podio_refusal, query_of};
 use serde_json::{Value, json};
 use tonic::Status;
 
@@ -85,7 +85,7 @@ async fn get_tasks_without_filters_lists_the_callers_own_open_tasks() {
     assert_eq!(second["description"], Value::Null);
 
     assert!(text.contains("your tasks"), "{text}");
-    assert!(text.contains("2 open tasks (tasks 1–2)."), "{text}");
+    assert!(text.contains("\nOpen tasks 1–2:\n"), "{text}");
     assert!(
         text.contains(
             "- Send contract to Acme (task 15126): open, due 2024-04-10 17:00, responsible Jane Doe, on item 987654321 \"Acme Corp renewal\", labels: Sales"
@@ -157,7 +157,10 @@ async fn get_tasks_asks_each_organization_when_podio_refuses_a_responsible_only_
     let h = harness();
     h.connector.reply(
         "GET /task/?responsible=1337749&completed=false&sort_by=created_on&sort_desc=true&limit=2&offset=1",
-        Reply::Fail(Status::invalid_argument(
+        Reply::Fail(podio_refusal(
+            tonic::Code::InvalidArgument,
+            400,
+            "forbidden",
             "Query not secure enough, please add more filters",
         )),
     );
@@ -184,14 +187,8 @@ async fn get_tasks_asks_each_organization_when_podio_refuses_a_responsible_only_
             r#"{"sort_by": "created_on", "sort_desc": true, "limit": 2, "offset": 1}"#,
         )
         .await;
-    let paths: Vec<String> = h
-        .connector
-        .requests()
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
     assert_eq!(
-        paths,
+        h.routes(),
         [
             "GET /user/status",
             "GET /task/",
@@ -478,11 +475,7 @@ async fn update_task_reads_the_task_back_when_podio_answers_no_body() {
         .ok("update_task", r#"{"task_id": 15126, "description": ""}"#)
         .await;
     let requests = h.connector.requests();
-    let routes: Vec<String> = requests
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
-    assert_eq!(routes, ["PUT /task/15126", "GET /task/15126"]);
+    assert_eq!(h.routes(), ["PUT /task/15126", "GET /task/15126"]);
     assert_eq!(body_of(&requests[0]), json!({"description": ""}));
     assert_eq!(task["text"], "Send contract to Acme");
 }

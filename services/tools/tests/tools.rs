@@ -157,7 +157,7 @@ async fn get_items_pages_and_says_what_is_left() {
     );
     assert_eq!(page["items"][1]["title"], "Globex expansion");
     assert!(
-        text.starts_with("Showing items 1–2 of 2 in app 5551234 (312 in the app)."),
+        text.starts_with("Items 1–2 of 2 in app 5551234 (312 in the app):\n"),
         "{text}"
     );
     assert!(
@@ -184,7 +184,7 @@ async fn get_items_pages_and_says_what_is_left() {
     );
     assert_eq!(page["next_offset"], 12);
     assert!(
-        text.starts_with("Showing items 11–12 of 312 in app 5551234; pass offset=12 for more."),
+        text.starts_with("Items 11–12 of 312 in app 5551234; pass offset=12 for more:\n"),
         "{text}"
     );
 
@@ -198,7 +198,10 @@ async fn get_items_pages_and_says_what_is_left() {
         .await;
     assert_eq!(page["next_offset"], Value::Null);
     assert_eq!(page["count"], 0);
-    assert!(text.contains("No items at offset 400"), "{text}");
+    assert_eq!(
+        text,
+        "No items in app 5551234 at offset 400: there are only 312 items; use an offset below 312."
+    );
 }
 
 #[tokio::test]
@@ -346,7 +349,7 @@ async fn get_spaces_in_organization_lists_spaces() {
     assert_eq!(out["spaces"].as_array().map(Vec::len), Some(2));
     assert_eq!(out["spaces"][1]["privacy"], "open");
     assert!(
-        text.starts_with("2 workspaces in organization 720690:"),
+        text.starts_with("Workspaces 1–2 of 2 in organization 720690:\n"),
         "{text}"
     );
 }

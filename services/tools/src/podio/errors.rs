@@ -6,7 +6,7 @@ use portico_proto::error::ErrorCode;
 use tonic::Status;
 use tonic_types::StatusExt;
 
-use crate::error::ToolError;
+use crate::error::{Refusal, ToolError};
 
 /// What a Podio request was about, for error messages.
 #[derive(Debug, Clone)]
@@ -28,57 +28,72 @@ impl Target {
     }
 }
 
-/// The tool outcome for a connector error status.
+/// The tool outcome for a connector error status. Refusals keep Podio's
+/// HTTP status and `error` code from the status's ErrorInfo detail.
 pub fn from_connector(status: &Status, target: &Target) -> ToolError {
     let what = &target.what;
     let podio_says = status.message().trim();
-    match ErrorCode::from_grpc(status.code()) {
-        ErrorCode::NotFound => ToolError::Failed(format!(
+    let code = ErrorCode::from_grpc(status.code());
+    let message = match code {
+        ErrorCode::NotFound => format!(
             "{what} was not found in Podio: it may have been deleted or the id is wrong; {}",
             target.when_missing
-        )),
-        ErrorCode::PermissionDenied => ToolError::Failed(format!(
+        ),
+        ErrorCode::PermissionDenied => format!(
             "Podio denied access to {what}: the connected Podio account is not allowed to see it{}",
             suffix(podio_says)
-        )),
-        ErrorCode::RateLimited => ToolError::Failed(match retry_after_seconds(status) {
+        ),
+        ErrorCode::RateLimited => match metadata::<u64>(status, "retry_after_seconds") {
             Some(seconds) => {
                 format!("Podio's rate limit was reached; retry after {seconds} seconds")
             }
             None => "Podio's rate limit was reached; retry later".to_owned(),
-        }),
-        ErrorCode::InvalidArgument => ToolError::Failed(format!(
+        },
+        ErrorCode::InvalidArgument => format!(
             "Podio rejected the request for {what}: {}",
             or_unknown(podio_says)
-        )),
-        ErrorCode::Conflict => ToolError::Failed(format!(
+        ),
+        ErrorCode::Conflict => format!(
             "Podio reported a conflict for {what}: {}; fetch it again and retry",
             or_unknown(podio_says)
-        )),
-        ErrorCode::FailedPrecondition => ToolError::Failed(format!(
-            "Podio cannot be called yet: {}",
-            or_unknown(podio_says)
-        )),
-        ErrorCode::Unauthenticated => ToolError::Failed(format!(
+        ),
+        ErrorCode::FailedPrecondition => {
+            format!("Podio cannot be called yet: {}", or_unknown(podio_says))
+        }
+        ErrorCode::Unauthenticated => format!(
             "Podio rejected the server's credentials for this account{}; the Podio connection must be re-authorized",
             suffix(podio_says)
-        )),
-        ErrorCode::Unavailable => ToolError::Unavailable(format!(
-            "Podio could not be reached for {what}; retry shortly"
-        )),
-        ErrorCode::Internal => ToolError::Internal(format!(
-            "connector failed for {what}: {:?}: {podio_says}",
-            status.code()
-        )),
-    }
+        ),
+        ErrorCode::Unavailable => {
+            return ToolError::Unavailable(format!(
+                "Podio could not be reached for {what}; retry shortly"
+            ));
+        }
+        ErrorCode::Internal => {
+            return ToolError::Internal(format!(
+                "connector failed for {what}: {:?}: {podio_says}",
+                status.code()
+            ));
+        }
+    };
+    let podio_error = status
+        .get_details_error_info()
+        .map(|info| info.reason)
+        .filter(|reason| !reason.is_empty());
+    ToolError::Refused(Refusal {
+        message,
+        code,
+        http_status: metadata(status, "http_status"),
+        podio_error,
+    })
 }
 
-/// `metadata.retry_after_seconds` of the status's ErrorInfo detail.
-fn retry_after_seconds(status: &Status) -> Option<u64> {
+/// A number in the status's ErrorInfo metadata, e.g. `http_status`.
+fn metadata<T: std::str::FromStr>(status: &Status, key: &str) -> Option<T> {
     status
         .get_details_error_info()?
         .metadata
-        .get("retry_after_seconds")?
+        .get(key)?
         .trim()
         .parse()
         .ok()
@@ -115,7 +130,7 @@ mod tests {
 
     fn failed(err: ToolError) -> String {
         match err {
-            ToolError::Failed(message) => message,
+            ToolError::Refused(refusal) => refusal.message,
             other => panic!("expected an is_error outcome, got {other:?}"),
         }
     }
@@ -150,6 +165,36 @@ mod tests {
         );
         let message = failed(from_connector(&Status::resource_exhausted("x"), &target()));
         assert_eq!(message, "Podio's rate limit was reached; retry later");
+    }
+
+    #[test]
+    fn refusals_keep_podios_status_and_error_code() {
+        let status = Status::with_error_details(
+            Code::InvalidArgument,
+            "Query not secure enough, please add more filters",
+            ErrorDetails::with_error_info(
+                "forbidden",
+                "podio.com",
+                HashMap::from([("http_status".to_owned(), "400".to_owned())]),
+            ),
+        );
+        let ToolError::Refused(refusal) = from_connector(&status, &target()) else {
+            panic!("expected a refusal");
+        };
+        assert_eq!(refusal.code, ErrorCode::InvalidArgument);
+        assert_eq!(refusal.http_status, Some(400));
+        assert_eq!(refusal.podio_error.as_deref(), Some("forbidden"));
+        assert!(refusal.is(400, "forbidden"));
+        assert!(!refusal.is(403, "forbidden"));
+        assert_eq!(
+            refusal.message,
+            "Podio rejected the request for item 999: Query not secure enough, please add more filters"
+        );
+
+        let ToolError::Refused(bare) = from_connector(&Status::not_found("x"), &target()) else {
+            panic!("expected a refusal");
+        };
+        assert_eq!((bare.http_status, bare.podio_error), (None, None));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_object, schema};
 use crate::args::Args;
 use crate::decode::app;
+use crate::decode::json::{get, str_at};
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
 
@@ -25,33 +26,7 @@ impl Tool for GetApp {
                 dates). Call it before reading or writing items to learn the field external_ids \
                 and option ids. Use get_apps_in_space to find app ids.",
             input_schema: schema::input(&[("app_id", schema::id("The app's id."))], &["app_id"]),
-            output_schema: schema::output(&[
-                ("app_id", schema::nullable("integer", "The app's id.")),
-                ("name", schema::nullable("string", "The app's name.")),
-                (
-                    "item_name",
-                    schema::nullable("string", "What one item is called, e.g. \"Deal\"."),
-                ),
-                (
-                    "description",
-                    schema::nullable("string", "The app's description."),
-                ),
-                (
-                    "space_id",
-                    schema::nullable("integer", "The workspace the app belongs to."),
-                ),
-                (
-                    "link",
-                    schema::nullable("string", "URL of the app in Podio's web UI."),
-                ),
-                (
-                    "fields",
-                    schema::array_of(
-                        field_schema(),
-                        "The app's active fields, in the app's order.",
-                    ),
-                ),
-            ]),
+            output_schema: schema::output(&definition_properties()),
             annotations: READ_ONLY,
             required_scope: SCOPE_READ,
         }
@@ -74,7 +49,39 @@ impl Tool for GetApp {
     }
 }
 
-/// The output schema of one app field (shared with get_app_summary).
+/// The output-schema properties of an app's definition (shared with
+/// get_app_summary).
+pub(super) fn definition_properties() -> Vec<(&'static str, Value)> {
+    vec![
+        ("app_id", schema::nullable("integer", "The app's id.")),
+        ("name", schema::nullable("string", "The app's name.")),
+        (
+            "item_name",
+            schema::nullable("string", "What one item is called, e.g. \"Deal\"."),
+        ),
+        (
+            "description",
+            schema::nullable("string", "The app's description: what it is for."),
+        ),
+        (
+            "space_id",
+            schema::nullable("integer", "The workspace the app belongs to."),
+        ),
+        (
+            "link",
+            schema::nullable("string", "URL of the app in Podio's web UI."),
+        ),
+        (
+            "fields",
+            schema::array_of(
+                field_schema(),
+                "The app's active fields, in the app's order.",
+            ),
+        ),
+    ]
+}
+
+/// The output schema of one app field.
 pub(super) fn field_schema() -> Value {
     let option = schema::output(&[
         (
@@ -108,33 +115,43 @@ pub(super) fn field_schema() -> Value {
 }
 
 fn render(definition: &Value) -> String {
-    let name = definition["name"].as_str().unwrap_or("(unnamed)");
-    let id = crate::decode::item::render_id(definition, "app_id");
-    let mut heading = format!("App {name} (app {id})");
-    if let Some(item_name) = definition["item_name"].as_str() {
-        heading.push_str(&format!(", items are called \"{item_name}\""));
-    }
-    if let Some(space_id) = definition["space_id"].as_i64() {
-        heading.push_str(&format!(", in space {space_id}"));
-    }
-    let mut lines = vec![heading];
-    if let Some(description) = definition["description"].as_str() {
+    let mut lines = vec![heading(definition)];
+    if let Some(description) = str_at(definition, "description") {
         lines.push(format!("Description: {description}"));
     }
-    if let Some(link) = definition["link"].as_str() {
+    if let Some(link) = str_at(definition, "link") {
         lines.push(format!("Link: {link}"));
     }
+    lines.extend(field_lines(definition));
+    lines.join("\n")
+}
+
+/// "App Deals (app 5551234), items are called "Deal", in space 2501464".
+pub(super) fn heading(definition: &Value) -> String {
+    let name = str_at(definition, "name").unwrap_or("(unnamed)");
+    let id = crate::decode::item::render_id(definition, "app_id");
+    let mut heading = format!("App {name} (app {id})");
+    if let Some(item_name) = str_at(definition, "item_name") {
+        heading.push_str(&format!(", items are called \"{item_name}\""));
+    }
+    if let Some(space_id) = get(definition, "space_id") {
+        heading.push_str(&format!(", in space {space_id}"));
+    }
+    heading
+}
+
+/// The definition's active fields, one line each under a header line.
+pub(super) fn field_lines(definition: &Value) -> Vec<String> {
     let fields = definition["fields"]
         .as_array()
         .map(Vec::as_slice)
         .unwrap_or_default();
     if fields.is_empty() {
-        lines.push("The app has no active fields.".to_owned());
-    } else {
-        lines.push(
-            "Fields (label (external_id, type)); item values are keyed by external_id:".to_owned(),
-        );
-        lines.extend(fields.iter().map(|f| format!("- {}", app::field_line(f))));
+        return vec!["The app has no active fields.".to_owned()];
     }
-    lines.join("\n")
+    let mut lines = vec![
+        "Fields (label (external_id, type)); item values are keyed by external_id:".to_owned(),
+    ];
+    lines.extend(fields.iter().map(|f| format!("- {}", app::field_line(f))));
+    lines
 }

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::get_app::field_schema;
+use super::get_app::{definition_properties, field_lines, heading};
 use super::{
     READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, expect_object, schema,
 };
@@ -48,48 +48,29 @@ impl Tool for GetAppSummary {
                 ],
                 &["app_id"],
             ),
-            output_schema: schema::output(&[
-                ("app_id", schema::nullable("integer", "The app's id.")),
-                ("name", schema::nullable("string", "The app's name.")),
-                (
-                    "item_name",
-                    schema::nullable("string", "What one item is called, e.g. \"Deal\"."),
-                ),
-                (
-                    "description",
-                    schema::nullable("string", "The app's description: what it is for."),
-                ),
-                (
-                    "usage",
-                    schema::nullable("string", "The app's usage notes: how to fill it in."),
-                ),
-                (
-                    "space_id",
-                    schema::nullable("integer", "The workspace the app belongs to."),
-                ),
-                (
-                    "link",
-                    schema::nullable("string", "URL of the app in Podio's web UI."),
-                ),
-                (
-                    "fields",
-                    schema::array_of(
-                        field_schema(),
-                        "The app's active fields, in the app's order.",
-                    ),
-                ),
-                (
-                    "item_count",
-                    schema::nullable("integer", "How many items the app has."),
-                ),
-                (
-                    "recent_items",
-                    schema::array_of(
-                        schema::item(),
-                        "The newest items, newest first, with decoded field values.",
-                    ),
-                ),
-            ]),
+            output_schema: schema::output(
+                &[
+                    definition_properties(),
+                    vec![
+                        (
+                            "usage",
+                            schema::nullable("string", "The app's usage notes: how to fill it in."),
+                        ),
+                        (
+                            "item_count",
+                            schema::nullable("integer", "How many items the app has."),
+                        ),
+                        (
+                            "recent_items",
+                            schema::array_of(
+                                schema::item(),
+                                "The newest items, newest first, with decoded field values.",
+                            ),
+                        ),
+                    ],
+                ]
+                .concat(),
+            ),
             annotations: READ_ONLY,
             required_scope: SCOPE_READ,
         }
@@ -166,16 +147,7 @@ impl Tool for GetAppSummary {
 }
 
 fn render(summary: &Value, items: &[DecodedItem], recent: i64) -> String {
-    let name = str_at(summary, "name").unwrap_or("(unnamed)");
-    let id = crate::decode::item::render_id(summary, "app_id");
-    let mut heading = format!("App {name} (app {id})");
-    if let Some(item_name) = str_at(summary, "item_name") {
-        heading.push_str(&format!(", items are called \"{item_name}\""));
-    }
-    if let Some(space_id) = get(summary, "space_id") {
-        heading.push_str(&format!(", in space {space_id}"));
-    }
-    let mut lines = vec![heading];
+    let mut lines = vec![heading(summary)];
     if let Some(d) = str_at(summary, "description") {
         lines.push(format!("Purpose: {d}"));
     }
@@ -189,18 +161,7 @@ fn render(summary: &Value, items: &[DecodedItem], recent: i64) -> String {
     if let Some(link) = str_at(summary, "link") {
         lines.push(format!("Link: {link}"));
     }
-    let fields = summary["fields"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    if fields.is_empty() {
-        lines.push("The app has no active fields.".to_owned());
-    } else {
-        lines.push(
-            "Fields (label (external_id, type)); item values are keyed by external_id:".to_owned(),
-        );
-        lines.extend(fields.iter().map(|f| format!("- {}", app::field_line(f))));
-    }
+    lines.extend(field_lines(summary));
     if recent > 0 {
         if items.is_empty() {
             lines.push("No items yet.".to_owned());

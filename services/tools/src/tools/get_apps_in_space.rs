@@ -3,11 +3,18 @@
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, plural, schema};
+use super::page::{self, Next, Page, Paging, Words};
+use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, schema};
 use crate::args::Args;
 use crate::decode::app;
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
+
+/// Apps per page: 100 unless the caller says, up to 500.
+const PAGING: Paging = Paging {
+    default: 100,
+    max: 500,
+};
 
 /// The get_apps_in_space tool.
 pub struct GetAppsInSpace;
@@ -21,9 +28,11 @@ impl Tool for GetAppsInSpace {
             description: "List the apps in a Podio workspace (space) with their ids, names, what \
                 their items are called and descriptions. Use get_organizations or \
                 get_spaces_in_organization to find space ids, then get_app for an app's fields or \
-                get_items for its items.",
-            input_schema: schema::input(
-                &[
+                get_items for its items. Pages of 100 by default (up to 500), in Podio's order; \
+                the result gives total and next_offset.",
+            input_schema: PAGING.input(
+                "apps",
+                vec![
                     ("space_id", schema::id("The workspace's id.")),
                     (
                         "include_inactive",
@@ -36,16 +45,27 @@ impl Tool for GetAppsInSpace {
                 ],
                 &["space_id"],
             ),
-            output_schema: schema::output(&[
-                (
-                    "space_id",
-                    schema::typed("integer", "The workspace asked for."),
-                ),
-                (
-                    "apps",
-                    schema::array_of(app_schema(), "The workspace's apps, in Podio's order."),
-                ),
-            ]),
+            output_schema: page::output(
+                "app",
+                Next::Exact,
+                vec![
+                    (
+                        "space_id",
+                        schema::typed("integer", "The workspace asked for."),
+                    ),
+                    (
+                        "total",
+                        schema::typed("integer", "How many apps the workspace has."),
+                    ),
+                    (
+                        "apps",
+                        schema::array_of(
+                            app_schema(),
+                            "The workspace's apps in this page, in Podio's order.",
+                        ),
+                    ),
+                ],
+            ),
             annotations: READ_ONLY,
             required_scope: SCOPE_READ,
         }
@@ -54,6 +74,7 @@ impl Tool for GetAppsInSpace {
     async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
         let space_id = args.id("space_id", "space id");
         let include_inactive = args.bool_or("include_inactive", false);
+        let window = PAGING.parse(&mut args);
         args.finish()?;
 
         let target = Target::new(
@@ -67,14 +88,14 @@ impl Tool for GetAppsInSpace {
                 &target,
             )
             .await?;
-        let apps: Vec<Value> = expect_array(&raw, "GET /app/space/{space_id}/")?
-            .iter()
-            .map(app::summary)
-            .collect();
-        let text = render(space_id, &apps);
+        let all = expect_array(&raw, "GET /app/space/{space_id}/")?;
+        let (apps, page) = window.local(all);
+        let apps: Vec<Value> = apps.iter().map(app::summary).collect();
+        let text = render(space_id, &apps, &page);
+        let structured = json!({"space_id": space_id, "total": all.len(), "apps": apps});
         Ok(ToolOutput {
             text,
-            structured: json!({"space_id": space_id, "apps": apps}),
+            structured: page.add_keys(structured),
         })
     }
 }
@@ -108,14 +129,13 @@ fn app_schema() -> Value {
     ])
 }
 
-fn render(space_id: u64, apps: &[Value]) -> String {
-    if apps.is_empty() {
-        return format!("Space {space_id} has no apps.");
-    }
-    let mut lines = vec![format!(
-        "{} in space {space_id}:",
-        plural(apps.len(), "app", "apps")
-    )];
+fn render(space_id: u64, apps: &[Value], page: &Page) -> String {
+    let mut lines = vec![page.header(&Words {
+        noun: ("app", "apps"),
+        place: &format!(" in space {space_id}"),
+        order: "",
+        empty: &format!("Space {space_id} has no apps."),
+    })];
     for a in apps {
         let name = a["name"].as_str().unwrap_or("(unnamed)");
         let id = crate::decode::item::render_id(a, "app_id");

@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
+use super::page::{self, Next, Page, Paging, Words};
 use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, plural, schema};
 use crate::args::Args;
 use crate::decode::comment;
@@ -11,10 +12,11 @@ use crate::decode::json::{get, str_at};
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
 
-/// Comments per page when the caller does not say.
-const DEFAULT_LIMIT: i64 = 50;
-/// The largest page.
-const MAX_LIMIT: i64 = 200;
+/// Comments per page: 50 unless the caller says, up to 200.
+const PAGING: Paging = Paging {
+    default: 50,
+    max: 200,
+};
 
 /// The get_item_comments tool.
 pub struct GetItemComments;
@@ -29,59 +31,32 @@ impl Tool for GetItemComments {
                 user id), when it was posted, attached file count and likes. Pages of 50 by \
                 default (up to 200); the result gives total and next_offset. Use get_items or \
                 search_globally to find item ids, add_comment to reply.",
-            input_schema: schema::input(
-                &[
-                    (
-                        "item_id",
-                        schema::id("The id of the item whose comments to list."),
-                    ),
-                    (
-                        "limit",
-                        json!({
-                            "type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT,
-                            "description": "How many comments to return, 1 to 200. Default 50.",
-                        }),
-                    ),
-                    (
-                        "offset",
-                        json!({
-                            "type": "integer", "minimum": 0, "default": 0,
-                            "description": "How many comments to skip (oldest first), for paging: pass the previous result's next_offset. Default 0.",
-                        }),
-                    ),
-                ],
+            input_schema: PAGING.input(
+                "comments",
+                vec![(
+                    "item_id",
+                    schema::id("The id of the item whose comments to list."),
+                )],
                 &["item_id"],
             ),
-            output_schema: schema::output(&[
-                ("item_id", schema::typed("integer", "The item asked for.")),
-                (
-                    "total",
-                    schema::typed("integer", "How many comments the item has."),
-                ),
-                (
-                    "offset",
-                    schema::typed("integer", "The offset of the first comment returned."),
-                ),
-                (
-                    "limit",
-                    schema::typed("integer", "The page size asked for."),
-                ),
-                (
-                    "count",
-                    schema::typed("integer", "How many comments are in this page."),
-                ),
-                (
-                    "next_offset",
-                    schema::nullable(
-                        "integer",
-                        "The offset of the next page, or null when this page is the last.",
+            output_schema: page::output(
+                "comment",
+                Next::Exact,
+                vec![
+                    ("item_id", schema::typed("integer", "The item asked for.")),
+                    (
+                        "total",
+                        schema::typed("integer", "How many comments the item has."),
                     ),
-                ),
-                (
-                    "comments",
-                    schema::array_of(comment_output(), "The comments of this page, oldest first."),
-                ),
-            ]),
+                    (
+                        "comments",
+                        schema::array_of(
+                            comment_output(),
+                            "The comments of this page, oldest first.",
+                        ),
+                    ),
+                ],
+            ),
             annotations: READ_ONLY,
             required_scope: SCOPE_READ,
         }
@@ -89,8 +64,7 @@ impl Tool for GetItemComments {
 
     async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
         let item_id = args.id("item_id", "item id");
-        let limit = args.int_in("limit", DEFAULT_LIMIT, 1..=MAX_LIMIT);
-        let offset = args.int_in("offset", 0, 0..=i64::MAX);
+        let window = PAGING.parse(&mut args);
         args.finish()?;
 
         let target = Target::new(
@@ -101,30 +75,18 @@ impl Tool for GetItemComments {
             .get(format!("/comment/item/{item_id}/"), &[], &target)
             .await?;
         let all = expect_array(&raw, "GET /comment/item/{item_id}/")?;
-        let total = all.len();
-        let start = usize::try_from(offset).unwrap_or(usize::MAX);
-        let size = usize::try_from(limit).unwrap_or(usize::MAX);
-        let comments: Vec<Value> = all
-            .iter()
-            .skip(start)
-            .take(size)
-            .map(comment::comment)
-            .collect();
-        let end = start.saturating_add(comments.len());
-        let next_offset = (!comments.is_empty() && end < total).then_some(end);
+        let (comments, page) = window.local(all);
+        let comments: Vec<Value> = comments.iter().map(comment::comment).collect();
 
-        let text = render(item_id, &comments, total, start, next_offset);
+        let text = render(item_id, &comments, &page);
+        let structured = json!({
+            "item_id": item_id,
+            "total": all.len(),
+            "comments": comments,
+        });
         Ok(ToolOutput {
             text,
-            structured: json!({
-                "item_id": item_id,
-                "total": total,
-                "offset": offset,
-                "limit": limit,
-                "count": comments.len(),
-                "next_offset": next_offset,
-                "comments": comments,
-            }),
+            structured: page.add_keys(structured),
         })
     }
 }
@@ -169,32 +131,13 @@ pub(super) fn comment_output() -> Value {
     ])
 }
 
-fn render(
-    item_id: u64,
-    comments: &[Value],
-    total: usize,
-    start: usize,
-    next_offset: Option<usize>,
-) -> String {
-    if total == 0 {
-        return format!("Item {item_id} has no comments.");
-    }
-    if comments.is_empty() {
-        return format!(
-            "No comments at offset {start}: item {item_id} has {}; use an offset below {total}.",
-            plural(total, "comment", "comments")
-        );
-    }
-    let mut header = format!(
-        "Comments {}–{} of {total} on item {item_id}, oldest first",
-        start + 1,
-        start + comments.len()
-    );
-    match next_offset {
-        Some(next) => header.push_str(&format!("; pass offset={next} for more:")),
-        None => header.push(':'),
-    }
-    let mut lines = vec![header];
+fn render(item_id: u64, comments: &[Value], page: &Page) -> String {
+    let mut lines = vec![page.header(&Words {
+        noun: ("comment", "comments"),
+        place: &format!(" on item {item_id}"),
+        order: ", oldest first",
+        empty: &format!("Item {item_id} has no comments."),
+    })];
     lines.extend(comments.iter().map(comment_lines));
     lines.join("\n")
 }

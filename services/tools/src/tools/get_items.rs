@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use serde_json::{Map, Value, json};
 
+use super::page::{self, Next, Page, Paging, Words};
 use super::{
     READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, expect_object, schema,
 };
@@ -13,10 +14,12 @@ use crate::encode::{AppSchema, filters};
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
 
-/// Items per page when the caller does not say.
-const DEFAULT_LIMIT: i64 = 30;
-/// Podio's largest filter page.
-const MAX_LIMIT: i64 = 500;
+/// Items per page: 30 unless the caller says, up to Podio's largest filter
+/// page of 500.
+const PAGING: Paging = Paging {
+    default: 30,
+    max: 500,
+};
 
 /// The get_items tool.
 pub struct GetItems;
@@ -42,25 +45,12 @@ impl Tool for GetItems {
                 echoes the filters as sent to Podio, and gives next_offset for the next page \
                 (null when there are no more). Use get_apps_in_space to find app ids and get_app \
                 to learn the app's fields and option ids.",
-            input_schema: schema::input(
-                &[
+            input_schema: PAGING.input(
+                "items",
+                vec![
                     (
                         "app_id",
                         schema::id("The id of the app whose items to list."),
-                    ),
-                    (
-                        "limit",
-                        json!({
-                            "type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT,
-                            "description": "How many items to return, 1 to 500. Default 30.",
-                        }),
-                    ),
-                    (
-                        "offset",
-                        json!({
-                            "type": "integer", "minimum": 0, "default": 0,
-                            "description": "How many items to skip, for paging: pass the previous result's next_offset. Default 0.",
-                        }),
                     ),
                     (
                         "filters",
@@ -87,7 +77,7 @@ impl Tool for GetItems {
                 ],
                 &["app_id"],
             ),
-            output_schema: schema::output(&[
+            output_schema: page::output("item", Next::Exact, vec![
                 (
                     "total",
                     schema::typed("integer", "How many items the app has."),
@@ -97,25 +87,6 @@ impl Tool for GetItems {
                     schema::typed(
                         "integer",
                         "How many items match the filters (all of them when no filter is given).",
-                    ),
-                ),
-                (
-                    "offset",
-                    schema::typed("integer", "The offset of the first item returned."),
-                ),
-                (
-                    "limit",
-                    schema::typed("integer", "The page size asked for."),
-                ),
-                (
-                    "count",
-                    schema::typed("integer", "How many items are in this page."),
-                ),
-                (
-                    "next_offset",
-                    schema::nullable(
-                        "integer",
-                        "The offset of the next page, or null when this page is the last.",
                     ),
                 ),
                 (
@@ -137,7 +108,8 @@ impl Tool for GetItems {
                     "sort_desc",
                     schema::nullable("boolean", "The sort direction as sent to Podio, or null."),
                 ),
-            ]),
+            ],
+            ),
             annotations: READ_ONLY,
             required_scope: SCOPE_READ,
         }
@@ -145,8 +117,7 @@ impl Tool for GetItems {
 
     async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
         let app_id = args.id("app_id", "app id");
-        let limit = args.int_in("limit", DEFAULT_LIMIT, 1..=MAX_LIMIT);
-        let offset = args.int_in("offset", 0, 0..=i64::MAX);
+        let window = PAGING.parse(&mut args);
         let given = args.opt_object(
             "filters",
             "an object of filters keyed by field external_id, e.g. {\"stage\": [1, 2]}",
@@ -182,7 +153,7 @@ impl Tool for GetItems {
         }
         args.finish()?;
 
-        let mut body = json!({"limit": limit, "offset": offset});
+        let mut body = json!({"limit": window.limit, "offset": window.offset});
         if !filters.is_empty() {
             body["filters"] = Value::Object(filters.clone());
         }
@@ -202,9 +173,10 @@ impl Tool for GetItems {
                 .iter()
                 .map(decode_item)
                 .collect();
-        let page = Page::new(raw, offset, items.len());
+        let counts = Counts::of(raw, window.offset, items.len());
+        let page = window.upstream(items.len(), Some(counts.filtered));
 
-        let mut text = render(app_id, &page, &items);
+        let mut text = render(app_id, &counts, &page, &items);
         if !filters.is_empty() || !sort_by.is_null() {
             text.push_str(&format!(
                 "\nSent to Podio: filters {}; sort_by {sort_by}; sort_desc {}.",
@@ -213,82 +185,64 @@ impl Tool for GetItems {
             ));
         }
         let structured = json!({
-            "total": page.total,
-            "filtered": page.filtered,
-            "offset": offset,
-            "limit": limit,
-            "count": page.count,
-            "next_offset": page.next_offset,
+            "total": counts.total,
+            "filtered": counts.filtered,
             "items": items.into_iter().map(|i| i.json).collect::<Vec<_>>(),
             "filters": filters,
             "sort_by": sort_by,
             "sort_desc": sort_desc,
         });
-        Ok(ToolOutput { text, structured })
+        Ok(ToolOutput {
+            text,
+            structured: page.add_keys(structured),
+        })
     }
 }
 
-/// Where a page sits among the matching items.
-struct Page {
-    total: i64,
-    filtered: i64,
-    offset: i64,
-    count: i64,
-    next_offset: Option<i64>,
+/// How many items the app has and how many match.
+struct Counts {
+    total: usize,
+    filtered: usize,
 }
 
-impl Page {
-    fn new(raw: &Value, offset: i64, count: usize) -> Page {
-        let count = i64::try_from(count).unwrap_or(i64::MAX);
-        let int = |key: &str| get(raw, key).and_then(number).and_then(|n| n.as_i64());
+impl Counts {
+    fn of(raw: &Value, offset: i64, count: usize) -> Counts {
+        let int = |key: &str| {
+            get(raw, key)
+                .and_then(number)
+                .and_then(|n| n.as_u64())
+                .and_then(|n| usize::try_from(n).ok())
+        };
         // Without `filtered`, the best lower bound is what this page proves exists.
-        let filtered = int("filtered")
-            .or_else(|| int("total"))
-            .unwrap_or(offset + count);
-        let total = int("total").unwrap_or(filtered);
-        let end = offset.saturating_add(count);
-        let next_offset = (count > 0 && end < filtered).then_some(end);
-        Page {
-            total,
+        let filtered = int("filtered").or_else(|| int("total")).unwrap_or_else(|| {
+            usize::try_from(offset)
+                .unwrap_or(usize::MAX)
+                .saturating_add(count)
+        });
+        Counts {
+            total: int("total").unwrap_or(filtered),
             filtered,
-            offset,
-            count,
-            next_offset,
         }
     }
 }
 
-fn render(app_id: u64, page: &Page, items: &[DecodedItem]) -> String {
-    let in_app = if page.total != page.filtered {
-        format!(" ({} in the app)", page.total)
+fn render(app_id: u64, counts: &Counts, page: &Page, items: &[DecodedItem]) -> String {
+    let in_app = if counts.total != counts.filtered {
+        format!(" ({} in the app)", counts.total)
     } else {
         String::new()
     };
-    let mut header = if page.count == 0 {
-        if page.filtered == 0 && !in_app.is_empty() {
-            format!("No items in app {app_id} match the filters{in_app}.")
-        } else if page.filtered == 0 {
-            format!("App {app_id} has no items{in_app}.")
-        } else {
-            format!(
-                "No items at offset {}: app {app_id} has {} items{in_app}; use an offset below {}.",
-                page.offset, page.filtered, page.filtered
-            )
-        }
+    let empty = if in_app.is_empty() {
+        format!("App {app_id} has no items.")
     } else {
-        format!(
-            "Showing items {}–{} of {} in app {app_id}{in_app}",
-            page.offset + 1,
-            page.offset + page.count,
-            page.filtered
-        )
+        format!("No items in app {app_id} match the filters{in_app}.")
     };
-    if page.count > 0 {
-        match page.next_offset {
-            Some(next) => header.push_str(&format!("; pass offset={next} for more.")),
-            None => header.push('.'),
-        }
-    }
+    let header = page.header(&Words {
+        noun: ("item", "items"),
+        place: &format!(" in app {app_id}{in_app}"),
+        order: "",
+        empty: &empty,
+    });
     let mut lines = vec![header];
     for item in items {
         let j = &item.json;

@@ -4,16 +4,19 @@
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, plural, schema};
+use super::page::{self, Next, Page, Paging, Words};
+use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, schema};
 use crate::args::Args;
 use crate::decode::notification;
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
 
-/// Notifications per page when the caller does not say (Podio's default).
-const DEFAULT_LIMIT: i64 = 20;
-/// Podio's largest page.
-const MAX_LIMIT: i64 = 100;
+/// Notifications per page: Podio's default of 20 unless the caller says, up
+/// to Podio's largest page of 100.
+const PAGING: Paging = Paging {
+    default: 20,
+    max: 100,
+};
 
 /// The get_notifications tool.
 pub struct GetNotifications;
@@ -30,60 +33,28 @@ impl Tool for GetNotifications {
                 which workspace, and whether it has been read. viewed=false lists unread ones \
                 only, viewed=true read ones only; omit it for all. next_offset is set when the \
                 page was full.",
-            input_schema: schema::input(
-                &[
-                    (
-                        "viewed",
-                        schema::typed(
-                            "boolean",
-                            "false: unread notifications only; true: read ones only; omitted: all.",
-                        ),
+            input_schema: PAGING.input(
+                "notifications",
+                vec![(
+                    "viewed",
+                    schema::typed(
+                        "boolean",
+                        "false: unread notifications only; true: read ones only; omitted: all.",
                     ),
-                    (
-                        "limit",
-                        json!({
-                            "type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT,
-                            "description": "How many notifications to return, 1 to 100. Default 20.",
-                        }),
-                    ),
-                    (
-                        "offset",
-                        json!({
-                            "type": "integer", "minimum": 0, "default": 0,
-                            "description": "How many notifications to skip, for paging: pass the previous result's next_offset. Default 0.",
-                        }),
-                    ),
-                ],
+                )],
                 &[],
             ),
-            output_schema: schema::output(&[
-                (
+            output_schema: page::output(
+                "notification",
+                Next::WhenFull,
+                vec![(
                     "notifications",
                     schema::array_of(
                         notification_output(),
                         "The notifications of this page, newest first.",
                     ),
-                ),
-                (
-                    "count",
-                    schema::typed("integer", "How many notifications are in this page."),
-                ),
-                (
-                    "offset",
-                    schema::typed("integer", "The offset of the first notification returned."),
-                ),
-                (
-                    "limit",
-                    schema::typed("integer", "The page size asked for."),
-                ),
-                (
-                    "next_offset",
-                    schema::nullable(
-                        "integer",
-                        "The offset of the next page when this one was full (there may be more), else null.",
-                    ),
-                ),
-            ]),
+                )],
+            ),
             annotations: READ_ONLY,
             required_scope: SCOPE_READ,
         }
@@ -91,16 +62,14 @@ impl Tool for GetNotifications {
 
     async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
         let viewed = args.opt_bool("viewed");
-        let limit = args.int_in("limit", DEFAULT_LIMIT, 1..=MAX_LIMIT);
-        let offset = args.int_in("offset", 0, 0..=i64::MAX);
+        let window = PAGING.parse(&mut args);
         args.finish()?;
 
         let mut query = Vec::new();
         if let Some(viewed) = viewed {
             query.push(("viewed", viewed.to_string()));
         }
-        query.push(("limit", limit.to_string()));
-        query.push(("offset", offset.to_string()));
+        query.extend(window.query());
         let target = Target::new(
             "the notification list",
             "check that the Podio account is connected",
@@ -110,23 +79,20 @@ impl Tool for GetNotifications {
             .await?;
         let groups = expect_array(&raw, "GET /notification/")?;
         let notifications = notification::flatten(groups);
-        // Podio's limit counts notifications; a page holding as many groups or
-        // notifications as asked for may have a successor.
-        let count = notifications.len();
-        let reached = |n: usize| i64::try_from(n).unwrap_or(i64::MAX) >= limit;
-        let next_offset = (reached(count) || reached(groups.len()))
-            .then(|| offset + i64::try_from(count).unwrap_or(i64::MAX));
+        // Whether Podio's limit counts notifications or groups is not
+        // documented: a page holding as many of either as asked for may have
+        // a successor.
+        let full = |n: usize| i64::try_from(n).unwrap_or(i64::MAX) >= window.limit;
+        let page = window.upstream_with_more(
+            notifications.len(),
+            full(notifications.len()) || full(groups.len()),
+        );
 
-        let text = render(&notifications, viewed, offset, next_offset);
+        let text = render(&notifications, viewed, &page);
+        let structured = json!({ "notifications": notifications });
         Ok(ToolOutput {
             text,
-            structured: json!({
-                "notifications": notifications,
-                "count": count,
-                "offset": offset,
-                "limit": limit,
-                "next_offset": next_offset,
-            }),
+            structured: page.add_keys(structured),
         })
     }
 }
@@ -189,34 +155,18 @@ fn notification_output() -> Value {
     ])
 }
 
-fn render(
-    notifications: &[Value],
-    viewed: Option<bool>,
-    offset: i64,
-    next_offset: Option<i64>,
-) -> String {
-    let kind = match viewed {
-        Some(false) => "unread notifications",
-        Some(true) => "read notifications",
-        None => "notifications",
+fn render(notifications: &[Value], viewed: Option<bool>, page: &Page) -> String {
+    let (one, many) = match viewed {
+        Some(false) => ("unread notification", "unread notifications"),
+        Some(true) => ("read notification", "read notifications"),
+        None => ("notification", "notifications"),
     };
-    if notifications.is_empty() {
-        return if offset > 0 {
-            format!("No more {kind} at offset {offset}.")
-        } else {
-            format!("No {kind}.")
-        };
-    }
-    let one = kind.trim_end_matches('s');
-    let mut header = format!(
-        "{}, newest first (from offset {offset})",
-        plural(notifications.len(), one, kind)
-    );
-    match next_offset {
-        Some(next) => header.push_str(&format!("; there may be more: pass offset={next}:")),
-        None => header.push(':'),
-    }
-    let mut lines = vec![header];
+    let mut lines = vec![page.header(&Words {
+        noun: (one, many),
+        place: "",
+        order: ", newest first",
+        empty: &format!("No {many}."),
+    })];
     lines.extend(
         notifications
             .iter()

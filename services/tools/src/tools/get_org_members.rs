@@ -4,22 +4,24 @@
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
+use portico_proto::error::ErrorCode;
+
 use super::get_space_members::{member_line, member_schema};
+use super::page::{self, Next, Page, Paging, Words};
 use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, plural, schema};
 use crate::args::Args;
 use crate::decode::json::get;
 use crate::decode::member;
-use crate::error::ToolError;
+use crate::error::{Refusal, ToolError};
 use crate::podio::{Podio, Target};
 
-/// Members per page when the caller does not say.
-const DEFAULT_LIMIT: i64 = 20;
-/// The largest page this tool asks Podio for.
-const MAX_LIMIT: i64 = 100;
+/// Members per page: 20 unless the caller says, up to 100 (Podio pages).
+const PAGING: Paging = Paging {
+    default: 20,
+    max: 100,
+};
 /// Longest search text accepted.
 const MAX_QUERY_CHARS: usize = 200;
-/// How podio::errors words a 403, which Podio answers to non-admins here.
-const DENIED: &str = "Podio denied access";
 
 /// The get_org_members tool.
 pub struct GetOrgMembers;
@@ -37,8 +39,9 @@ impl Tool for GetOrgMembers {
                 next_offset. Only organization admins may list organization members; for \
                 anyone else, get_space_members lists the members of a workspace. Use \
                 get_organizations to find org ids.",
-            input_schema: schema::input(
-                &[
+            input_schema: PAGING.input(
+                "members",
+                vec![
                     (
                         "org_id",
                         schema::id("The id of the organization whose members to list."),
@@ -50,56 +53,39 @@ impl Tool for GetOrgMembers {
                             "Only members whose name or e-mail contains this text.",
                         ),
                     ),
-                    ("limit", schema::limit(DEFAULT_LIMIT, MAX_LIMIT, "members")),
-                    ("offset", schema::offset("members")),
                 ],
                 &["org_id"],
             ),
-            output_schema: schema::output(&[
-                (
-                    "org_id",
-                    schema::typed("integer", "The organization asked for."),
-                ),
-                (
-                    "query",
-                    schema::nullable("string", "The search text used, if any."),
-                ),
-                (
-                    "offset",
-                    schema::typed("integer", "The offset of the first member returned."),
-                ),
-                (
-                    "limit",
-                    schema::typed("integer", "The page size asked for."),
-                ),
-                (
-                    "count",
-                    schema::typed("integer", "How many members are in this page."),
-                ),
-                (
-                    "next_offset",
-                    schema::nullable(
-                        "integer",
-                        "The offset of the next page when this page was full (there may be more), else null.",
+            output_schema: page::output(
+                "member",
+                Next::WhenFull,
+                vec![
+                    (
+                        "org_id",
+                        schema::typed("integer", "The organization asked for."),
                     ),
-                ),
-                (
-                    "members",
-                    schema::array_of(
-                        member_schema(
-                            "the organization",
-                            vec![(
-                                "space_memberships",
-                                schema::nullable(
-                                    "integer",
-                                    "In how many of the organization's workspaces they are a member.",
-                                ),
-                            )],
+                    (
+                        "query",
+                        schema::nullable("string", "The search text used, if any."),
+                    ),
+                    (
+                        "members",
+                        schema::array_of(
+                            member_schema(
+                                "the organization",
+                                vec![(
+                                    "space_memberships",
+                                    schema::nullable(
+                                        "integer",
+                                        "In how many of the organization's workspaces they are a member.",
+                                    ),
+                                )],
+                            ),
+                            "The members of this page.",
                         ),
-                        "The members of this page.",
                     ),
-                ),
-            ]),
+                ],
+            ),
             annotations: READ_ONLY,
             required_scope: SCOPE_READ,
         }
@@ -108,15 +94,14 @@ impl Tool for GetOrgMembers {
     async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
         let org_id = args.id("org_id", "organization id");
         let query = args.opt_text("query", MAX_QUERY_CHARS);
-        let limit = args.int_in("limit", DEFAULT_LIMIT, 1..=MAX_LIMIT);
-        let offset = args.int_in("offset", 0, 0..=i64::MAX);
+        let window = PAGING.parse(&mut args);
         args.finish()?;
 
         let target = Target::new(
             format!("the members of organization {org_id}"),
             "use get_organizations to find org ids",
         );
-        let mut params = vec![("limit", limit.to_string()), ("offset", offset.to_string())];
+        let mut params = window.query().to_vec();
         if let Some(q) = &query {
             params.push(("query", q.clone()));
         }
@@ -124,11 +109,16 @@ impl Tool for GetOrgMembers {
             .get(format!("/org/{org_id}/member/"), &params, &target)
             .await
             .map_err(|e| match e {
-                ToolError::Failed(message) if message.starts_with(DENIED) => {
-                    ToolError::Failed(format!(
-                        "{message}. Only organization admins can list an organization's members; \
-                         use get_space_members to list the members of a workspace instead."
-                    ))
+                // Podio answers 403 to anyone but an organization admin here.
+                ToolError::Refused(refusal) if refusal.code == ErrorCode::PermissionDenied => {
+                    ToolError::Refused(Refusal {
+                        message: format!(
+                            "{}. Only organization admins can list an organization's members; \
+                             use get_space_members to list the members of a workspace instead.",
+                            refusal.message
+                        ),
+                        ..refusal
+                    })
                 }
                 other => other,
             })?;
@@ -136,48 +126,29 @@ impl Tool for GetOrgMembers {
             .iter()
             .map(member::org_member)
             .collect();
-        let full = i64::try_from(members.len()).unwrap_or(i64::MAX) >= limit;
-        let next_offset = full.then(|| offset.saturating_add(limit));
+        let page = window.upstream(members.len(), None);
 
-        let text = render(org_id, query.as_deref(), offset, &members, next_offset);
+        let text = render(org_id, query.as_deref(), &members, &page);
+        let structured = json!({
+            "org_id": org_id,
+            "query": query,
+            "members": members,
+        });
         Ok(ToolOutput {
             text,
-            structured: json!({
-                "org_id": org_id,
-                "query": query,
-                "offset": offset,
-                "limit": limit,
-                "count": members.len(),
-                "next_offset": next_offset,
-                "members": members,
-            }),
+            structured: page.add_keys(structured),
         })
     }
 }
 
-fn render(
-    org_id: u64,
-    query: Option<&str>,
-    offset: i64,
-    members: &[Value],
-    next_offset: Option<i64>,
-) -> String {
+fn render(org_id: u64, query: Option<&str>, members: &[Value], page: &Page) -> String {
     let matching = query.map_or(String::new(), |q| format!(" matching \"{q}\""));
-    if members.is_empty() {
-        return if offset == 0 {
-            format!("Organization {org_id} has no members{matching}.")
-        } else {
-            format!("No more members of organization {org_id}{matching} at offset {offset}.")
-        };
-    }
-    let mut header = format!(
-        "{} of organization {org_id}{matching}, from offset {offset}",
-        plural(members.len(), "member", "members")
-    );
-    match next_offset {
-        Some(next) => header.push_str(&format!("; there may be more: pass offset={next}:")),
-        None => header.push(':'),
-    }
+    let header = page.header(&Words {
+        noun: ("member", "members"),
+        place: &format!(" of organization {org_id}{matching}"),
+        order: "",
+        empty: &format!("Organization {org_id} has no members{matching}."),
+    });
     let mut lines = vec![header];
     for m in members {
         let spaces = get(m, "space_memberships")

@@ -68,17 +68,8 @@ impl Tool for GetSpace {
                     "type",
                     schema::nullable("string", "The workspace type, e.g. regular or demo."),
                 ),
-                (
-                    "created_on",
-                    schema::nullable(
-                        "string",
-                        "When it was created, \"YYYY-MM-DD HH:MM:SS\" UTC.",
-                    ),
-                ),
-                (
-                    "created_by",
-                    schema::nullable("string", "Name of who created it."),
-                ),
+                ("created_on", schema::created_on()),
+                ("created_by", schema::created_by()),
                 (
                     "member_count",
                     schema::nullable("integer", "How many members it has, when Podio says."),

@@ -4,11 +4,18 @@
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, plural, schema};
+use super::page::{self, Next, Paging, Words};
+use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, schema};
 use crate::args::Args;
 use crate::decode::space;
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
+
+/// Workspaces per page: 100 unless the caller says, up to 500.
+const PAGING: Paging = Paging {
+    default: 100,
+    max: 500,
+};
 
 /// The get_spaces_in_organization tool.
 pub struct GetSpacesInOrganization;
@@ -21,24 +28,38 @@ impl Tool for GetSpacesInOrganization {
             title: "Get spaces in organization",
             description: "List the workspaces (spaces) of a Podio organization that the connected \
                 user is a member of, with their ids, names, privacy and the user's role. Use \
-                get_organizations to find org ids, then get_apps_in_space with a space_id.",
-            input_schema: schema::input(
-                &[("org_id", schema::id("The organization's id."))],
+                get_organizations to find org ids, then get_apps_in_space with a space_id. Pages \
+                of 100 by default (up to 500), in Podio's order; the result gives total and \
+                next_offset.",
+            input_schema: PAGING.input(
+                "workspaces",
+                vec![("org_id", schema::id("The organization's id."))],
                 &["org_id"],
             ),
-            output_schema: schema::output(&[
-                (
-                    "org_id",
-                    schema::typed("integer", "The organization asked for."),
-                ),
-                (
-                    "spaces",
-                    schema::array_of(
-                        schema::space(),
-                        "The organization's workspaces the user is a member of.",
+            output_schema: page::output(
+                "workspace",
+                Next::Exact,
+                vec![
+                    (
+                        "org_id",
+                        schema::typed("integer", "The organization asked for."),
                     ),
-                ),
-            ]),
+                    (
+                        "total",
+                        schema::typed(
+                            "integer",
+                            "How many of the organization's workspaces the user is a member of.",
+                        ),
+                    ),
+                    (
+                        "spaces",
+                        schema::array_of(
+                            schema::space(),
+                            "The organization's workspaces the user is a member of, in this page.",
+                        ),
+                    ),
+                ],
+            ),
             annotations: READ_ONLY,
             required_scope: SCOPE_READ,
         }
@@ -46,6 +67,7 @@ impl Tool for GetSpacesInOrganization {
 
     async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
         let org_id = args.id("org_id", "organization id");
+        let window = PAGING.parse(&mut args);
         args.finish()?;
 
         let target = Target::new(
@@ -55,23 +77,20 @@ impl Tool for GetSpacesInOrganization {
         let raw = podio
             .get(format!("/org/{org_id}/space/"), &[], &target)
             .await?;
-        let spaces: Vec<Value> = expect_array(&raw, "GET /org/{org_id}/space/")?
-            .iter()
-            .map(space::space)
-            .collect();
-        let text = if spaces.is_empty() {
-            format!("You are a member of no workspace in organization {org_id}.")
-        } else {
-            let mut lines = vec![format!(
-                "{} in organization {org_id}:",
-                plural(spaces.len(), "workspace", "workspaces")
-            )];
-            lines.extend(spaces.iter().map(|s| format!("- {}", space::space_line(s))));
-            lines.join("\n")
-        };
+        let all = expect_array(&raw, "GET /org/{org_id}/space/")?;
+        let (spaces, page) = window.local(all);
+        let spaces: Vec<Value> = spaces.iter().map(space::space).collect();
+        let mut lines = vec![page.header(&Words {
+            noun: ("workspace", "workspaces"),
+            place: &format!(" in organization {org_id}"),
+            order: "",
+            empty: &format!("You are a member of no workspace in organization {org_id}."),
+        })];
+        lines.extend(spaces.iter().map(|s| format!("- {}", space::space_line(s))));
+        let structured = json!({"org_id": org_id, "total": all.len(), "spaces": spaces});
         Ok(ToolOutput {
-            text,
-            structured: json!({"org_id": org_id, "spaces": spaces}),
+            text: lines.join("\n"),
+            structured: page.add_keys(structured),
         })
     }
 }

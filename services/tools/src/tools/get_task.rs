@@ -128,13 +128,7 @@ pub(super) fn task_properties() -> Vec<(&'static str, Value)> {
             "created_by",
             schema::nullable("string", "Name of who created the task."),
         ),
-        (
-            "created_on",
-            schema::nullable(
-                "string",
-                "When it was created, \"YYYY-MM-DD HH:MM:SS\" UTC.",
-            ),
-        ),
+        ("created_on", schema::created_on()),
         (
             "completed_on",
             schema::nullable(

@@ -5,15 +5,20 @@ use async_trait::async_trait;
 use serde_json::{Map, Value, json};
 
 use super::get_task::task_output;
-use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, plural, schema};
+use super::page::{self, Next, Page, Paging, Window, Words};
+use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, schema};
 use crate::args::Args;
 use crate::decode::json::{get, str_at};
 use crate::decode::task;
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
 
-/// Tasks per page when the caller does not say.
-const DEFAULT_LIMIT: i64 = 20;
+/// Tasks per page: 20 unless the caller says, up to Podio's largest task
+/// page.
+const PAGING: Paging = Paging {
+    default: 20,
+    max: MAX_LIMIT,
+};
 /// Podio's largest task page.
 const MAX_LIMIT: i64 = 100;
 /// The orders Podio's task list accepts.
@@ -37,8 +42,9 @@ impl Tool for GetTasks {
                 carry next_offset when the page was full (pass it as offset for more). Use \
                 get_task for one task's full details; ids come from get_organizations, \
                 get_apps_in_space and get_items.",
-            input_schema: schema::input(
-                &[
+            input_schema: PAGING.input(
+                "tasks",
+                vec![
                     ("app_id", schema::id("Only tasks on this app or its items.")),
                     ("space_id", schema::id("Only tasks in this workspace.")),
                     ("org_id", schema::id("Only tasks in this organization.")),
@@ -88,46 +94,13 @@ impl Tool for GetTasks {
                         "sort_desc",
                         schema::typed("boolean", "Sort descending (newest first). Default false."),
                     ),
-                    (
-                        "limit",
-                        json!({
-                            "type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT,
-                            "description": "How many tasks to return, 1 to 100. Default 20.",
-                        }),
-                    ),
-                    (
-                        "offset",
-                        json!({
-                            "type": "integer", "minimum": 0, "default": 0,
-                            "description": "How many tasks to skip, for paging: pass the previous result's next_offset. Default 0.",
-                        }),
-                    ),
                 ],
                 &[],
             ),
-            output_schema: schema::output(&[
+            output_schema: page::output("task", Next::WhenFull, vec![
                 (
                     "tasks",
                     schema::array_of(task_output(), "The tasks of this page."),
-                ),
-                (
-                    "count",
-                    schema::typed("integer", "How many tasks are in this page."),
-                ),
-                (
-                    "offset",
-                    schema::typed("integer", "The offset of the first task returned."),
-                ),
-                (
-                    "limit",
-                    schema::typed("integer", "The page size asked for."),
-                ),
-                (
-                    "next_offset",
-                    schema::nullable(
-                        "integer",
-                        "The offset of the next page when this one was full (there may be more), else null.",
-                    ),
                 ),
                 (
                     "query",
@@ -144,7 +117,8 @@ impl Tool for GetTasks {
                         "How the filters were completed, e.g. that the connected user's own tasks were listed.",
                     ),
                 ),
-            ]),
+            ],
+            ),
             annotations: READ_ONLY,
             required_scope: SCOPE_READ,
         }
@@ -168,14 +142,21 @@ impl Tool for GetTasks {
         }
         let query = filters.query(responsible);
         let target = Target::new("the task list", "check the ids given as filters");
-        let page = match podio.get("/task/".to_owned(), &query, &target).await {
-            Ok(raw) => Page {
-                tasks: decode_all(&raw)?,
-                query: query_object(&query),
-                more: None,
-            },
-            Err(ToolError::Failed(message))
-                if not_secure_enough(&message) && !filters.has_place() && responsible.is_some() =>
+        let found = match podio.get("/task/".to_owned(), &query, &target).await {
+            Ok(raw) => {
+                let tasks = decode_all(&raw)?;
+                Tasks {
+                    page: filters.window.upstream(tasks.len(), None),
+                    tasks,
+                    query: query_object(&query),
+                }
+            }
+            // Podio's answer to a task query that names only a user
+            // (podio-dotnet#29): 400 "forbidden", "Query not secure enough".
+            Err(ToolError::Refused(refusal))
+                if refusal.is(400, "forbidden")
+                    && !filters.has_place()
+                    && responsible.is_some() =>
             {
                 notes.push(
                     "Podio refused a query by responsible user alone, so each of your organizations was asked in turn and the results merged.".to_owned(),
@@ -185,25 +166,21 @@ impl Tool for GetTasks {
             Err(other) => return Err(other),
         };
 
-        let count = page.tasks.len();
-        let full = i64::try_from(count).unwrap_or(i64::MAX) >= filters.limit;
-        let next_offset = match page.more {
-            Some(more) => more.then_some(filters.offset + filters.limit),
-            None => full.then_some(filters.offset + filters.limit),
-        };
         let note = (!notes.is_empty()).then(|| notes.join(" "));
-        let text = render(&page.tasks, &filters, next_offset, note.as_deref());
+        let text = render(
+            &found.tasks,
+            &found.page,
+            filters.completed,
+            note.as_deref(),
+        );
+        let structured = json!({
+            "tasks": found.tasks,
+            "query": found.query,
+            "note": note,
+        });
         Ok(ToolOutput {
             text,
-            structured: json!({
-                "tasks": page.tasks,
-                "count": count,
-                "offset": filters.offset,
-                "limit": filters.limit,
-                "next_offset": next_offset,
-                "query": page.query,
-                "note": note,
-            }),
+            structured: found.page.add_keys(structured),
         })
     }
 }
@@ -222,8 +199,7 @@ struct Filters {
     label: Option<u64>,
     sort_by: Option<&'static str>,
     sort_desc: Option<bool>,
-    limit: i64,
-    offset: i64,
+    window: Window,
 }
 
 impl Filters {
@@ -257,8 +233,7 @@ impl Filters {
             label: args.opt_id("label", "label id"),
             sort_by: args.opt_enum("sort_by", &SORTS),
             sort_desc: args.opt_bool("sort_desc"),
-            limit: args.int_in("limit", DEFAULT_LIMIT, 1..=MAX_LIMIT),
-            offset: args.int_in("offset", 0, 0..=i64::MAX),
+            window: PAGING.parse(args),
         }
     }
 
@@ -294,18 +269,16 @@ impl Filters {
         push("label", self.label.map(|id| id.to_string()));
         push("sort_by", self.sort_by.map(str::to_owned));
         push("sort_desc", self.sort_desc.map(|d| d.to_string()));
-        push("limit", Some(self.limit.to_string()));
-        push("offset", Some(self.offset.to_string()));
+        q.extend(self.window.query());
         q
     }
 }
 
-/// One page of decoded tasks, the query that produced it and, when the
-/// page was cut here rather than by Podio, whether more follow.
-struct Page {
+/// One page of decoded tasks, where it sits and the query that produced it.
+struct Tasks {
     tasks: Vec<Value>,
+    page: Page,
     query: Value,
-    more: Option<bool>,
 }
 
 /// The connected user's id, from GET /user/status.
@@ -323,11 +296,6 @@ async fn my_user_id(podio: &Podio) -> Result<u64, ToolError> {
         })
 }
 
-/// Podio's answer to a task query that names only a user (podio-dotnet#29).
-fn not_secure_enough(message: &str) -> bool {
-    message.to_ascii_lowercase().contains("not secure enough")
-}
-
 /// The same query asked once per organization of the connected user, merged
 /// and paged here: each organization is read from its start up to the end of
 /// the requested page (Podio pages of at most 100).
@@ -335,7 +303,7 @@ async fn per_org(
     podio: &Podio,
     filters: &Filters,
     query: &[(&'static str, String)],
-) -> Result<Page, ToolError> {
+) -> Result<Tasks, ToolError> {
     let target = Target::new(
         "the list of organizations",
         "check that the Podio account is connected",
@@ -345,8 +313,8 @@ async fn per_org(
         .iter()
         .filter_map(|o| get(o, "org_id").and_then(Value::as_u64))
         .collect();
-    let wanted =
-        usize::try_from(filters.offset.saturating_add(filters.limit)).unwrap_or(usize::MAX);
+    let window = filters.window;
+    let wanted = usize::try_from(window.offset.saturating_add(window.limit)).unwrap_or(usize::MAX);
     let base: Vec<(&'static str, String)> = query
         .iter()
         .filter(|(name, _)| !matches!(*name, "limit" | "offset"))
@@ -389,21 +357,17 @@ async fn per_org(
             }
         });
     }
-    let start = usize::try_from(filters.offset).unwrap_or(usize::MAX);
-    let more = merged.len() > wanted;
-    let page_size = usize::try_from(filters.limit).unwrap_or(usize::MAX);
-    let tasks: Vec<Value> = merged.into_iter().skip(start).take(page_size).collect();
-    let mut shown = query_object(&base);
-    if let Value::Object(map) = &mut shown {
-        let ids: Vec<String> = org_ids.iter().map(ToString::to_string).collect();
-        map.insert("org".to_owned(), json!(ids.join(",")));
-        map.insert("limit".to_owned(), json!(filters.limit.to_string()));
-        map.insert("offset".to_owned(), json!(filters.offset.to_string()));
-    }
-    Ok(Page {
-        tasks,
-        query: shown,
-        more: Some(more),
+    let (tasks, page) = window.local(&merged);
+    let mut shown = base;
+    let ids: Vec<String> = org_ids.iter().map(ToString::to_string).collect();
+    shown.push(("org", ids.join(",")));
+    shown.extend(window.query());
+    Ok(Tasks {
+        tasks: tasks.to_vec(),
+        // Only the first organizations were read to the page's end: the
+        // merged list's length is not the total, only whether more follow.
+        page: window.upstream_with_more(page.count, page.next_offset.is_some()),
+        query: query_object(&shown),
     })
 }
 
@@ -422,44 +386,15 @@ fn query_object(query: &[(&'static str, String)]) -> Value {
     Value::Object(map)
 }
 
-fn render(
-    tasks: &[Value],
-    filters: &Filters,
-    next_offset: Option<i64>,
-    note: Option<&str>,
-) -> String {
-    let state = if filters.completed {
-        "completed"
-    } else {
-        "open"
-    };
-    let mut lines = Vec::new();
-    if let Some(note) = note {
-        lines.push(note.to_owned());
-    }
-    if tasks.is_empty() {
-        lines.push(if filters.offset > 0 {
-            format!("No {state} tasks at offset {}.", filters.offset)
-        } else {
-            format!("No {state} tasks match.")
-        });
-        return lines.join("\n");
-    }
-    let mut header = format!(
-        "{} (tasks {}–{})",
-        plural(
-            tasks.len(),
-            &format!("{state} task"),
-            &format!("{state} tasks")
-        ),
-        filters.offset + 1,
-        filters.offset + i64::try_from(tasks.len()).unwrap_or(i64::MAX),
-    );
-    match next_offset {
-        Some(next) => header.push_str(&format!("; there may be more: pass offset={next}.")),
-        None => header.push('.'),
-    }
-    lines.push(header);
+fn render(tasks: &[Value], page: &Page, completed: bool, note: Option<&str>) -> String {
+    let state = if completed { "completed" } else { "open" };
+    let mut lines: Vec<String> = note.map(str::to_owned).into_iter().collect();
+    lines.push(page.header(&Words {
+        noun: (&format!("{state} task"), &format!("{state} tasks")),
+        place: "",
+        order: "",
+        empty: &format!("No {state} tasks match."),
+    }));
     lines.extend(tasks.iter().map(|t| format!("- {}", task::task_line(t))));
     lines.join("\n")
 }

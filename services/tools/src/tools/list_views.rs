@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::get_space_members::LocalPage;
+use super::page::{self, Next, Page, Paging, Words};
 use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, plural, schema};
 use crate::args::Args;
 use crate::decode::json::{get, str_at};
@@ -11,10 +11,12 @@ use crate::decode::view::{self, Fields};
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
 
-/// Views per page when the caller does not say; apps rarely have more.
-const DEFAULT_LIMIT: i64 = 50;
-/// The largest page.
-const MAX_LIMIT: i64 = 200;
+/// Views per page: 50 unless the caller says (apps rarely have more), up
+/// to 200.
+const PAGING: Paging = Paging {
+    default: 50,
+    max: 200,
+};
 
 /// The list-views tool.
 pub struct ListViews;
@@ -32,8 +34,9 @@ impl Tool for ListViews {
                 get_items by passing the same values keyed by the field's external_id. Pages \
                 of 50 by default (up to 200) with total and next_offset. Use \
                 get_apps_in_space to find app ids.",
-            input_schema: schema::input(
-                &[
+            input_schema: PAGING.input(
+                "views",
+                vec![
                     (
                         "app_id",
                         schema::id("The id of the app whose views to list."),
@@ -45,36 +48,18 @@ impl Tool for ListViews {
                             "description": "Whether to include Podio's built-in standard views (e.g. \"All items\") besides the saved ones. Default false.",
                         }),
                     ),
-                    ("limit", schema::limit(DEFAULT_LIMIT, MAX_LIMIT, "views")),
-                    ("offset", schema::offset("views")),
                 ],
                 &["app_id"],
             ),
-            output_schema: schema::output(&[
-                ("app_id", schema::typed("integer", "The app asked for.")),
-                (
-                    "total",
-                    schema::typed("integer", "How many views the app has."),
-                ),
-                (
-                    "offset",
-                    schema::typed("integer", "The offset of the first view returned."),
-                ),
-                (
-                    "limit",
-                    schema::typed("integer", "The page size asked for."),
-                ),
-                (
-                    "count",
-                    schema::typed("integer", "How many views are in this page."),
-                ),
-                (
-                    "next_offset",
-                    schema::nullable(
-                        "integer",
-                        "The offset of the next page, or null when this page is the last.",
+            output_schema: page::output(
+                "view",
+                Next::Exact,
+                vec![
+                    ("app_id", schema::typed("integer", "The app asked for.")),
+                    (
+                        "total",
+                        schema::typed("integer", "How many views the app has."),
                     ),
-                ),
                 (
                     "fields_resolved",
                     schema::typed(
@@ -86,7 +71,8 @@ impl Tool for ListViews {
                     "views",
                     schema::array_of(view_schema(), "The views of this page, in Podio's order."),
                 ),
-            ]),
+            ],
+            ),
             annotations: READ_ONLY,
             required_scope: SCOPE_READ,
         }
@@ -95,8 +81,7 @@ impl Tool for ListViews {
     async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
         let app_id = args.id("app_id", "app id");
         let include_standard = args.bool_or("include_standard_views", false);
-        let limit = args.int_in("limit", DEFAULT_LIMIT, 1..=MAX_LIMIT);
-        let offset = args.int_in("offset", 0, 0..=i64::MAX);
+        let window = PAGING.parse(&mut args);
         args.finish()?;
 
         let target = Target::new(
@@ -114,22 +99,19 @@ impl Tool for ListViews {
         let fields = Fields::of(app.as_ref());
 
         let all = expect_array(&views, "GET /view/app/{app_id}/")?;
-        let page = LocalPage::of(all, offset, limit);
-        let decoded: Vec<Value> = page.items.iter().map(|v| view::view(v, &fields)).collect();
+        let (views, page) = window.local(all);
+        let decoded: Vec<Value> = views.iter().map(|v| view::view(v, &fields)).collect();
 
         let text = render(app_id, &decoded, &page, app.is_some());
+        let structured = json!({
+            "app_id": app_id,
+            "total": all.len(),
+            "fields_resolved": app.is_some(),
+            "views": decoded,
+        });
         Ok(ToolOutput {
             text,
-            structured: json!({
-                "app_id": app_id,
-                "total": page.total,
-                "offset": offset,
-                "limit": limit,
-                "count": decoded.len(),
-                "next_offset": page.next_offset,
-                "fields_resolved": app.is_some(),
-                "views": decoded,
-            }),
+            structured: page.add_keys(structured),
         })
     }
 }
@@ -187,17 +169,8 @@ fn view_schema() -> Value {
                 "private (only its creator sees it), team (shared) or standard (built in).",
             ),
         ),
-        (
-            "created_by",
-            schema::nullable("string", "Name of who created it."),
-        ),
-        (
-            "created_on",
-            schema::nullable(
-                "string",
-                "When it was created, \"YYYY-MM-DD HH:MM:SS\" UTC.",
-            ),
-        ),
+        ("created_by", schema::created_by()),
+        ("created_on", schema::created_on()),
         (
             "sort_by",
             schema::nullable(
@@ -227,8 +200,13 @@ fn view_schema() -> Value {
     ])
 }
 
-fn render(app_id: u64, views: &[Value], page: &LocalPage<'_>, resolved: bool) -> String {
-    let mut lines = vec![page.header("views", "view", &format!("app {app_id}"))];
+fn render(app_id: u64, views: &[Value], page: &Page, resolved: bool) -> String {
+    let mut lines = vec![page.header(&Words {
+        noun: ("view", "views"),
+        place: &format!(" in app {app_id}"),
+        order: "",
+        empty: &format!("App {app_id} has no views."),
+    })];
     for v in views {
         let name = str_at(v, "name").unwrap_or("(unnamed)");
         let id = crate::decode::item::render_id(v, "view_id");

@@ -24,6 +24,7 @@ mod get_spaces_in_organization;
 mod get_task;
 mod get_tasks;
 mod list_views;
+mod page;
 mod search_globally;
 mod update_item;
 mod update_task;

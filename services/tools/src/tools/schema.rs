@@ -46,6 +46,19 @@ pub fn typed(ty: &str, description: &str) -> Value {
     json!({"type": ty, "description": description})
 }
 
+/// A `created_on` output property: a UTC timestamp or null.
+pub fn created_on() -> Value {
+    nullable(
+        "string",
+        "When it was created, \"YYYY-MM-DD HH:MM:SS\" UTC.",
+    )
+}
+
+/// A `created_by` output property: the creator's name or null.
+pub fn created_by() -> Value {
+    nullable("string", "Name of who created it.")
+}
+
 /// An array whose items follow `items`.
 pub fn array_of(items: Value, description: &str) -> Value {
     json!({"type": "array", "items": items, "description": description})

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
+use super::page::{self, Next, Page, Paging, Words};
 use super::{
     READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, expect_object, schema,
 };
@@ -18,10 +19,12 @@ use crate::decode::{DecodedItem, decode_item, search};
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
 
-/// Hits per page when the caller does not say.
-const DEFAULT_LIMIT: i64 = 10;
-/// Podio's largest search page.
-const MAX_LIMIT: i64 = 20;
+/// Hits per page: 10 unless the caller says, up to Podio's largest search
+/// page of 20.
+const PAGING: Paging = Paging {
+    default: 10,
+    max: 20,
+};
 /// Longest search text accepted.
 const MAX_QUERY_CHARS: usize = 500;
 /// The kinds of object a search may be narrowed to.
@@ -100,8 +103,9 @@ impl Tool for SearchGlobally {
                 external_id, as in get_item. Up to 20 hits per call (default 10); when a page is \
                 full, next_offset gives the next page. Use the ids with get_item, get_app, \
                 get_space or get_task.",
-            input_schema: schema::input(
-                &[
+            input_schema: PAGING.input(
+                "hits",
+                vec![
                     (
                         "query",
                         schema::typed("string", "The text to search for (not empty)."),
@@ -131,12 +135,10 @@ impl Tool for SearchGlobally {
                             "description": "Only hits of this kind: item, app, space, task, file or conversation. Default: all kinds.",
                         }),
                     ),
-                    ("limit", schema::limit(DEFAULT_LIMIT, MAX_LIMIT, "hits")),
-                    ("offset", schema::offset("hits")),
                 ],
                 &["query"],
             ),
-            output_schema: schema::output(&[
+            output_schema: page::output("hit", Next::WhenFull, vec![
                 ("query", schema::typed("string", "The text searched for.")),
                 (
                     "scope",
@@ -158,25 +160,6 @@ impl Tool for SearchGlobally {
                     ),
                 ),
                 (
-                    "offset",
-                    schema::typed("integer", "The offset of the first hit returned."),
-                ),
-                (
-                    "limit",
-                    schema::typed("integer", "The page size asked for."),
-                ),
-                (
-                    "count",
-                    schema::typed("integer", "How many hits are in this page."),
-                ),
-                (
-                    "next_offset",
-                    schema::nullable(
-                        "integer",
-                        "The offset of the next page when this page was full (there may be more), else null.",
-                    ),
-                ),
-                (
                     "notes",
                     schema::array_of(
                         json!({"type": "string"}),
@@ -187,7 +170,8 @@ impl Tool for SearchGlobally {
                     "results",
                     schema::array_of(hit_schema(), "The hits, best first."),
                 ),
-            ]),
+            ],
+            ),
             annotations: READ_ONLY,
             required_scope: SCOPE_READ,
         }
@@ -199,8 +183,7 @@ impl Tool for SearchGlobally {
         let space_id = args.opt_id("space_id", "space id");
         let app_id = args.opt_id("app_id", "app id");
         let ref_type = args.opt_enum("ref_type", REF_TYPES);
-        let limit = args.int_in("limit", DEFAULT_LIMIT, 1..=MAX_LIMIT);
-        let offset = args.int_in("offset", 0, 0..=i64::MAX);
+        let window = PAGING.parse(&mut args);
         let given: Vec<&str> = ["org_id", "space_id", "app_id"]
             .into_iter()
             .filter(|name| args.has(name))
@@ -223,7 +206,7 @@ impl Tool for SearchGlobally {
             _ => Scope::Account,
         };
 
-        let mut body = json!({"query": query, "limit": limit, "offset": offset});
+        let mut body = json!({"query": query, "limit": window.limit, "offset": window.offset});
         if let Some(kind) = ref_type {
             body["ref_type"] = json!(kind);
         }
@@ -234,23 +217,18 @@ impl Tool for SearchGlobally {
             .collect();
         let (items, notes) = enrich(podio, &mut results).await;
 
-        let count = results.len();
-        let full = i64::try_from(count).unwrap_or(i64::MAX) >= limit;
-        let next_offset = full.then(|| offset.saturating_add(limit));
-        let text = render(&query, scope, offset, &results, &items, next_offset, &notes);
+        let page = window.upstream(results.len(), None);
+        let text = render(&query, scope, &page, &results, &items, &notes);
+        let structured = json!({
+            "query": query,
+            "scope": scope.json(),
+            "ref_type": ref_type,
+            "notes": notes,
+            "results": results,
+        });
         Ok(ToolOutput {
             text,
-            structured: json!({
-                "query": query,
-                "scope": scope.json(),
-                "ref_type": ref_type,
-                "offset": offset,
-                "limit": limit,
-                "count": count,
-                "next_offset": next_offset,
-                "notes": notes,
-                "results": results,
-            }),
+            structured: page.add_keys(structured),
         })
     }
 }
@@ -431,17 +409,8 @@ fn hit_schema() -> Value {
         ),
         ("title", schema::nullable("string", "Its title or name.")),
         ("link", schema::nullable("string", "URL in Podio's web UI.")),
-        (
-            "created_on",
-            schema::nullable(
-                "string",
-                "When it was created, \"YYYY-MM-DD HH:MM:SS\" UTC.",
-            ),
-        ),
-        (
-            "created_by",
-            schema::nullable("string", "Name of who created it."),
-        ),
+        ("created_on", schema::created_on()),
+        ("created_by", schema::created_by()),
         ("space", place("space_id", "workspace")),
         ("org", place("org_id", "organization")),
         ("app", app),
@@ -452,35 +421,18 @@ fn hit_schema() -> Value {
 fn render(
     query: &str,
     scope: Scope,
-    offset: i64,
+    page: &Page,
     results: &[Value],
     items: &HashMap<u64, DecodedItem>,
-    next_offset: Option<i64>,
     notes: &[String],
 ) -> String {
     let scope_words = scope.words();
-    if results.is_empty() {
-        let mut text = if offset == 0 {
-            format!("Nothing found for \"{query}\" {scope_words}.")
-        } else {
-            format!("No more results for \"{query}\" {scope_words} at offset {offset}.")
-        };
-        for note in notes {
-            text.push_str(&format!("\n{note}"));
-        }
-        return text;
-    }
-    let mut header = format!(
-        "Results {}–{} for \"{query}\" {scope_words}",
-        offset + 1,
-        offset.saturating_add(i64::try_from(results.len()).unwrap_or(i64::MAX))
-    );
-    match next_offset {
-        Some(next) => header.push_str(&format!(
-            "; the page is full, there may be more: pass offset={next}:"
-        )),
-        None => header.push(':'),
-    }
+    let header = page.header(&Words {
+        noun: ("result", "results"),
+        place: &format!(" for \"{query}\" {scope_words}"),
+        order: "",
+        empty: &format!("Nothing found for \"{query}\" {scope_words}."),
+    });
     let mut lines = vec![header];
     for hit in results {
         let title = str_at(hit, "title").unwrap_or("(untitled)");

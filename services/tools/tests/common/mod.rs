@@ -381,3 +381,35 @@ pub async fn failure(h: &Harness, tool: &str, args: &str) -> String {
     assert!(response.is_error, "{tool} should fail: {}", text(&response));
     text(&response)
 }
+
+/// The status the connector answers when Podio refuses a request: Podio's
+/// `error_description` as the message and an ErrorInfo detail carrying
+/// Podio's `error` code and HTTP status.
+pub fn podio_refusal(
+    code: tonic::Code,
+    http_status: u16,
+    error: &str,
+    description: &str,
+) -> Status {
+    use tonic_types::StatusExt;
+    Status::with_error_details(
+        code,
+        description,
+        tonic_types::ErrorDetails::with_error_info(
+            error,
+            "podio.com",
+            HashMap::from([("http_status".to_owned(), http_status.to_string())]),
+        ),
+    )
+}
+
+impl Harness {
+    /// "METHOD path" of every request sent to Podio so far, in order.
+    pub fn routes(&self) -> Vec<String> {
+        self.connector
+            .requests()
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect()
+    }
+}
