@@ -185,6 +185,12 @@ pub async fn wait_ready(url: &str) -> anyhow::Result<()> {
 /// HTTP over loopback, then creates a personal API token through the auth
 /// service's admin API.
 pub async fn start_microservices() -> anyhow::Result<Stack> {
+    start_microservices_with(podio_sim::Config::default()).await
+}
+
+/// [`start_microservices`] with the simulator configured by `sim` (a low
+/// rate limit, short-lived upstream tokens).
+pub async fn start_microservices_with(sim: podio_sim::Config) -> anyhow::Result<Stack> {
     install_tls_provider();
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
@@ -192,11 +198,7 @@ pub async fn start_microservices() -> anyhow::Result<Stack> {
     let prefix = format!("portico-test:{}:", uuid::Uuid::new_v4().simple());
 
     let (sim_listener, sim_url) = loopback().await?;
-    tasks.spawn(podio_sim_task(
-        podio_sim::Config::default(),
-        sim_listener,
-        shutdown.clone(),
-    ));
+    tasks.spawn(podio_sim_task(sim, sim_listener, shutdown.clone()));
 
     let (listener, connector_url) = loopback().await?;
     let config = portico_connector::Config::from_env(&env(&[

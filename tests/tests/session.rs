@@ -9,7 +9,7 @@
 use anyhow::Context;
 use podio_sim::seed::{self, deals};
 use portico_tests::mcp::{CheckedClient, error_text, list, structured, text};
-use portico_tests::{Stack, podio_get, start_microservices};
+use portico_tests::{Stack, podio_get, start_microservices, start_microservices_with};
 use serde_json::{Value, json};
 
 /// A title no seeded item has, so searches and filters find only ours.
@@ -620,4 +620,75 @@ async fn bad_arguments(stack: &Stack) -> anyhow::Result<()> {
 
     client.cancel().await?;
     Ok(())
+}
+
+/// Podio's refusals reach the model as tool errors it can act on, through
+/// the whole stack: not found, no access, a validation error naming the
+/// field, and Podio's rate limit (HTTP 420) with when to retry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn podio_refusals_become_actionable_tool_errors() -> anyhow::Result<()> {
+    let stack = start_microservices_with(podio_sim::Config {
+        rate_limit_per_hour: 6,
+        ..podio_sim::Config::default()
+    })
+    .await?;
+    let outcome = refusals(&stack).await;
+    stack.stop().await?;
+    outcome
+}
+
+async fn refusals(stack: &Stack) -> anyhow::Result<()> {
+    let client = CheckedClient::connect(&stack.mcp_url(0), &stack.token).await?;
+
+    let missing = client
+        .call("get_task", json!({"task_id": 4_040_404}))
+        .await?;
+    let message = error_text(&missing)?;
+    assert!(
+        message.contains("4040404") && message.contains("not found"),
+        "{message}"
+    );
+
+    let hidden = client
+        .call("get_item", json!({"item_id": seed::PRIVATE_ITEM_ID}))
+        .await?;
+    let message = error_text(&hidden)?;
+    assert!(
+        message.contains("denied access") && message.contains(&seed::PRIVATE_ITEM_ID.to_string()),
+        "{message}"
+    );
+
+    // A value only Podio can judge: the contact must be a workspace member.
+    let outsider = client
+        .call(
+            "create_item",
+            json!({"app_id": seed::DEALS_APP_ID, "fields": {"title": "Outsider", "owner": 1}}),
+        )
+        .await?;
+    let message = error_text(&outsider)?;
+    assert!(
+        message.contains("Podio rejected") && message.contains("owner"),
+        "{message}"
+    );
+
+    // Keep calling until the simulator's hourly budget of 6 calls is spent.
+    let mut limited = None;
+    for _ in 0..10 {
+        let result = client.call("get_organizations", json!({})).await?;
+        if result.is_error == Some(true) {
+            limited = Some(text(&result));
+            break;
+        }
+    }
+    let message = limited.context("the rate limit was never reached")?;
+    let seconds: u64 = message
+        .split("retry after ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .with_context(|| format!("no retry time in {message:?}"))?;
+    assert!(message.contains("rate limit"), "{message}");
+    assert!((1..=3600).contains(&seconds), "{message}");
+
+    client.cancel().await
 }
