@@ -20,6 +20,12 @@ pub const RATE_LIMIT_STATUS: u16 = 420;
 /// Largest body of a non-Podio error response that is read to reuse its text.
 const MAX_FOREIGN_ERROR_BODY: usize = 16 * 1024;
 
+/// Marks a response whose body is already final, such as the HTML pages of
+/// the authorize flow: [`podio_error_bodies`] leaves it alone even when its
+/// status is an error, because a browser must see the page, not JSON.
+#[derive(Debug, Clone, Copy)]
+pub struct FinalBody;
+
 /// An error the simulated API answers with.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ApiError {
@@ -36,7 +42,9 @@ pub enum ApiError {
     #[error("invalid client_id or client_secret")]
     InvalidClient,
     /// The grant type is not one the simulator accepts.
-    #[error("grant_type {0:?} is not supported: use password, refresh_token or app")]
+    #[error(
+        "grant_type {0:?} is not supported: use authorization_code, password, refresh_token or app"
+    )]
     UnsupportedGrantType(String),
     /// No token was sent, or it is not one the simulator issued.
     #[error("{0}")]
@@ -213,7 +221,8 @@ pub async fn podio_error_bodies(req: Request, next: Next) -> Response {
     let method = line.method.clone();
     let response = next.run(req).await;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
+    let is_error = status.is_client_error() || status.is_server_error();
+    if !is_error || response.extensions().get::<FinalBody>().is_some() {
         return response;
     }
     let (mut parts, body) = response.into_parts();

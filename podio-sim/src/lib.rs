@@ -4,9 +4,20 @@
 //! Podio clients (podio-js) work against it.
 //!
 //! - **OAuth**: `POST /oauth/token` and `/oauth/token/v2` (form or JSON) with
-//!   the password, refresh_token and app grants; access tokens expire (8 h by
-//!   default) and refresh tokens are single-use. API calls authenticate with
-//!   `Authorization: OAuth2 <token>` or the `oauth_token` query parameter.
+//!   the authorization_code, password, refresh_token and app grants, for
+//!   each of the seeded API keys (the server's shared key and keys Jane and
+//!   Bob created, see [`seed`]); tokens are bound to their key. Access tokens
+//!   expire (8 h by default), refresh tokens are single-use. API calls
+//!   authenticate with `Authorization: OAuth2 <token>` or the `oauth_token`
+//!   query parameter.
+//! - **Authorize pages** (server-side flow), plain HTML forms that work
+//!   without JavaScript: `GET /oauth/authorize` checks `client_id` and that
+//!   `redirect_uri` is on the key's registered domain (else a 400 error
+//!   page, never a redirect) and shows the login page; `POST
+//!   /oauth/authorize` logs in and shows the allow page; `POST
+//!   /oauth/authorize/decision` redirects to `redirect_uri` with a
+//!   single-use, 10-minute `code` or `error=access_denied`, and the `state`.
+//!   [`login`] helps tests drive the pages over HTTP.
 //! - **Endpoints**, by area:
 //!   - organizations, workspaces, apps: `GET /org/`, `/org/{id}/space/`,
 //!     `/space/{id}`, `/app/{id}`, `/app/space/{id}/`;
@@ -33,7 +44,8 @@
 //! - **Errors**: every error, including unknown paths and axum's own
 //!   rejections, has Podio's body (`error`, `error_description`,
 //!   `error_detail`, `error_parameters`, `error_propagate`, `request`).
-//! - **Seeded world**: the same on every run: four users, two organizations,
+//! - **Seeded world**: the same on every run: four users (three can log in,
+//!   each seeing different workspaces), two organizations,
 //!   five workspaces (one the demo user is not in), Companies, Deals (every
 //!   field type) and Tickets apps plus a hidden one, with their items, saved
 //!   views, tasks, comments, notifications, files and embeds. [`seed`] names
@@ -43,9 +55,14 @@
 //! container healthchecks.
 
 mod auth;
+mod clients;
 mod config;
 mod dates;
 mod error;
+mod html;
+pub mod login;
+mod pages;
+mod pending;
 mod ratelimit;
 mod routes;
 pub mod seed;

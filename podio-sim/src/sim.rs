@@ -7,12 +7,14 @@ use axum::middleware;
 use tokio::time::Instant;
 
 use crate::config::Config;
+use crate::pending::{Authorization, CodeError, Pending};
 use crate::ratelimit::{RateLimiter, Verdict};
-use crate::tokens::{Issued, TokenError, TokenStore};
+use crate::tokens::{Issued, Subject, TokenError, TokenStore};
 use crate::world::{Caller, World};
 use crate::{auth, error, routes, seed};
 
-/// A running simulated Podio: seeded world, issued tokens, rate counters.
+/// A running simulated Podio: seeded world, issued tokens, pending
+/// authorizations, rate counters.
 /// Cheap to clone; clones share state.
 #[derive(Clone)]
 pub struct Sim {
@@ -25,6 +27,7 @@ struct Shared {
     // await.
     world: RwLock<World>,
     tokens: Mutex<TokenStore>,
+    pending: Mutex<Pending>,
     limiter: Mutex<RateLimiter>,
 }
 
@@ -37,6 +40,7 @@ impl Sim {
                 config,
                 world: RwLock::new(seed::world()),
                 tokens: Mutex::new(TokenStore::default()),
+                pending: Mutex::new(Pending::default()),
                 limiter: Mutex::new(limiter),
             }),
         }
@@ -47,7 +51,8 @@ impl Sim {
         &self.inner.config
     }
 
-    /// The HTTP API: OAuth token endpoints, the authenticated REST routes,
+    /// The HTTP API: OAuth token endpoints and authorize pages, the
+    /// authenticated REST routes,
     /// an unauthenticated `GET /health` for container healthchecks (not a
     /// Podio endpoint), and Podio-shaped 404s for everything else.
     pub fn router(&self) -> Router {
@@ -76,6 +81,7 @@ impl Sim {
                 }),
             )
             .merge(routes::oauth::router())
+            .merge(routes::authorize::router())
             .merge(api)
             .fallback(error::unknown_path)
             .layer(middleware::from_fn(error::podio_error_bodies))
@@ -101,22 +107,61 @@ impl Sim {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Issues a token pair for `caller`.
-    pub(crate) fn issue_token(&self, caller: Caller) -> Issued {
+    /// Issues a token pair for `subject`.
+    pub(crate) fn issue_token(&self, subject: Subject) -> Issued {
         self.inner
             .tokens
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .issue(caller, self.inner.config.token_ttl, Instant::now())
+            .issue(subject, self.inner.config.token_ttl, Instant::now())
     }
 
-    /// Exchanges a refresh token for a new pair.
-    pub(crate) fn refresh_token(&self, refresh_token: &str) -> Option<Issued> {
+    /// Exchanges a refresh token issued to `client_id` for a new pair.
+    pub(crate) fn refresh_token(&self, refresh_token: &str, client_id: &str) -> Option<Issued> {
         self.inner
             .tokens
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .refresh(refresh_token, self.inner.config.token_ttl, Instant::now())
+            .refresh(
+                refresh_token,
+                client_id,
+                self.inner.config.token_ttl,
+                Instant::now(),
+            )
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.inner
+            .pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A login ticket for the allow page.
+    pub(crate) fn login_ticket(&self, authorization: Authorization) -> String {
+        self.pending().ticket(authorization, Instant::now())
+    }
+
+    /// Spends a login ticket.
+    pub(crate) fn take_ticket(&self, ticket: &str) -> Option<Authorization> {
+        self.pending().take_ticket(ticket, Instant::now())
+    }
+
+    /// An authorization code for the redirect after "allow".
+    pub(crate) fn authorization_code(&self, authorization: Authorization) -> String {
+        self.pending().code(authorization, Instant::now())
+    }
+
+    /// Spends an authorization code presented by `client_id` with
+    /// `redirect_uri`.
+    pub(crate) fn take_code(
+        &self,
+        code: &str,
+        client_id: &str,
+        redirect_uri: &str,
+    ) -> Result<Authorization, CodeError> {
+        self.pending()
+            .take_code(code, client_id, redirect_uri, Instant::now())
     }
 
     /// Who an access token acts for.

@@ -1,9 +1,10 @@
 //! Access and refresh tokens issued by the simulated OAuth endpoint.
 //!
 //! Tokens are random (128 hex characters, like Podio's), held in memory and
-//! never logged. A refresh consumes its refresh token. Expired access tokens
-//! are remembered for a while so a client is told "expired" rather than
-//! "unknown" and knows to refresh.
+//! never logged. Podio binds tokens to the API key they were issued to, so a
+//! refresh token only works with that key's client id; a refresh consumes
+//! it. Expired access tokens are remembered for a while so a client is told
+//! "expired" rather than "unknown" and knows to refresh.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -18,6 +19,19 @@ pub const REFRESH_TTL: Duration = Duration::from_secs(28 * 24 * 3600);
 /// How long an expired access token is still recognised as expired.
 const EXPIRED_MEMORY: Duration = Duration::from_secs(24 * 3600);
 
+/// What a token pair is for: who it acts for, through which API key, with
+/// which granted scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    /// Who the tokens act for.
+    pub caller: Caller,
+    /// The client id of the API key the tokens were issued to.
+    pub client_id: String,
+    /// The granted scope, as the token response reports it. Recorded, not
+    /// enforced.
+    pub scope: String,
+}
+
 /// A freshly issued token pair.
 #[derive(Debug, Clone)]
 pub struct Issued {
@@ -25,8 +39,8 @@ pub struct Issued {
     pub access_token: String,
     /// The refresh token.
     pub refresh_token: String,
-    /// Who the tokens act for.
-    pub caller: Caller,
+    /// What the tokens are for.
+    pub subject: Subject,
 }
 
 /// Why an access token was refused.
@@ -42,7 +56,7 @@ pub enum TokenError {
 
 #[derive(Debug)]
 struct Grant {
-    caller: Caller,
+    subject: Subject,
     expires_at: Instant,
 }
 
@@ -53,51 +67,62 @@ pub struct TokenStore {
     refresh: HashMap<String, Grant>,
 }
 
-fn random_token() -> String {
+/// A random secret of 128 hex characters, like Podio's tokens.
+pub(crate) fn random_token() -> String {
     let mut bytes = [0u8; 64];
     rand::rng().fill_bytes(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl TokenStore {
-    /// Issues a new pair for `caller` whose access token lives `ttl`.
-    pub fn issue(&mut self, caller: Caller, ttl: Duration, now: Instant) -> Issued {
+    /// Issues a new pair for `subject` whose access token lives `ttl`.
+    pub fn issue(&mut self, subject: Subject, ttl: Duration, now: Instant) -> Issued {
         self.forget_stale(now);
         let access_token = random_token();
         let refresh_token = random_token();
         self.access.insert(
             access_token.clone(),
             Grant {
-                caller,
+                subject: subject.clone(),
                 expires_at: now + ttl,
             },
         );
         self.refresh.insert(
             refresh_token.clone(),
             Grant {
-                caller,
+                subject: subject.clone(),
                 expires_at: now + REFRESH_TTL,
             },
         );
         Issued {
             access_token,
             refresh_token,
-            caller,
+            subject,
         }
     }
 
-    /// Exchanges `refresh_token` for a new pair; the old refresh token stops
-    /// working. `None` when it is unknown, used or expired.
-    pub fn refresh(&mut self, refresh_token: &str, ttl: Duration, now: Instant) -> Option<Issued> {
+    /// Exchanges `refresh_token`, issued to `client_id`, for a new pair; the
+    /// old refresh token stops working. `None` when it is unknown, used,
+    /// expired or another key's (which leaves it usable by its own key).
+    pub fn refresh(
+        &mut self,
+        refresh_token: &str,
+        client_id: &str,
+        ttl: Duration,
+        now: Instant,
+    ) -> Option<Issued> {
+        if self.refresh.get(refresh_token)?.subject.client_id != client_id {
+            return None;
+        }
         let grant = self.refresh.remove(refresh_token)?;
-        (grant.expires_at > now).then(|| self.issue(grant.caller, ttl, now))
+        (grant.expires_at > now).then(|| self.issue(grant.subject, ttl, now))
     }
 
     /// Who `access_token` acts for, if it is valid at `now`.
     pub fn check(&self, access_token: &str, now: Instant) -> Result<Caller, TokenError> {
         let grant = self.access.get(access_token).ok_or(TokenError::Unknown)?;
         if now < grant.expires_at {
-            Ok(grant.caller)
+            Ok(grant.subject.caller)
         } else {
             Err(TokenError::Expired)
         }
@@ -115,12 +140,20 @@ impl TokenStore {
 mod tests {
     use super::*;
 
+    fn subject(client_id: &str) -> Subject {
+        Subject {
+            caller: Caller::User(1),
+            client_id: client_id.to_owned(),
+            scope: "global:all".to_owned(),
+        }
+    }
+
     #[test]
     fn tokens_are_128_hex_chars_and_refresh_is_single_use() {
         let mut store = TokenStore::default();
         let now = Instant::now();
         let ttl = Duration::from_secs(60);
-        let issued = store.issue(Caller::User(1), ttl, now);
+        let issued = store.issue(subject("a"), ttl, now);
         assert_eq!(issued.access_token.len(), 128);
         assert!(issued.access_token.chars().all(|c| c.is_ascii_hexdigit()));
         assert_eq!(store.check(&issued.access_token, now), Ok(Caller::User(1)));
@@ -130,9 +163,33 @@ mod tests {
         );
         assert_eq!(store.check("nope", now), Err(TokenError::Unknown));
         let next = store
-            .refresh(&issued.refresh_token, ttl, now)
+            .refresh(&issued.refresh_token, "a", ttl, now)
             .expect("refresh once");
         assert_ne!(next.refresh_token, issued.refresh_token);
-        assert!(store.refresh(&issued.refresh_token, ttl, now).is_none());
+        assert_eq!(next.subject, subject("a"));
+        assert!(
+            store
+                .refresh(&issued.refresh_token, "a", ttl, now)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn refresh_tokens_only_work_with_their_key() {
+        let mut store = TokenStore::default();
+        let now = Instant::now();
+        let ttl = Duration::from_secs(60);
+        let issued = store.issue(subject("a"), ttl, now);
+        assert!(
+            store
+                .refresh(&issued.refresh_token, "b", ttl, now)
+                .is_none()
+        );
+        // The refused attempt did not spend it.
+        assert!(
+            store
+                .refresh(&issued.refresh_token, "a", ttl, now)
+                .is_some()
+        );
     }
 }

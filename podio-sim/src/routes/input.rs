@@ -67,6 +67,18 @@ impl QueryParams {
             .filter(|v| !v.is_empty())
     }
 
+    /// The value of `name` exactly as sent, for values that must be echoed
+    /// unchanged (OAuth's `state`, passwords); an empty value counts as
+    /// absent.
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
     /// A boolean parameter: `true`/`false` (also `1`/`0`).
     pub fn bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
         self.get(name)
@@ -179,6 +191,9 @@ mod tests {
         assert_eq!(q.get("a"), Some("1"));
         assert_eq!(q.get("b"), None);
         assert_eq!(q.get("c"), Some("x y"));
+        let raw = QueryParams::parse(Some("s=%20a%20&e="));
+        assert_eq!(raw.raw("s"), Some(" a "));
+        assert_eq!(raw.raw("e"), None);
         assert_eq!(q.ids("space"), Ok(vec![1, 2, 3]));
         assert!(q.ids("c").is_err());
         assert_eq!(QueryParams::parse(Some("v=TRUE")).bool("v"), Ok(Some(true)));

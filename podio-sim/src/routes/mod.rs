@@ -1,6 +1,7 @@
 //! HTTP routes, one module per Podio API area. Each exposes `router()`.
 
 pub mod apps;
+pub mod authorize;
 pub mod comments;
 pub mod embed;
 pub mod input;

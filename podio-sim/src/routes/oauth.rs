@@ -1,4 +1,6 @@
-//! `POST /oauth/token` and `POST /oauth/token/v2` (§2 of podio-api.md).
+//! `POST /oauth/token` and `POST /oauth/token/v2` (§2 of podio-api.md): the
+//! authorization_code, password, refresh_token and app grants, for every
+//! seeded API key.
 //!
 //! Both paths take the same parameters. The legacy path is documented with a
 //! form-encoded body and v2 with JSON; whether each also accepts the other
@@ -13,11 +15,14 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use serde_json::{Value, json};
 
+use crate::clients::{self, ApiKey};
 use crate::error::ApiError;
-use crate::seed::{DEV_CLIENT_ID, DEV_CLIENT_SECRET};
 use crate::sim::Sim;
-use crate::tokens::Issued;
+use crate::tokens::{Issued, Subject};
 use crate::world::Caller;
+
+/// Podio's scope when none is asked for (§2.4).
+const DEFAULT_SCOPE: &str = "global:all";
 
 /// The token routes.
 pub fn router() -> Router<Sim> {
@@ -63,18 +68,27 @@ fn required<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a s
 }
 
 fn response(sim: &Sim, issued: &Issued) -> Json<Value> {
-    let (ref_type, ref_id, scope) = match issued.caller {
-        Caller::User(id) => ("user", id, "global:all".to_owned()),
-        Caller::App(id) => ("app", id, format!("app_{id}:all")),
+    let (ref_type, ref_id) = match issued.subject.caller {
+        Caller::User(id) => ("user", id),
+        Caller::App(id) => ("app", id),
     };
     Json(json!({
         "access_token": issued.access_token,
         "token_type": "bearer",
         "expires_in": sim.config().token_ttl.as_secs(),
         "refresh_token": issued.refresh_token,
-        "scope": scope,
+        "scope": issued.subject.scope,
         "ref": { "type": ref_type, "id": ref_id },
     }))
+}
+
+/// A user's subject through `key`.
+fn user_subject(key: &ApiKey, user_id: u64, scope: Option<String>) -> Subject {
+    Subject {
+        caller: Caller::User(user_id),
+        client_id: key.client_id.to_owned(),
+        scope: scope.unwrap_or_else(|| DEFAULT_SCOPE.to_owned()),
+    }
 }
 
 async fn token(
@@ -86,31 +100,40 @@ async fn token(
     let grant_type = required(&params, "grant_type")?;
     let client_id = required(&params, "client_id")?;
     let client_secret = required(&params, "client_secret")?;
-    if client_id != DEV_CLIENT_ID || client_secret != DEV_CLIENT_SECRET {
-        return Err(ApiError::InvalidClient);
-    }
+    let key = clients::authenticate(client_id, client_secret).ok_or(ApiError::InvalidClient)?;
     let issued = match grant_type {
+        "authorization_code" => {
+            let code = required(&params, "code")?;
+            let redirect_uri = required(&params, "redirect_uri")?;
+            let authorization = sim
+                .take_code(code, key.client_id, redirect_uri)
+                .map_err(|e| ApiError::InvalidGrant(e.to_string()))?;
+            sim.issue_token(user_subject(
+                key,
+                authorization.user_id,
+                authorization.scope,
+            ))
+        }
         "password" => {
             let username = required(&params, "username")?;
             let password = required(&params, "password")?;
-            let user_id = {
-                let world = sim.world();
-                world
-                    .user_by_mail(username)
-                    .filter(|u| u.password.as_deref() == Some(password))
-                    .map(|u| u.user_id)
-            };
+            let user_id = sim
+                .world()
+                .user_by_login(username, password)
+                .map(|u| u.user_id);
             let user_id = user_id
                 .ok_or_else(|| ApiError::InvalidGrant("invalid username or password".to_owned()))?;
-            sim.issue_token(Caller::User(user_id))
+            sim.issue_token(user_subject(key, user_id, None))
         }
         "refresh_token" => {
             let refresh_token = required(&params, "refresh_token")?;
-            sim.refresh_token(refresh_token).ok_or_else(|| {
-                ApiError::InvalidGrant(
-                    "the refresh token is unknown, expired or already used".to_owned(),
-                )
-            })?
+            sim.refresh_token(refresh_token, key.client_id)
+                .ok_or_else(|| {
+                    ApiError::InvalidGrant(
+                        "the refresh token is unknown, expired, already used or issued to another client_id"
+                            .to_owned(),
+                    )
+                })?
         }
         "app" => {
             let app_id = required(&params, "app_id")?;
@@ -128,7 +151,11 @@ async fn token(
                     "invalid app_id or app_token".to_owned(),
                 ));
             }
-            sim.issue_token(Caller::App(app_id))
+            sim.issue_token(Subject {
+                caller: Caller::App(app_id),
+                client_id: key.client_id.to_owned(),
+                scope: format!("app_{app_id}:all"),
+            })
         }
         other => return Err(ApiError::UnsupportedGrantType(other.to_owned())),
     };

@@ -7,6 +7,7 @@
 mod apps;
 mod comments;
 mod items;
+mod keys;
 mod members;
 mod notifications;
 mod people;
@@ -15,14 +16,57 @@ mod views;
 
 use crate::world::World;
 
-/// OAuth client id the simulator accepts.
+pub(crate) use keys::API_KEYS;
+
+/// OAuth client id of the server's shared API key, the one `portico dev`
+/// uses. Registered for [`DEV_KEY_DOMAIN`]; like every seeded key it also
+/// accepts loopback redirect URIs (`localhost`, `127.0.0.1`, any port).
 pub const DEV_CLIENT_ID: &str = "portico-dev";
 /// OAuth client secret of [`DEV_CLIENT_ID`].
 pub const DEV_CLIENT_SECRET: &str = "portico-dev-secret";
-/// Login e-mail of the demo user (Jane Doe) for the password grant.
+/// Domain registered for [`DEV_CLIENT_ID`].
+pub const DEV_KEY_DOMAIN: &str = "portico.example";
+/// Name the allow page shows for [`DEV_CLIENT_ID`].
+pub const DEV_KEY_NAME: &str = "Portico";
+
+/// OAuth client id of an API key the demo user Jane created for her own
+/// Portico. Registered for [`JANE_KEY_DOMAIN`], plus loopback.
+pub const JANE_CLIENT_ID: &str = "jane-portico";
+/// OAuth client secret of [`JANE_CLIENT_ID`].
+pub const JANE_CLIENT_SECRET: &str = "jane-portico-secret";
+/// Domain registered for [`JANE_CLIENT_ID`].
+pub const JANE_KEY_DOMAIN: &str = "jane.example";
+/// Name the allow page shows for [`JANE_CLIENT_ID`].
+pub const JANE_KEY_NAME: &str = "Jane's Portico";
+
+/// OAuth client id of an API key Bob Roe created. Registered for
+/// [`BOB_KEY_DOMAIN`], plus loopback.
+pub const BOB_CLIENT_ID: &str = "bob-portico";
+/// OAuth client secret of [`BOB_CLIENT_ID`].
+pub const BOB_CLIENT_SECRET: &str = "bob-portico-secret";
+/// Domain registered for [`BOB_CLIENT_ID`].
+pub const BOB_KEY_DOMAIN: &str = "bob.example";
+/// Name the allow page shows for [`BOB_CLIENT_ID`].
+pub const BOB_KEY_NAME: &str = "Bob's Portico";
+
+/// Login e-mail of the demo user, Jane Doe ([`DEMO_USER_ID`]). Jane sees
+/// Acme Inc (workspaces Sales, Support, Marketing) and Northwind Studio
+/// (Projects), but not Leadership ([`PRIVATE_SPACE_ID`]: 403).
 pub const DEV_USERNAME: &str = "demo@example.com";
 /// Password of the demo user.
 pub const DEV_PASSWORD: &str = "demo-password";
+/// Login e-mail of Bob Roe ([`BOB_USER_ID`]). Bob sees only Acme Inc, with
+/// Sales, Marketing and Leadership ([`PRIVATE_SPACE_ID`], which Jane cannot
+/// see); Support ([`SUPPORT_SPACE_ID`]) and Northwind Studio are 403 for him.
+pub const BOB_USERNAME: &str = "bob.roe@example.com";
+/// Password of Bob Roe.
+pub const BOB_PASSWORD: &str = "bob-password";
+/// Login e-mail of Carla Diaz ([`CARLA_USER_ID`]). Carla sees only Acme Inc,
+/// with Sales and Support; Marketing, Leadership and Northwind Studio are
+/// 403 for her.
+pub const CARLA_USERNAME: &str = "carla.diaz@example.com";
+/// Password of Carla Diaz.
+pub const CARLA_PASSWORD: &str = "carla-password";
 
 /// User id of the demo user, Jane Doe.
 pub const DEMO_USER_ID: u64 = 1_337_749;
@@ -36,7 +80,8 @@ pub const BOB_PROFILE_ID: u64 = 67_160_610;
 pub const CARLA_USER_ID: u64 = 1_337_751;
 /// Profile id of Carla Diaz.
 pub const CARLA_PROFILE_ID: u64 = 67_160_611;
-/// User id of Dev Patel, admin of the Leadership space.
+/// User id of Dev Patel, admin of the Leadership space. He has no password:
+/// he cannot log in.
 pub const DEV_PATEL_USER_ID: u64 = 1_337_752;
 /// Profile id of Dev Patel.
 pub const DEV_PATEL_PROFILE_ID: u64 = 67_160_612;

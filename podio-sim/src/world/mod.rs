@@ -68,6 +68,13 @@ impl World {
             .find(|u| u.mail.eq_ignore_ascii_case(mail.trim()))
     }
 
+    /// The user with login `mail` (case-insensitive) and `password`; `None`
+    /// for wrong credentials and for users without a password.
+    pub fn user_by_login(&self, mail: &str, password: &str) -> Option<&User> {
+        self.user_by_mail(mail)
+            .filter(|u| u.password.as_deref() == Some(password))
+    }
+
     /// The user owning profile `profile_id`.
     pub fn user_by_profile(&self, profile_id: u64) -> Option<&User> {
         self.users.values().find(|u| u.profile_id == profile_id)

@@ -12,10 +12,33 @@ use tower::ServiceExt;
 pub struct Resp {
     pub status: StatusCode,
     pub headers: HeaderMap,
+    /// The JSON body (`Null` when empty or HTML).
     pub body: Value,
+    /// The body as text (the page, for HTML responses).
+    pub text: String,
 }
 
 impl Resp {
+    /// Decodes a response; bodies must be JSON unless they are HTML pages.
+    pub fn decode(status: StatusCode, headers: HeaderMap, bytes: &[u8]) -> Resp {
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        let is_html = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("text/html"));
+        let body = if bytes.is_empty() || is_html {
+            Value::Null
+        } else {
+            serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("non-json body ({e}): {text}"))
+        };
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -86,33 +109,11 @@ impl TestSim {
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .expect("body");
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-                panic!("non-json body ({e}): {}", String::from_utf8_lossy(&bytes))
-            })
-        };
-        Resp {
-            status,
-            headers,
-            body,
-        }
+        Resp::decode(status, headers, &bytes)
     }
 
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Resp {
-        let body = form
-            .iter()
-            .map(|(k, v)| format!("{k}={}", v.replace('@', "%40")))
-            .collect::<Vec<_>>()
-            .join("&");
-        let req = Request::builder()
-            .method(Method::POST)
-            .uri(path)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .expect("request");
-        self.send(req).await
+        Client::post_form(self, path, form).await
     }
 
     pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Resp {
@@ -219,18 +220,116 @@ impl TestSim {
     }
 
     pub async fn refresh(&self, refresh_token: &str) -> Resp {
-        self.post_json(
-            "/oauth/token/v2",
+        refresh_with(self, DEV_CLIENT_ID, DEV_CLIENT_SECRET, refresh_token).await
+    }
+}
+
+/// Sends requests to a simulator, in-process ([`TestSim`]) or over a socket
+/// (`http::HttpSim`), so the authorize-flow helpers serve both.
+pub trait Client {
+    /// Sends `method path` with an optional body of `content_type`.
+    async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        token: Option<&str>,
+        body: Vec<u8>,
+    ) -> Resp;
+
+    async fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        self.request(Method::GET, path, None, token, Vec::new())
+            .await
+    }
+
+    /// A form-encoded POST, as browsers send forms.
+    async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Resp {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        self.request(
+            Method::POST,
+            path,
+            Some("application/x-www-form-urlencoded"),
             None,
+            body.into_bytes(),
+        )
+        .await
+    }
+
+    async fn post_json(&self, path: &str, body: &Value) -> Resp {
+        self.request(
+            Method::POST,
+            path,
+            Some("application/json"),
+            None,
+            body.to_string().into_bytes(),
+        )
+        .await
+    }
+}
+
+impl Client for TestSim {
+    async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        token: Option<&str>,
+        body: Vec<u8>,
+    ) -> Resp {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(content_type) = content_type {
+            req = req.header(header::CONTENT_TYPE, content_type);
+        }
+        if let Some(token) = token {
+            req = req.header(header::AUTHORIZATION, format!("OAuth2 {token}"));
+        }
+        self.send(req.body(Body::from(body)).expect("request"))
+            .await
+    }
+}
+
+/// Refresh grant on the JSON endpoint with the given key.
+pub async fn refresh_with(
+    client: &impl Client,
+    client_id: &str,
+    client_secret: &str,
+    refresh_token: &str,
+) -> Resp {
+    client
+        .post_json(
+            "/oauth/token/v2",
             &json!({
                 "grant_type": "refresh_token",
-                "client_id": DEV_CLIENT_ID,
-                "client_secret": DEV_CLIENT_SECRET,
+                "client_id": client_id,
+                "client_secret": client_secret,
                 "refresh_token": refresh_token,
             }),
         )
         .await
-    }
+}
+
+/// Password grant on the form endpoint with the given key and user.
+pub async fn password_grant(
+    client: &impl Client,
+    client_id: &str,
+    client_secret: &str,
+    username: &str,
+    password: &str,
+) -> Resp {
+    client
+        .post_form(
+            "/oauth/token",
+            &[
+                ("grant_type", "password"),
+                ("client_id", client_id),
+                ("client_secret", client_secret),
+                ("username", username),
+                ("password", password),
+            ],
+        )
+        .await
 }
 
 /// [`assert_error_body`], and that `error_description` mentions `needle`.

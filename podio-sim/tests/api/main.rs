@@ -1,8 +1,11 @@
 //! Black-box tests of the simulated Podio API, driving `Sim::router()`.
 
+mod authorize;
 mod comments;
 mod filter;
+mod flow;
 mod helpers;
+mod http;
 mod items_write;
 mod limits;
 mod members;

@@ -7,7 +7,9 @@ use podio_sim::Config;
 use podio_sim::seed::*;
 use serde_json::json;
 
-use crate::helpers::{TestSim, assert_error_body, assert_error_mentions};
+use crate::helpers::{
+    TestSim, assert_error_body, assert_error_mentions, password_grant, refresh_with,
+};
 
 fn assert_token_response(body: &serde_json::Value, ttl: u64) {
     let access = body["access_token"].as_str().expect("access_token");
@@ -212,4 +214,93 @@ async fn app_grant_reaches_only_its_app() {
         )
         .await;
     assert_error_body(&bad, 400, "invalid_grant", "POST", "/oauth/token");
+}
+
+#[tokio::test]
+async fn every_key_and_every_user_works_with_the_password_grant() {
+    let sim = TestSim::default_config();
+    let keys = [
+        (DEV_CLIENT_ID, DEV_CLIENT_SECRET),
+        (JANE_CLIENT_ID, JANE_CLIENT_SECRET),
+        (BOB_CLIENT_ID, BOB_CLIENT_SECRET),
+    ];
+    let users = [
+        (DEV_USERNAME, DEV_PASSWORD, DEMO_USER_ID),
+        (BOB_USERNAME, BOB_PASSWORD, BOB_USER_ID),
+        (CARLA_USERNAME, CARLA_PASSWORD, CARLA_USER_ID),
+    ];
+    for (client_id, secret) in keys {
+        for (username, password, user_id) in users {
+            let resp = password_grant(&sim, client_id, secret, username, password).await;
+            assert_eq!(resp.status, StatusCode::OK, "{client_id}: {}", resp.body);
+            assert_eq!(resp.body["ref"], json!({"type": "user", "id": user_id}));
+        }
+        // Each key's refresh tokens work with that key.
+        let resp = password_grant(&sim, client_id, secret, DEV_USERNAME, DEV_PASSWORD).await;
+        let refresh = resp.body["refresh_token"].as_str().expect("refresh_token");
+        let refreshed = refresh_with(&sim, client_id, secret, refresh).await;
+        assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.body);
+    }
+    // Secrets are per key.
+    let resp = password_grant(
+        &sim,
+        JANE_CLIENT_ID,
+        BOB_CLIENT_SECRET,
+        DEV_USERNAME,
+        DEV_PASSWORD,
+    )
+    .await;
+    assert_error_body(&resp, 401, "invalid_client", "POST", "/oauth/token");
+}
+
+#[tokio::test]
+async fn seeded_users_see_different_workspaces() {
+    let sim = TestSim::default_config();
+    let cases: [(&str, &str, &[u64], &[u64]); 3] = [
+        (
+            DEV_USERNAME,
+            DEV_PASSWORD,
+            &[
+                SALES_SPACE_ID,
+                SUPPORT_SPACE_ID,
+                MARKETING_SPACE_ID,
+                SECOND_ORG_SPACE_ID,
+            ],
+            &[PRIVATE_SPACE_ID],
+        ),
+        (
+            BOB_USERNAME,
+            BOB_PASSWORD,
+            &[SALES_SPACE_ID, MARKETING_SPACE_ID, PRIVATE_SPACE_ID],
+            &[SUPPORT_SPACE_ID, SECOND_ORG_SPACE_ID],
+        ),
+        (
+            CARLA_USERNAME,
+            CARLA_PASSWORD,
+            &[SALES_SPACE_ID, SUPPORT_SPACE_ID],
+            &[MARKETING_SPACE_ID, PRIVATE_SPACE_ID, SECOND_ORG_SPACE_ID],
+        ),
+    ];
+    for (username, password, seen, hidden) in cases {
+        let resp = password_grant(&sim, DEV_CLIENT_ID, DEV_CLIENT_SECRET, username, password).await;
+        let token = resp.body["access_token"].as_str().expect("access_token");
+        for space in seen {
+            let resp = sim.get(&format!("/space/{space}"), Some(token)).await;
+            assert_eq!(
+                resp.status,
+                StatusCode::OK,
+                "{username} {space}: {}",
+                resp.body
+            );
+        }
+        for space in hidden {
+            let resp = sim.get(&format!("/space/{space}"), Some(token)).await;
+            assert_eq!(
+                resp.status,
+                StatusCode::FORBIDDEN,
+                "{username} {space}: {}",
+                resp.body
+            );
+        }
+    }
 }
