@@ -9,11 +9,13 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use portico_auth::{AuthService, MemoryTokenStore};
-use portico_connector::{ConnectorService, PodioCredentials};
+use portico_auth::{
+    AuthService, MemoryTokenStore, PodioKey, PodioOAuth, PodioSettings, Secret, ServiceAccount,
+    Upstream,
+};
+use portico_connector::ConnectorService;
 use portico_frontdoor::store::memory::MemoryStore;
 use portico_frontdoor::{Deps, Settings};
-use portico_proto::auth::v1::auth_server::Auth;
 use portico_proto::env::Env;
 use portico_tools::ToolsService;
 use tokio::net::TcpListener;
@@ -104,49 +106,63 @@ pub async fn start(
 ) -> anyhow::Result<DevHandle> {
     let mut tasks = JoinSet::new();
 
-    let (connector_config, podio_sim_url) = if Env(env).get("PORTICO_PODIO_API_URL").is_some() {
-        (portico_connector::Config::from_env(env)?, None)
-    } else {
-        let listener = TcpListener::bind(SocketAddr::new(options.host, 0)).await?;
-        let sim_url = format!("http://{}", listener.local_addr()?);
-        let sim_config = podio_sim::Config::from_env(env)?;
-        let sim_shutdown = shutdown.clone();
-        tasks.spawn(async move {
-            podio_sim::serve(sim_config, listener, sim_shutdown).await?;
-            Ok(())
-        });
-        let credentials = PodioCredentials::new(
-            podio_sim::seed::DEV_CLIENT_ID,
-            podio_sim::seed::DEV_CLIENT_SECRET,
-            podio_sim::seed::DEV_USERNAME,
-            podio_sim::seed::DEV_PASSWORD,
-        );
-        (
-            portico_connector::Config::new(sim_url.clone(), Some(credentials)),
-            Some(sim_url),
-        )
-    };
+    // The connector reaches Podio's API and the auth service its token
+    // endpoint at the same base: the simulator's unless a real Podio is named.
+    let (connector_config, podio, podio_sim_url) =
+        if Env(env).get("PORTICO_PODIO_API_URL").is_some() {
+            (
+                portico_connector::Config::from_env(env)?,
+                PodioSettings::from_env(env)?,
+                None,
+            )
+        } else {
+            let listener = TcpListener::bind(SocketAddr::new(options.host, 0)).await?;
+            let sim_url = format!("http://{}", listener.local_addr()?);
+            let sim_config = podio_sim::Config::from_env(env)?;
+            let sim_shutdown = shutdown.clone();
+            tasks.spawn(async move {
+                podio_sim::serve(sim_config, listener, sim_shutdown).await?;
+                Ok(())
+            });
+            let account = ServiceAccount {
+                key: PodioKey {
+                    client_id: podio_sim::seed::DEV_CLIENT_ID.to_owned(),
+                    client_secret: Secret::new(podio_sim::seed::DEV_CLIENT_SECRET),
+                },
+                username: podio_sim::seed::DEV_USERNAME.to_owned(),
+                password: Secret::new(podio_sim::seed::DEV_PASSWORD),
+            };
+            let mut podio = PodioSettings::from_env(env)?;
+            podio.api_url = sim_url.clone();
+            podio.service_account = Some(account);
+            (
+                portico_connector::Config::new(sim_url.clone()),
+                podio,
+                Some(sim_url),
+            )
+        };
 
-    let auth = AuthService::new(Arc::new(MemoryTokenStore::new()), None);
+    let upstream = Upstream::new(
+        PodioOAuth::new(&podio.api_url, podio.timeout)?,
+        podio.service_account,
+    );
+    // No admin secret: in one process nothing serves the admin rpcs; the dev
+    // token is minted by calling the service directly.
+    let auth =
+        Arc::new(AuthService::new(Arc::new(MemoryTokenStore::new()), None).with_upstream(upstream));
     let token = match &options.dev_token {
         Some(token) => {
             auth.register_api_token("dev", token, &[]).await?;
             token.clone()
         }
-        None => {
-            auth.create_api_token(tonic::Request::new(
-                portico_proto::auth::v1::CreateApiTokenRequest {
-                    name: "dev".to_owned(),
-                    scopes: Vec::new(),
-                },
-            ))
+        None => auth
+            .create_token("dev", &[])
             .await?
-            .into_inner()
             .token
-        }
+            .expose()
+            .to_owned(),
     };
-    let auth: Arc<dyn Auth> = Arc::new(auth);
-    let connector = Arc::new(ConnectorService::new(&connector_config)?);
+    let connector = Arc::new(ConnectorService::new(&connector_config, auth.clone())?);
     let tools = Arc::new(ToolsService::new(auth.clone(), connector));
 
     let listener = TcpListener::bind(SocketAddr::new(options.host, options.port)).await?;

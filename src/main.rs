@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use portico::{admin, dev, healthcheck, shutdown_on_signal, telemetry};
 use portico_proto::env::Env;
+use portico_proto::vocab::{scope_string, scopes_of};
 use tokio::net::TcpListener;
 
 const ENVIRONMENT: &str = "\
@@ -19,11 +20,14 @@ Configuration (environment variables; same names in docker-compose and Kubernete
                  PORTICO_TOOLS_URL, PORTICO_RATE_LIMIT_PER_MINUTE (300), PORTICO_SESSION_TTL_SECS (3600),
                  PORTICO_ALLOWED_ORIGINS, PORTICO_MAX_BODY_BYTES (1048576)
   auth           PORTICO_AUTH_LISTEN (0.0.0.0:50051), DATABASE_URL (required), PORTICO_ADMIN_SECRET
+                 (admin rpcs are refused without it), PORTICO_PODIO_API_URL (https://api.podio.com),
+                 PORTICO_PODIO_CLIENT_ID, PORTICO_PODIO_CLIENT_SECRET, PORTICO_PODIO_USERNAME,
+                 PORTICO_PODIO_PASSWORD (the server's own Podio account), PORTICO_PODIO_TIMEOUT_SECS (20)
   tools          PORTICO_TOOLS_LISTEN (0.0.0.0:50052), PORTICO_AUTH_URL (http://127.0.0.1:50051),
                  PORTICO_CONNECTOR_URL (http://127.0.0.1:50053)
   connector      PORTICO_CONNECTOR_LISTEN (0.0.0.0:50053), PORTICO_PODIO_API_URL (https://api.podio.com),
-                 PORTICO_PODIO_CLIENT_ID, PORTICO_PODIO_CLIENT_SECRET, PORTICO_PODIO_USERNAME,
-                 PORTICO_PODIO_PASSWORD, PORTICO_PODIO_TIMEOUT_SECS (20), PORTICO_PODIO_MAX_RETRIES (2)
+                 PORTICO_AUTH_URL (http://127.0.0.1:50051), PORTICO_PODIO_TIMEOUT_SECS (20),
+                 PORTICO_PODIO_MAX_RETRIES (2)
   podio-sim      PODIO_SIM_LISTEN (0.0.0.0:8090), PODIO_SIM_RATE_LIMIT_PER_HOUR (5000),
                  PODIO_SIM_TOKEN_TTL_SECS (28800)
   admin          PORTICO_AUTH_URL, PORTICO_ADMIN_SECRET";
@@ -196,13 +200,13 @@ async fn run(command: Command, env: &HashMap<String, String>) -> anyhow::Result<
             let client = admin::AdminClient::from_env(env)?;
             match command {
                 TokenCommand::Create { name, scopes } => {
-                    let created = client.create_token(&name, scopes).await?;
+                    let created = client.create_token(&name, &scopes).await?;
                     let info = created.info.unwrap_or_default();
                     eprintln!(
                         "Created token {:?} (id {}, scopes {}). It is shown only this once:",
                         info.name,
                         info.id,
-                        info.scopes.join(" ")
+                        scope_string(&scopes_of(&info.scopes))
                     );
                     println!("{}", created.token);
                 }
@@ -218,7 +222,7 @@ async fn run(command: Command, env: &HashMap<String, String>) -> anyhow::Result<
                             t.id,
                             t.token_hint,
                             state,
-                            t.scopes.join(","),
+                            scope_string(&scopes_of(&t.scopes)),
                             t.name
                         );
                     }

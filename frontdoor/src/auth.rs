@@ -12,8 +12,8 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use portico_proto::auth::v1::{IntrospectTokenRequest, Principal};
-use portico_proto::error::ErrorCode;
+use portico_proto::auth::Principal;
+use portico_proto::error::{ErrorCode, ServiceError};
 use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
@@ -21,9 +21,10 @@ use crate::errors::{HttpError, Unauthorized};
 use crate::state::AppState;
 
 /// How long an introspection answer is trusted. A revoked token keeps
-/// working for at most this long; in exchange the hot path makes no gRPC
-/// call per request.
-pub(crate) const CACHE_TTL: Duration = Duration::from_secs(30);
+/// working for at most this long on this replica (the bound the revocation
+/// promise rests on); in exchange the hot path makes at most one gRPC call
+/// per token per TTL.
+pub(crate) const CACHE_TTL: Duration = Duration::from_secs(5);
 /// Upper bound on cached tokens, so a flood of tokens cannot grow memory.
 pub(crate) const CACHE_CAPACITY: usize = 10_000;
 
@@ -113,18 +114,13 @@ pub(crate) async fn authenticate(
     if let Some(principal) = state.introspection.get(&key) {
         return Ok(principal);
     }
-    let request = tonic::Request::new(IntrospectTokenRequest {
-        token: token.to_owned(),
-    });
-    let answer = match state.deps.auth.introspect_token(request).await {
-        Ok(answer) => answer.into_inner(),
-        Err(status) => return Err(introspection_failed(state, &status)),
+    let answer = match state.deps.auth.introspect(token).await {
+        Ok(Some(answer)) if !answer.principal.subject.is_empty() => answer,
+        Ok(_) => return Err(unauthorized(state, Unauthorized::InvalidToken)),
+        Err(err) => return Err(introspection_failed(state, &err)),
     };
-    let principal = match answer.principal {
-        Some(principal) if answer.active && !principal.subject.is_empty() => Arc::new(principal),
-        _ => return Err(unauthorized(state, Unauthorized::InvalidToken)),
-    };
-    let ttl = match remaining_lifetime(answer.expires_at) {
+    let principal = Arc::new(answer.principal);
+    let ttl = match remaining_lifetime(answer.expires_at.unwrap_or(0)) {
         Some(left) if left.is_zero() => {
             return Err(unauthorized(state, Unauthorized::InvalidToken));
         }
@@ -153,8 +149,8 @@ fn remaining_lifetime(expires_at: i64) -> Option<Duration> {
 
 /// Maps an introspection failure: an error status is never a verdict on the
 /// token, except that the auth service may reject a malformed one outright.
-fn introspection_failed(state: &AppState, status: &tonic::Status) -> HttpError {
-    let code = ErrorCode::from_grpc(status.code());
+fn introspection_failed(state: &AppState, err: &ServiceError) -> HttpError {
+    let code = err.code;
     match code {
         ErrorCode::InvalidArgument | ErrorCode::Unauthenticated | ErrorCode::NotFound => {
             unauthorized(state, Unauthorized::InvalidToken)
@@ -167,7 +163,7 @@ fn introspection_failed(state: &AppState, status: &tonic::Status) -> HttpError {
         | ErrorCode::Internal => {
             tracing::warn!(
                 code = code.as_str(),
-                message = status.message(),
+                message = %err.message,
                 "token introspection failed"
             );
             HttpError::AuthUnavailable

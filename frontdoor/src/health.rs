@@ -9,7 +9,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use portico_proto::auth::v1::IntrospectTokenRequest;
 use portico_proto::error::ErrorCode;
 use portico_proto::tools::v1::ListToolsRequest;
 use serde_json::{Value, json};
@@ -73,12 +72,9 @@ async fn check_sessions(state: &AppState) -> Result<(), String> {
 /// Introspecting a token that cannot exist must succeed with `active =
 /// false`; any error status means the service is not usable.
 async fn check_auth(state: &AppState) -> Result<(), String> {
-    let request = tonic::Request::new(IntrospectTokenRequest {
-        token: "portico-readiness-probe".to_owned(),
-    });
-    match state.deps.auth.introspect_token(request).await {
+    match state.deps.auth.introspect("portico-readiness-probe").await {
         Ok(_) => Ok(()),
-        Err(status) => Err(grpc_failure(&status)),
+        Err(err) => Err(format!("{}: {}", err.code.as_str(), err.message)),
     }
 }
 

@@ -65,7 +65,7 @@ pub async fn serve(
             .context("could not connect to redis (REDIS_URL)")?,
     );
     let deps = Deps {
-        auth: RemoteAuth::connect_lazy(&config.auth_url).context("PORTICO_AUTH_URL")?,
+        auth: Arc::new(RemoteAuth::connect_lazy(&config.auth_url).context("PORTICO_AUTH_URL")?),
         tools: RemoteTools::connect_lazy(&config.tools_url).context("PORTICO_TOOLS_URL")?,
         sessions: store.clone(),
         limiter: store,

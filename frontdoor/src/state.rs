@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use portico_proto::auth::v1::auth_server::Auth;
+use portico_proto::auth::TokenIntrospector;
 use portico_proto::tools::v1::tools_server::Tools;
 use tokio_util::sync::CancellationToken;
 
@@ -18,7 +18,7 @@ use crate::store::{RateLimiter, SessionStore};
 #[derive(Clone)]
 pub struct Deps {
     /// Token introspection.
-    pub auth: Arc<dyn Auth>,
+    pub auth: Arc<dyn TokenIntrospector>,
     /// The tool catalog and tool calls.
     pub tools: Arc<dyn Tools>,
     /// Legacy-generation MCP sessions.

@@ -5,13 +5,10 @@
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
+use portico_proto::vocab::Scope;
 use serde_json::{Value, json};
 
 use crate::state::AppState;
-
-/// Scopes a client needs for basic use; more come through step-up (403
-/// `insufficient_scope`).
-pub(crate) const SCOPES_SUPPORTED: [&str; 2] = ["podio:read", "podio:write"];
 
 /// `/.well-known/oauth-protected-resource[/mcp]`.
 pub(crate) fn router() -> Router<AppState> {
@@ -25,7 +22,7 @@ async fn metadata(State(state): State<AppState>) -> Json<Value> {
         "resource": state.settings.resource_url(),
         "authorization_servers": [state.settings.public_url],
         "bearer_methods_supported": ["header"],
-        "scopes_supported": SCOPES_SUPPORTED,
+        "scopes_supported": Scope::all_names(),
         "resource_name": "Portico",
     }))
 }

@@ -19,6 +19,21 @@ pub fn map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         .collect()
 }
 
+/// Checks that `url` is an absolute http(s) URL with a host and without query
+/// or fragment (a base URL that paths are appended to); the error says what
+/// is accepted.
+pub fn check_http_url(url: &str) -> Result<(), &'static str> {
+    const EXPECTED: &str =
+        "an http:// or https:// URL without query or fragment, e.g. https://api.podio.com";
+    let (scheme, rest) = url.split_once("://").ok_or(EXPECTED)?;
+    let host = rest.split(['/', ':']).next().unwrap_or_default();
+    let ok = matches!(scheme, "http" | "https")
+        && !host.is_empty()
+        && !rest.contains(['?', '#', ' '])
+        && !rest.contains('@');
+    if ok { Ok(()) } else { Err(EXPECTED) }
+}
+
 /// A configuration value that is missing or malformed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -111,6 +126,26 @@ impl<'a> Env<'a> {
 mod tests {
     use super::*;
     use crate::env::map as env;
+
+    #[test]
+    fn http_urls_are_checked() {
+        for good in [
+            "https://api.podio.com",
+            "http://127.0.0.1:8090/",
+            "http://[::1]:80",
+        ] {
+            assert_eq!(check_http_url(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "ftp://x",
+            "api.podio.com",
+            "http://",
+            "https://h/?q=1",
+            "https://u:p@h",
+        ] {
+            assert!(check_http_url(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn errors_name_the_variable_and_what_is_accepted() {

@@ -3,7 +3,8 @@
 //! results. Matches are exhaustive on purpose: a new code must be placed in
 //! every transport.
 
-use tonic::Code;
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt as _};
 
 /// What went wrong, in terms a caller can act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,6 +78,97 @@ impl ErrorCode {
     }
 }
 
+/// One bad field of a request: which, and what is accepted instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    /// The field as named in the contract (e.g. `name`, `redirect_uris`).
+    pub field: String,
+    /// What was wrong and what is accepted.
+    pub description: String,
+}
+
+/// The error of a call across a service seam: a code from the one vocabulary
+/// and a message the caller can act on (for [`ErrorCode::Internal`] and
+/// [`ErrorCode::Unavailable`] an opaque one; the cause is logged where it
+/// happened). The plain-Rust service traits return it, so in `portico dev`
+/// no `tonic::Status` crosses a boundary inside one process; the gRPC
+/// adapters translate it with the `From` impls below, field violations
+/// included (as a `google.rpc.BadRequest` detail).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ServiceError {
+    /// What kind of failure.
+    pub code: ErrorCode,
+    /// What went wrong, for the caller.
+    pub message: String,
+    /// Each bad field, for [`ErrorCode::InvalidArgument`].
+    pub violations: Vec<FieldViolation>,
+}
+
+impl ServiceError {
+    /// An error without field violations.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ServiceError {
+        ServiceError {
+            code,
+            message: message.into(),
+            violations: Vec::new(),
+        }
+    }
+
+    /// An [`ErrorCode::InvalidArgument`] naming each bad field; the message
+    /// joins their descriptions.
+    pub fn invalid(violations: Vec<FieldViolation>) -> ServiceError {
+        let message = violations
+            .iter()
+            .map(|v| v.description.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        ServiceError {
+            code: ErrorCode::InvalidArgument,
+            message,
+            violations,
+        }
+    }
+}
+
+impl From<ServiceError> for Status {
+    fn from(err: ServiceError) -> Status {
+        let code = err.code.grpc_code();
+        if err.violations.is_empty() {
+            return Status::new(code, err.message);
+        }
+        let details = ErrorDetails::with_bad_request(
+            err.violations
+                .iter()
+                .map(|v| tonic_types::FieldViolation::new(&v.field, &v.description))
+                .collect::<Vec<_>>(),
+        );
+        Status::with_error_details(code, err.message, details)
+    }
+}
+
+impl From<Status> for ServiceError {
+    fn from(status: Status) -> ServiceError {
+        let violations = status
+            .get_details_bad_request()
+            .map(|bad| {
+                bad.field_violations
+                    .into_iter()
+                    .map(|v| FieldViolation {
+                        field: v.field,
+                        description: v.description,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        ServiceError {
+            code: ErrorCode::from_grpc(status.code()),
+            message: status.message().to_owned(),
+            violations,
+        }
+    }
+}
+
 /// The metadata key that carries the caller's Portico bearer token on gRPC.
 pub const AUTHORIZATION: &str = "authorization";
 
@@ -108,6 +200,18 @@ mod tests {
         ] {
             assert_eq!(ErrorCode::from_grpc(code.grpc_code()), code);
         }
+    }
+
+    #[test]
+    fn service_errors_survive_the_grpc_hop_with_their_fields() {
+        let err = ServiceError::invalid(vec![FieldViolation {
+            field: "name".to_owned(),
+            description: "name must not be empty".to_owned(),
+        }]);
+        let back = ServiceError::from(Status::from(err.clone()));
+        assert_eq!(back, err);
+        let plain = ServiceError::new(ErrorCode::NotFound, "no such client");
+        assert_eq!(ServiceError::from(Status::from(plain.clone())), plain);
     }
 
     #[test]

@@ -1,26 +1,21 @@
 //! Portico's gRPC contracts.
 //!
 //! This is the only crate the services share: the generated messages, clients
-//! and server traits of `portico.{auth,tools,connector}.v1`; remote adapters
+//! and server traits of `portico.{auth,tools,connector}.v1`; the plain-Rust
+//! traits each consumer of the auth service holds (`auth`) and the typed
+//! vocabularies (`vocab`: scopes, credential modes); remote adapters
 //! that make a gRPC client usable wherever a service trait is expected (so the
 //! same caller code runs in-process in `portico dev` and over the network in
 //! the microservices shape); the gRPC server scaffolding every service uses
 //! (health, reflection, graceful shutdown); and the error-code vocabulary.
 
+pub mod auth;
 pub mod env;
 pub mod error;
 pub mod grpc;
 pub mod remote;
 pub mod secret;
-
-/// `portico.auth.v1`: tokens and principals.
-pub mod auth {
-    /// Version 1 of the auth API.
-    pub mod v1 {
-        #![allow(missing_docs, clippy::all)]
-        tonic::include_proto!("portico.auth.v1");
-    }
-}
+pub mod vocab;
 
 /// `portico.tools.v1`: the tool catalog and tool calls.
 pub mod tools {

@@ -1,8 +1,10 @@
-//! Remote adapters: a gRPC client wrapped so it implements the service's own
-//! server trait. Callers hold an `Arc<dyn Trait>` and do not know whether the
+//! Remote adapters: a gRPC client wrapped so it implements the trait its
+//! callers hold. Callers hold an `Arc<dyn Trait>` and do not know whether the
 //! service runs in the same process (`portico dev`) or behind the network (the
-//! microservices shape). Request metadata, including the bearer token,
-//! travels with the request either way.
+//! microservices shape). The auth service's consumers hold narrow plain-Rust
+//! traits (`crate::auth`); the tools and connector services are still reached
+//! through their generated server traits, with request metadata (the bearer
+//! token) travelling with the request.
 
 use std::sync::Arc;
 
@@ -10,51 +12,74 @@ use tonic::transport::Channel;
 use tonic::{Request, Response, Status};
 
 use crate::auth::v1 as auth;
+use crate::auth::{Introspection, TokenIntrospector, UpstreamRef, UpstreamToken, UpstreamTokens};
 use crate::connector::v1 as connector;
+use crate::error::ServiceError;
 use crate::grpc::{GrpcError, channel};
+use crate::secret::Secret;
 use crate::tools::v1 as tools;
 
-/// The auth service reached over gRPC.
+/// The auth service reached over gRPC, behind the plain-Rust traits its
+/// consumers hold.
 #[derive(Clone)]
 pub struct RemoteAuth(auth::auth_client::AuthClient<Channel>);
 
 impl RemoteAuth {
     /// A client of the auth service at `url` (e.g. `http://auth:50051`).
-    pub fn connect_lazy(url: &str) -> Result<Arc<dyn auth::auth_server::Auth>, GrpcError> {
-        Ok(Arc::new(Self(auth::auth_client::AuthClient::new(channel(
-            url,
-        )?))))
+    pub fn connect_lazy(url: &str) -> Result<RemoteAuth, GrpcError> {
+        Ok(Self(auth::auth_client::AuthClient::new(channel(url)?)))
+    }
+
+    /// The generated client, for operator tooling that needs every RPC
+    /// (`portico admin`).
+    pub fn client(&self) -> auth::auth_client::AuthClient<Channel> {
+        self.0.clone()
     }
 }
 
-#[tonic::async_trait]
-impl auth::auth_server::Auth for RemoteAuth {
-    async fn create_api_token(
-        &self,
-        request: Request<auth::CreateApiTokenRequest>,
-    ) -> Result<Response<auth::CreateApiTokenResponse>, Status> {
-        self.0.clone().create_api_token(request).await
+#[async_trait::async_trait]
+impl TokenIntrospector for RemoteAuth {
+    async fn introspect(&self, token: &str) -> Result<Option<Introspection>, ServiceError> {
+        let answer = self
+            .0
+            .clone()
+            .introspect_token(auth::IntrospectTokenRequest {
+                token: token.to_owned(),
+            })
+            .await?
+            .into_inner();
+        Ok(match answer.principal {
+            Some(principal) if answer.active => Some(Introspection {
+                principal,
+                expires_at: (answer.expires_at > 0).then_some(answer.expires_at),
+            }),
+            _ => None,
+        })
     }
+}
 
-    async fn list_api_tokens(
+#[async_trait::async_trait]
+impl UpstreamTokens for RemoteAuth {
+    async fn upstream_token(
         &self,
-        request: Request<auth::ListApiTokensRequest>,
-    ) -> Result<Response<auth::ListApiTokensResponse>, Status> {
-        self.0.clone().list_api_tokens(request).await
-    }
-
-    async fn revoke_api_token(
-        &self,
-        request: Request<auth::RevokeApiTokenRequest>,
-    ) -> Result<Response<auth::RevokeApiTokenResponse>, Status> {
-        self.0.clone().revoke_api_token(request).await
-    }
-
-    async fn introspect_token(
-        &self,
-        request: Request<auth::IntrospectTokenRequest>,
-    ) -> Result<Response<auth::IntrospectTokenResponse>, Status> {
-        self.0.clone().introspect_token(request).await
+        upstream: &UpstreamRef,
+        rejected: Option<&str>,
+    ) -> Result<UpstreamToken, ServiceError> {
+        let answer = self
+            .0
+            .clone()
+            .get_upstream_token(auth::GetUpstreamTokenRequest {
+                subject: upstream.subject.clone(),
+                credential_mode: upstream.mode as i32,
+                upstream_ref: upstream.reference.clone(),
+                rejected_sha256: rejected.unwrap_or_default().to_owned(),
+            })
+            .await?
+            .into_inner();
+        Ok(UpstreamToken {
+            access_token: Secret::new(answer.access_token),
+            expires_at: answer.expires_at,
+        })
     }
 }
 

@@ -180,6 +180,9 @@ pub async fn wait_ready(url: &str) -> anyhow::Result<()> {
     anyhow::bail!("{url} not ready after 30 s; last answer: {last}")
 }
 
+/// The admin secret of the auth service the microservices shape runs.
+pub const ADMIN_SECRET: &str = "e2e-admin-secret-0123456789";
+
 /// Starts the microservices shape: podio-sim, connector, auth (Postgres),
 /// tools and two front doors (Redis), each its own server talking gRPC or
 /// HTTP over loopback, then creates a personal API token through the auth
@@ -200,8 +203,23 @@ pub async fn start_microservices_with(sim: podio_sim::Config) -> anyhow::Result<
     let (sim_listener, sim_url) = loopback().await?;
     tasks.spawn(podio_sim_task(sim, sim_listener, shutdown.clone()));
 
+    let (auth_listener, auth_url) = loopback().await?;
     let (listener, connector_url) = loopback().await?;
     let config = portico_connector::Config::from_env(&env(&[
+        ("PORTICO_PODIO_API_URL", &sim_url),
+        ("PORTICO_AUTH_URL", &auth_url),
+    ]))?;
+    let sd = shutdown.clone();
+    tasks.spawn(async move {
+        portico_connector::serve(config, listener, sd)
+            .await
+            .map_err(Into::into)
+    });
+
+    let listener = auth_listener;
+    let config = portico_auth::Config::from_env(&env(&[
+        ("DATABASE_URL", &schema.url),
+        ("PORTICO_ADMIN_SECRET", ADMIN_SECRET),
         ("PORTICO_PODIO_API_URL", &sim_url),
         ("PORTICO_PODIO_CLIENT_ID", podio_sim::seed::DEV_CLIENT_ID),
         (
@@ -211,15 +229,6 @@ pub async fn start_microservices_with(sim: podio_sim::Config) -> anyhow::Result<
         ("PORTICO_PODIO_USERNAME", podio_sim::seed::DEV_USERNAME),
         ("PORTICO_PODIO_PASSWORD", podio_sim::seed::DEV_PASSWORD),
     ]))?;
-    let sd = shutdown.clone();
-    tasks.spawn(async move {
-        portico_connector::serve(config, listener, sd)
-            .await
-            .map_err(Into::into)
-    });
-
-    let (listener, auth_url) = loopback().await?;
-    let config = portico_auth::Config::from_env(&env(&[("DATABASE_URL", &schema.url)]))?;
     let sd = shutdown.clone();
     tasks.spawn(async move {
         portico_auth::serve(config, listener, sd)
@@ -275,17 +284,15 @@ pub async fn start_microservices_with(sim: podio_sim::Config) -> anyhow::Result<
             return Err(err);
         }
     }
-    let auth = portico_proto::remote::RemoteAuth::connect_lazy(&auth_url)?;
-    stack.token = auth
-        .create_api_token(tonic::Request::new(
-            portico_proto::auth::v1::CreateApiTokenRequest {
-                name: "e2e".to_owned(),
-                scopes: Vec::new(),
-            },
-        ))
-        .await?
-        .into_inner()
-        .token;
+    let mut auth = portico_proto::remote::RemoteAuth::connect_lazy(&auth_url)?.client();
+    let mut request = tonic::Request::new(portico_proto::auth::v1::CreateApiTokenRequest {
+        name: "e2e".to_owned(),
+        scopes: Vec::new(),
+    });
+    request
+        .metadata_mut()
+        .insert("authorization", format!("Bearer {ADMIN_SECRET}").parse()?);
+    stack.token = auth.create_api_token(request).await?.into_inner().token;
     Ok(stack)
 }
 

@@ -13,9 +13,10 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use portico_frontdoor::store::memory::MemoryStore;
 use portico_frontdoor::{Deps, Settings, router};
-use portico_proto::auth::v1::{self as auth, auth_server::Auth};
-use portico_proto::error::bearer_token;
+use portico_proto::auth::{self, Introspection, TokenIntrospector};
+use portico_proto::error::{ErrorCode, ServiceError, bearer_token};
 use portico_proto::tools::v1::{self as tools, tools_server::Tools};
+use portico_proto::vocab::{CredentialMode, Scope, scope_values};
 use serde_json::{Value, json};
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
@@ -37,21 +38,22 @@ pub struct FakeAuth {
 
 impl FakeAuth {
     pub fn new() -> Self {
-        let principal = |subject: &str, scopes: &[&str]| auth::Principal {
+        let principal = |subject: &str, scopes: &[Scope]| auth::Principal {
             subject: subject.to_owned(),
             token_id: subject.trim_start_matches("token:").to_owned(),
             kind: "api_token".to_owned(),
-            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            scopes: scope_values(scopes),
             display_name: subject.to_owned(),
-            credential_mode: "default".to_owned(),
+            credential_mode: CredentialMode::Service as i32,
+            ..auth::Principal::default()
         };
         FakeAuth {
             tokens: HashMap::from([
                 (
                     ALICE.to_owned(),
-                    principal("token:alice", &["podio:read", "podio:write"]),
+                    principal("token:alice", &[Scope::PodioRead, Scope::PodioWrite]),
                 ),
-                (BOB.to_owned(), principal("token:bob", &["podio:read"])),
+                (BOB.to_owned(), principal("token:bob", &[Scope::PodioRead])),
             ]),
             ..FakeAuth::default()
         }
@@ -62,43 +64,24 @@ impl FakeAuth {
     }
 }
 
-#[tonic::async_trait]
-impl Auth for FakeAuth {
-    async fn create_api_token(
-        &self,
-        _: tonic::Request<auth::CreateApiTokenRequest>,
-    ) -> Result<tonic::Response<auth::CreateApiTokenResponse>, Status> {
-        Err(Status::unimplemented("not in the fake"))
-    }
-
-    async fn list_api_tokens(
-        &self,
-        _: tonic::Request<auth::ListApiTokensRequest>,
-    ) -> Result<tonic::Response<auth::ListApiTokensResponse>, Status> {
-        Err(Status::unimplemented("not in the fake"))
-    }
-
-    async fn revoke_api_token(
-        &self,
-        _: tonic::Request<auth::RevokeApiTokenRequest>,
-    ) -> Result<tonic::Response<auth::RevokeApiTokenResponse>, Status> {
-        Err(Status::unimplemented("not in the fake"))
-    }
-
-    async fn introspect_token(
-        &self,
-        request: tonic::Request<auth::IntrospectTokenRequest>,
-    ) -> Result<tonic::Response<auth::IntrospectTokenResponse>, Status> {
+#[async_trait::async_trait]
+impl TokenIntrospector for FakeAuth {
+    async fn introspect(&self, token: &str) -> Result<Option<Introspection>, ServiceError> {
         if self.down.load(Ordering::SeqCst) {
-            return Err(Status::unavailable("connection refused"));
+            return Err(ServiceError::new(
+                ErrorCode::Unavailable,
+                "connection refused",
+            ));
         }
         self.introspections.fetch_add(1, Ordering::SeqCst);
-        let principal = self.tokens.get(&request.into_inner().token).cloned();
-        Ok(tonic::Response::new(auth::IntrospectTokenResponse {
-            active: principal.is_some(),
-            principal,
-            expires_at: 0,
-        }))
+        Ok(self
+            .tokens
+            .get(token)
+            .cloned()
+            .map(|principal| Introspection {
+                principal,
+                expires_at: None,
+            }))
     }
 }
 
@@ -204,7 +187,7 @@ impl Tools for FakeTools {
                 }))
             }
             "create_item" => {
-                if !principal.scopes.iter().any(|s| s == "podio:write") {
+                if !principal.scopes().any(|s| s == Scope::PodioWrite) {
                     return Err(Status::with_error_details(
                         Code::PermissionDenied,
                         "create_item requires the scope podio:write",

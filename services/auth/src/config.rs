@@ -5,10 +5,14 @@
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
 use portico_proto::env::{ConfigError, Env};
 
 use portico_proto::secret::Secret;
+
+use crate::upstream::podio::PodioKey;
+use crate::upstream::service_account::ServiceAccount;
 
 /// Address the auth service listens on.
 pub const LISTEN_VAR: &str = "PORTICO_AUTH_LISTEN";
@@ -18,6 +22,20 @@ pub const DATABASE_URL_VAR: &str = "DATABASE_URL";
 pub const ADMIN_SECRET_VAR: &str = "PORTICO_ADMIN_SECRET";
 /// The default gRPC port of the auth service.
 pub const DEFAULT_PORT: u16 = 50051;
+/// The Podio API base, whose token endpoint the auth service calls.
+pub const PODIO_API_URL_VAR: &str = "PORTICO_PODIO_API_URL";
+/// The Podio API base unless [`PODIO_API_URL_VAR`] says otherwise.
+pub const DEFAULT_PODIO_API_URL: &str = "https://api.podio.com";
+/// Timeout of one request to Podio's token endpoint.
+pub const PODIO_TIMEOUT_VAR: &str = "PORTICO_PODIO_TIMEOUT_SECS";
+/// The server's shared Podio API key and its service account.
+pub const PODIO_CREDENTIAL_VARS: [&str; 4] = [
+    "PORTICO_PODIO_CLIENT_ID",
+    "PORTICO_PODIO_CLIENT_SECRET",
+    "PORTICO_PODIO_USERNAME",
+    "PORTICO_PODIO_PASSWORD",
+];
+const DEFAULT_PODIO_TIMEOUT: Duration = Duration::from_secs(20);
 
 const DATABASE_URL_EXPECTED: &str = "a postgres:// or postgresql:// URL";
 
@@ -28,8 +46,53 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The token store's Postgres URL (`DATABASE_URL`); may carry a password.
     pub database_url: Secret,
-    /// The admin secret (`PORTICO_ADMIN_SECRET`); admin RPCs are open without one.
+    /// The admin secret (`PORTICO_ADMIN_SECRET`); admin RPCs are refused
+    /// without one.
     pub admin_secret: Option<Secret>,
+    /// How to reach Podio's token endpoint.
+    pub podio: PodioSettings,
+}
+
+/// How the auth service reaches Podio; also read by `portico dev` when it
+/// runs against a real Podio.
+#[derive(Debug, Clone)]
+pub struct PodioSettings {
+    /// The Podio API base URL (`PORTICO_PODIO_API_URL`).
+    pub api_url: String,
+    /// Timeout of one token-endpoint request (`PORTICO_PODIO_TIMEOUT_SECS`).
+    pub timeout: Duration,
+    /// The server's own Podio account for the service mode
+    /// (`PORTICO_PODIO_CLIENT_ID`, `…_CLIENT_SECRET`, `…_USERNAME`,
+    /// `…_PASSWORD`: all four or none).
+    pub service_account: Option<ServiceAccount>,
+}
+
+impl PodioSettings {
+    /// Reads the Podio variables from `env`.
+    pub fn from_env(env: &HashMap<String, String>) -> Result<PodioSettings, ConfigError> {
+        let env = Env(env);
+        let api_url = env.string_or(PODIO_API_URL_VAR, DEFAULT_PODIO_API_URL);
+        if let Err(expected) = portico_proto::env::check_http_url(&api_url) {
+            return Err(ConfigError::Invalid {
+                name: PODIO_API_URL_VAR.to_owned(),
+                value: api_url,
+                expected: expected.to_owned(),
+            });
+        }
+        let timeout = env.seconds_or(PODIO_TIMEOUT_VAR, DEFAULT_PODIO_TIMEOUT)?;
+        if timeout.is_zero() {
+            return Err(ConfigError::Invalid {
+                name: PODIO_TIMEOUT_VAR.to_owned(),
+                value: "0".to_owned(),
+                expected: "a whole number of seconds greater than 0".to_owned(),
+            });
+        }
+        Ok(PodioSettings {
+            api_url,
+            timeout,
+            service_account: service_account(env)?,
+        })
+    }
 }
 
 impl Config {
@@ -54,7 +117,46 @@ impl Config {
             listen,
             database_url: Secret::new(database_url),
             admin_secret: env.get(ADMIN_SECRET_VAR).map(Secret::new),
+            podio: PodioSettings::from_env(env.0)?,
         })
+    }
+}
+
+/// The service account when all four variables are set, `None` when none
+/// is, and an error naming the missing ones otherwise (half a credential is
+/// a typo, not a choice).
+fn service_account(env: Env<'_>) -> Result<Option<ServiceAccount>, ConfigError> {
+    let values = PODIO_CREDENTIAL_VARS.map(|name| env.get(name));
+    match values {
+        [
+            Some(client_id),
+            Some(client_secret),
+            Some(username),
+            Some(password),
+        ] => Ok(Some(ServiceAccount {
+            key: PodioKey {
+                client_id: client_id.trim().to_owned(),
+                client_secret: Secret::new(client_secret),
+            },
+            username: username.trim().to_owned(),
+            password: Secret::new(password),
+        })),
+        [None, None, None, None] => Ok(None),
+        _ => {
+            let missing: Vec<&str> = PODIO_CREDENTIAL_VARS
+                .iter()
+                .zip(values)
+                .filter(|(_, v)| v.is_none())
+                .map(|(name, _)| *name)
+                .collect();
+            Err(ConfigError::Missing {
+                name: missing.join(", "),
+                expected: format!(
+                    "set all of {} or none of them",
+                    PODIO_CREDENTIAL_VARS.join(", ")
+                ),
+            })
+        }
     }
 }
 
@@ -109,6 +211,46 @@ mod tests {
         let debug = format!("{config:?}");
         assert!(!debug.contains("pw@"), "{debug}");
         assert!(!debug.contains("admin-secret-value"), "{debug}");
+    }
+
+    #[test]
+    fn the_service_account_needs_all_four_variables() {
+        let config = Config::from_env(&env(&[
+            ("DATABASE_URL", "postgres://db/portico"),
+            ("PORTICO_PODIO_CLIENT_ID", "id"),
+            ("PORTICO_PODIO_CLIENT_SECRET", "s3cret-value"),
+            ("PORTICO_PODIO_USERNAME", "me@example.com"),
+            ("PORTICO_PODIO_PASSWORD", "pw-value"),
+        ]))
+        .expect("valid config");
+        let account = config.podio.service_account.as_ref().expect("account");
+        assert_eq!(account.key.client_id, "id");
+        assert_eq!(account.username, "me@example.com");
+        assert!(!format!("{config:?}").contains("s3cret-value"));
+        assert!(!format!("{config:?}").contains("pw-value"));
+
+        let err = Config::from_env(&env(&[
+            ("DATABASE_URL", "postgres://db/portico"),
+            ("PORTICO_PODIO_CLIENT_ID", "id"),
+        ]))
+        .expect_err("half a credential");
+        let ConfigError::Missing { name, .. } = &err else {
+            panic!("expected Missing, got {err:?}");
+        };
+        assert_eq!(
+            name,
+            "PORTICO_PODIO_CLIENT_SECRET, PORTICO_PODIO_USERNAME, PORTICO_PODIO_PASSWORD"
+        );
+    }
+
+    #[test]
+    fn a_bad_podio_url_is_rejected() {
+        let err = Config::from_env(&env(&[
+            ("DATABASE_URL", "postgres://db/portico"),
+            ("PORTICO_PODIO_API_URL", "ftp://podio"),
+        ]))
+        .expect_err("bad url");
+        assert!(err.to_string().contains("PORTICO_PODIO_API_URL"), "{err}");
     }
 
     #[test]

@@ -5,12 +5,12 @@
 //! Store and system failures reach the caller as an opaque message, while the
 //! cause goes to the log.
 
-use portico_proto::error::ErrorCode;
+use portico_proto::error::{ErrorCode, ServiceError};
 use tonic::Status;
-use tonic_types::{ErrorDetails, StatusExt as _};
 
 use crate::store::StoreError;
 use crate::tokens::RandomnessError;
+use crate::upstream::podio::PodioGrantError;
 
 /// One bad field in a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +52,18 @@ pub enum AuthError {
     /// No randomness to mint a token with.
     #[error(transparent)]
     Randomness(#[from] RandomnessError),
+    /// The service mode was asked for, but no Podio account is configured.
+    #[error(
+        "the server has no podio account configured: set PORTICO_PODIO_CLIENT_ID, \
+         PORTICO_PODIO_CLIENT_SECRET, PORTICO_PODIO_USERNAME and PORTICO_PODIO_PASSWORD"
+    )]
+    NoServiceAccount,
+    /// The principal's credential mode has no stored upstream credential.
+    #[error("no podio credential is stored for the {0} credential mode: sign in again")]
+    NoUpstreamCredential(&'static str),
+    /// Podio's token endpoint refused or failed.
+    #[error(transparent)]
+    Upstream(PodioGrantError),
 }
 
 impl AuthError {
@@ -73,6 +85,11 @@ impl AuthError {
             AuthError::Store(StoreError::Internal(_)) | AuthError::Randomness(_) => {
                 ErrorCode::Internal
             }
+            AuthError::NoServiceAccount | AuthError::NoUpstreamCredential(_) => {
+                ErrorCode::FailedPrecondition
+            }
+            AuthError::Upstream(PodioGrantError::Refused { .. }) => ErrorCode::Unauthenticated,
+            AuthError::Upstream(PodioGrantError::Unavailable(_)) => ErrorCode::Unavailable,
         }
     }
 }
@@ -85,36 +102,54 @@ fn describe(violations: &[FieldViolation]) -> String {
         .join("; ")
 }
 
-impl From<AuthError> for Status {
-    fn from(err: AuthError) -> Status {
+/// The one mapping of auth failures onto the shared vocabulary. Causes of
+/// opaque failures go to the log here, never to the caller.
+impl From<AuthError> for ServiceError {
+    fn from(err: AuthError) -> ServiceError {
         let code = err.code();
         match &err {
-            AuthError::InvalidArgument(violations) => {
-                let details = ErrorDetails::with_bad_request(
-                    violations
-                        .iter()
-                        .map(|v| tonic_types::FieldViolation::new(v.field, &v.description))
-                        .collect::<Vec<_>>(),
-                );
-                Status::with_error_details(code.grpc_code(), err.to_string(), details)
-            }
-            AuthError::NotFound(_) | AuthError::AlreadyExists | AuthError::Unauthenticated(_) => {
-                Status::new(code.grpc_code(), err.to_string())
-            }
+            AuthError::InvalidArgument(violations) => ServiceError::invalid(
+                violations
+                    .iter()
+                    .map(|v| portico_proto::error::FieldViolation {
+                        field: v.field.to_owned(),
+                        description: v.description.clone(),
+                    })
+                    .collect(),
+            ),
+            AuthError::NotFound(_)
+            | AuthError::AlreadyExists
+            | AuthError::Unauthenticated(_)
+            | AuthError::NoServiceAccount
+            | AuthError::NoUpstreamCredential(_) => ServiceError::new(code, err.to_string()),
             AuthError::Store(StoreError::AlreadyExists) => {
-                Status::new(code.grpc_code(), "the token already exists")
+                ServiceError::new(code, "the token already exists")
+            }
+            AuthError::Upstream(PodioGrantError::Refused { .. }) => {
+                tracing::warn!(error = %err, "podio refused to renew an upstream token");
+                ServiceError::new(
+                    code,
+                    "podio refused to renew the upstream credential: sign in again",
+                )
             }
             AuthError::Store(StoreError::Unavailable(_)) => {
                 tracing::error!(error = %err, "token store unavailable");
-                Status::new(
-                    code.grpc_code(),
-                    "the token store is unavailable; retry later",
-                )
+                ServiceError::new(code, "the token store is unavailable; retry later")
+            }
+            AuthError::Upstream(PodioGrantError::Unavailable(_)) => {
+                tracing::error!(error = %err, "podio token endpoint unavailable");
+                ServiceError::new(code, "podio's token endpoint is unavailable; retry later")
             }
             AuthError::Store(StoreError::Internal(_)) | AuthError::Randomness(_) => {
                 tracing::error!(error = %err, "auth request failed");
-                Status::new(code.grpc_code(), "internal error")
+                ServiceError::new(code, "internal error")
             }
         }
+    }
+}
+
+impl From<AuthError> for Status {
+    fn from(err: AuthError) -> Status {
+        Status::from(ServiceError::from(err))
     }
 }

@@ -3,20 +3,18 @@
 //! are made here.
 
 use portico_proto::auth::v1::{
-    ApiTokenInfo, CreateApiTokenRequest, CreateApiTokenResponse, IntrospectTokenRequest,
-    IntrospectTokenResponse, ListApiTokensRequest, ListApiTokensResponse, Principal,
-    RevokeApiTokenRequest, RevokeApiTokenResponse, auth_server::Auth,
+    ApiTokenInfo, CreateApiTokenRequest, CreateApiTokenResponse, GetUpstreamTokenRequest,
+    GetUpstreamTokenResponse, IntrospectTokenRequest, IntrospectTokenResponse,
+    ListApiTokensRequest, ListApiTokensResponse, RevokeApiTokenRequest, RevokeApiTokenResponse,
+    auth_server::Auth,
 };
+use portico_proto::auth::{UpstreamRef, UpstreamTokens};
 use portico_proto::error::bearer_token;
+use portico_proto::vocab::{Scope, scope_values};
 use tonic::{Request, Response, Status};
 
-use crate::service::AuthService;
+use crate::service::{AuthService, principal_of};
 use crate::store::ApiTokenRecord;
-
-/// The `kind` of a principal authenticated by a personal API token.
-pub const KIND_API_TOKEN: &str = "api_token";
-/// The only upstream credential mode so far: the server's configured credentials.
-pub const CREDENTIAL_MODE_DEFAULT: &str = "default";
 
 #[tonic::async_trait]
 impl Auth for AuthService {
@@ -60,33 +58,45 @@ impl Auth for AuthService {
         let response = match self.introspect(&request.into_inner().token).await? {
             Some(record) => IntrospectTokenResponse {
                 active: true,
-                principal: Some(principal(record)),
+                principal: Some(principal_of(&record)),
                 expires_at: 0,
             },
             None => IntrospectTokenResponse::default(),
         };
         Ok(Response::new(response))
     }
-}
 
-fn info(record: ApiTokenRecord) -> ApiTokenInfo {
-    ApiTokenInfo {
-        id: record.id,
-        name: record.name,
-        scopes: record.scopes,
-        created_at: record.created_at,
-        revoked_at: record.revoked_at.unwrap_or(0),
-        token_hint: record.token_hint,
+    async fn get_upstream_token(
+        &self,
+        request: Request<GetUpstreamTokenRequest>,
+    ) -> Result<Response<GetUpstreamTokenResponse>, Status> {
+        let request = request.into_inner();
+        let upstream = UpstreamRef {
+            mode: request.credential_mode(),
+            subject: request.subject,
+            reference: request.upstream_ref,
+        };
+        let rejected = Some(request.rejected_sha256.as_str()).filter(|r| !r.is_empty());
+        let token = self.upstream_token(&upstream, rejected).await?;
+        Ok(Response::new(GetUpstreamTokenResponse {
+            access_token: token.access_token.expose().to_owned(),
+            expires_at: token.expires_at,
+        }))
     }
 }
 
-fn principal(record: ApiTokenRecord) -> Principal {
-    Principal {
-        subject: format!("token:{}", record.id),
-        token_id: record.id,
-        kind: KIND_API_TOKEN.to_owned(),
-        scopes: record.scopes,
-        display_name: record.name,
-        credential_mode: CREDENTIAL_MODE_DEFAULT.to_owned(),
+fn info(record: ApiTokenRecord) -> ApiTokenInfo {
+    let scopes: Vec<Scope> = record
+        .scopes
+        .iter()
+        .filter_map(|name| Scope::parse(name).ok())
+        .collect();
+    ApiTokenInfo {
+        id: record.id,
+        name: record.name,
+        scopes: scope_values(&scopes),
+        created_at: record.created_at,
+        revoked_at: record.revoked_at.unwrap_or(0),
+        token_hint: record.token_hint,
     }
 }

@@ -1,11 +1,15 @@
 //! Portico's auth service: the only holder of secrets.
 //!
-//! This first cut issues and checks personal API tokens; the OAuth 2.1
-//! authorization server (clients, grants, refresh tokens, upstream Podio
-//! credentials) grows in this crate beside it. Layout: `store/` is storage
-//! behind the [`TokenStore`] trait (Postgres and in-memory), `tokens` the token
-//! material, `validate` the request checks, `service` the logic, `grpc` the
-//! tonic adapter, `config` the typed configuration, and [`serve`] runs it all.
+//! It issues and checks personal API tokens and owns every upstream Podio
+//! credential: the connector asks it for a principal's current Podio access
+//! token, which it renews at Podio's token endpoint. The OAuth 2.1
+//! authorization server (clients, grants, refresh tokens) grows in this crate
+//! beside it. Layout: `store/` is storage behind the [`TokenStore`] trait
+//! (Postgres and in-memory), `upstream/` the Podio token endpoint and the
+//! server's own Podio account, `tokens` the token material, `validate` the
+//! request checks, `service` the logic (implementing the plain-Rust traits
+//! other services hold), `grpc` the tonic adapter, `config` the typed
+//! configuration, and [`serve`] runs it all.
 
 mod config;
 mod error;
@@ -14,6 +18,7 @@ mod grpc;
 mod service;
 mod store;
 mod tokens;
+pub mod upstream;
 mod validate;
 
 use std::sync::Arc;
@@ -24,14 +29,19 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
 
-pub use config::{ADMIN_SECRET_VAR, Config, DATABASE_URL_VAR, DEFAULT_PORT, LISTEN_VAR};
+pub use config::{
+    ADMIN_SECRET_VAR, Config, DATABASE_URL_VAR, DEFAULT_PORT, LISTEN_VAR, PODIO_API_URL_VAR,
+    PodioSettings,
+};
 pub use error::{AuthError, FieldViolation};
-pub use grpc::{CREDENTIAL_MODE_DEFAULT, KIND_API_TOKEN};
 pub use portico_proto::secret::Secret;
-pub use service::{AuthService, CreatedToken};
+pub use service::{AuthService, CreatedToken, KIND_API_TOKEN, principal_of};
 pub use store::{ApiTokenRecord, MemoryTokenStore, PgTokenStore, StoreError, TokenStore};
 pub use tokens::{HINT_LEN, TOKEN_PREFIX};
-pub use validate::{MAX_NAME_CHARS, MIN_CHOSEN_TOKEN_CHARS, SCOPES};
+pub use upstream::Upstream;
+pub use upstream::podio::{PodioGrantError, PodioKey, PodioOAuth};
+pub use upstream::service_account::ServiceAccount;
+pub use validate::{MAX_NAME_CHARS, MIN_CHOSEN_TOKEN_CHARS};
 
 /// The fully qualified gRPC service name, as reported by health checks.
 pub const SERVICE_NAME: &str = "portico.auth.v1.Auth";
@@ -45,6 +55,9 @@ pub enum ServeError {
     /// The gRPC server failed.
     #[error(transparent)]
     Grpc(#[from] GrpcError),
+    /// The Podio client could not be built.
+    #[error("auth service could not set up its podio client: {0}")]
+    Podio(#[from] PodioGrantError),
 }
 
 /// Runs the auth service on `listener` with a Postgres token store until
@@ -57,13 +70,15 @@ pub async fn serve(
     let store = PgTokenStore::connect(config.database_url.expose()).await?;
     if config.admin_secret.is_none() {
         tracing::warn!(
-            "{ADMIN_SECRET_VAR} is not set: admin rpcs are open to anyone who can reach the auth service"
+            "{ADMIN_SECRET_VAR} is not set: admin rpcs are refused (portico admin cannot be used)"
         );
     }
+    let podio = PodioOAuth::new(&config.podio.api_url, config.podio.timeout)?;
     let service = AuthService::new(
         Arc::new(store),
         config.admin_secret.map(|s| s.expose().to_owned()),
-    );
+    )
+    .with_upstream(Upstream::new(podio, config.podio.service_account));
     serve_service(service, listener, shutdown).await
 }
 

@@ -1,20 +1,34 @@
 //! The auth service's logic, in plain Rust: minting, listing, revoking and
-//! introspecting personal API tokens, and the admin-secret check. The gRPC
-//! adapter (`grpc.rs`) only translates messages to and from these methods.
+//! introspecting personal API tokens, the admin-secret check, and the
+//! upstream Podio tokens of principals. It implements the plain-Rust traits
+//! the other services hold ([`TokenIntrospector`], [`UpstreamTokens`]), so
+//! `portico dev` calls it directly; the gRPC adapter (`grpc.rs`) only
+//! translates messages to and from these methods.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use portico_proto::auth::{
+    Introspection, Principal, TokenIntrospector, UpstreamRef, UpstreamToken, UpstreamTokens,
+};
+use portico_proto::error::ServiceError;
+use portico_proto::secret::Secret;
+use portico_proto::vocab::{CredentialMode, Scope, scope_values};
+
 use crate::error::AuthError;
 use crate::store::{ApiTokenRecord, StoreError, TokenStore};
+use crate::upstream::Upstream;
 use crate::{tokens, validate};
-use portico_proto::secret::Secret;
+
+/// The `kind` of a principal authenticated by a personal API token.
+pub const KIND_API_TOKEN: &str = "api_token";
 
 /// The auth service. Cheap to clone; clones share the store.
 #[derive(Clone)]
 pub struct AuthService {
     store: Arc<dyn TokenStore>,
     admin_secret: Option<Secret>,
+    upstream: Option<Arc<Upstream>>,
 }
 
 /// A freshly minted token: the plaintext (shown once) and what was stored.
@@ -28,13 +42,23 @@ pub struct CreatedToken {
 
 impl AuthService {
     /// A service over `store`. With `admin_secret`, admin RPCs require
-    /// `authorization: Bearer <admin secret>`; without one they are open to
-    /// anyone who can reach the service.
+    /// `authorization: Bearer <admin secret>`; without one they are refused
+    /// (fail closed), and only in-process callers such as `portico dev` can
+    /// mint tokens, through the methods below.
     pub fn new(store: Arc<dyn TokenStore>, admin_secret: Option<String>) -> AuthService {
         AuthService {
             store,
             admin_secret: admin_secret.map(Secret::new),
+            upstream: None,
         }
+    }
+
+    /// The same service, reaching Podio through `upstream` for principals'
+    /// upstream tokens. Without it `GetUpstreamToken` fails with
+    /// FAILED_PRECONDITION.
+    pub fn with_upstream(mut self, upstream: Upstream) -> AuthService {
+        self.upstream = Some(Arc::new(upstream));
+        self
     }
 
     /// The token store, e.g. for readiness checks.
@@ -46,7 +70,9 @@ impl AuthService {
     /// configured admin secret.
     pub fn authorize_admin(&self, presented: Option<&str>) -> Result<(), AuthError> {
         let Some(expected) = &self.admin_secret else {
-            return Ok(());
+            return Err(AuthError::Unauthenticated(
+                "admin rpcs are disabled: set PORTICO_ADMIN_SECRET on the auth service and send it as `authorization: Bearer <admin secret>`",
+            ));
         };
         match presented {
             None => Err(AuthError::Unauthenticated(
@@ -64,7 +90,7 @@ impl AuthService {
     pub async fn create_token(
         &self,
         name: &str,
-        scopes: &[String],
+        scopes: &[i32],
     ) -> Result<CreatedToken, AuthError> {
         let (name, scopes) = checked_name_and_scopes(name, scopes)?;
         let token = tokens::generate()?;
@@ -81,7 +107,7 @@ impl AuthService {
         &self,
         name: &str,
         plaintext: &str,
-        scopes: &[String],
+        scopes: &[i32],
     ) -> Result<ApiTokenRecord, AuthError> {
         let checked = checked_name_and_scopes(name, scopes);
         let token_check = validate::chosen_token(plaintext);
@@ -136,11 +162,54 @@ impl AuthService {
     }
 }
 
+/// The principal a personal API token stands for. Stored scope names this
+/// build does not know are dropped, never widened.
+pub fn principal_of(record: &ApiTokenRecord) -> Principal {
+    let scopes: Vec<Scope> = record
+        .scopes
+        .iter()
+        .filter_map(|name| Scope::parse(name).ok())
+        .collect();
+    Principal {
+        subject: format!("token:{}", record.id),
+        token_id: record.id.clone(),
+        kind: KIND_API_TOKEN.to_owned(),
+        display_name: record.name.clone(),
+        scopes: scope_values(&scopes),
+        credential_mode: CredentialMode::Service as i32,
+        upstream_ref: String::new(),
+        space_ids: Vec::new(),
+        org_ids: Vec::new(),
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenIntrospector for AuthService {
+    async fn introspect(&self, token: &str) -> Result<Option<Introspection>, ServiceError> {
+        let record = AuthService::introspect(self, token).await?;
+        Ok(record.map(|record| Introspection {
+            principal: principal_of(&record),
+            expires_at: None,
+        }))
+    }
+}
+
+#[async_trait::async_trait]
+impl UpstreamTokens for AuthService {
+    async fn upstream_token(
+        &self,
+        upstream: &UpstreamRef,
+        rejected: Option<&str>,
+    ) -> Result<UpstreamToken, ServiceError> {
+        let Some(source) = &self.upstream else {
+            return Err(AuthError::NoServiceAccount.into());
+        };
+        Ok(source.token(upstream, rejected).await?)
+    }
+}
+
 /// Both fields validated together, so a caller learns about every bad field at once.
-fn checked_name_and_scopes(
-    name: &str,
-    scopes: &[String],
-) -> Result<(String, Vec<String>), AuthError> {
+fn checked_name_and_scopes(name: &str, scopes: &[i32]) -> Result<(String, Vec<Scope>), AuthError> {
     match (validate::name(name), validate::scopes(scopes)) {
         (Ok(name), Ok(scopes)) => Ok((name, scopes)),
         (name, scopes) => Err(AuthError::InvalidArgument(
@@ -149,11 +218,11 @@ fn checked_name_and_scopes(
     }
 }
 
-fn new_record(name: String, scopes: Vec<String>, plaintext: &str) -> ApiTokenRecord {
+fn new_record(name: String, scopes: Vec<Scope>, plaintext: &str) -> ApiTokenRecord {
     ApiTokenRecord {
         id: uuid::Uuid::new_v4().to_string(),
         name,
-        scopes,
+        scopes: scopes.iter().map(|s| s.name().to_owned()).collect(),
         token_hash: tokens::hash(plaintext),
         token_hint: tokens::hint(plaintext),
         created_at: now_unix(),

@@ -3,10 +3,10 @@
 //! or a [`FieldViolation`] naming the field, what was wrong and what is
 //! accepted, which the gRPC layer turns into a `BadRequest` detail.
 
+use portico_proto::vocab::{ALL_SCOPES, Scope};
+
 use crate::error::FieldViolation;
 
-/// Every scope a personal API token can hold; also the default grant.
-pub const SCOPES: [&str; 2] = ["podio:read", "podio:write"];
 /// The longest accepted token name, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
 /// The shortest accepted operator-chosen token, in characters.
@@ -31,35 +31,33 @@ pub fn name(raw: &str) -> Result<String, FieldViolation> {
     Ok(name.to_owned())
 }
 
-/// The requested scopes without duplicates, or all of [`SCOPES`] when none are
-/// requested.
-pub fn scopes(raw: &[String]) -> Result<Vec<String>, FieldViolation> {
+/// The requested scopes (proto `Scope` values) without duplicates, or every
+/// scope when none are requested. Values this build does not know, and
+/// `SCOPE_UNSPECIFIED`, are refused rather than dropped, so a request can
+/// never end up with other scopes than it asked for.
+pub fn scopes(raw: &[i32]) -> Result<Vec<Scope>, FieldViolation> {
     if raw.is_empty() {
-        return Ok(SCOPES.iter().map(|s| (*s).to_owned()).collect());
+        return Ok(ALL_SCOPES.to_vec());
     }
-    let unknown: Vec<&str> = raw
-        .iter()
-        .map(String::as_str)
-        .filter(|s| !SCOPES.contains(s))
-        .collect();
-    if !unknown.is_empty() {
-        return Err(FieldViolation::new(
-            "scopes",
-            format!(
-                "unknown scope {}: accepted scopes are {}",
-                unknown
-                    .iter()
-                    .map(|s| format!("{s:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                SCOPES.join(", ")
-            ),
-        ));
-    }
-    let mut scopes: Vec<String> = Vec::with_capacity(raw.len());
-    for scope in raw {
-        if !scopes.contains(scope) {
-            scopes.push(scope.clone());
+    let mut scopes: Vec<Scope> = Vec::with_capacity(raw.len());
+    for value in raw {
+        match Scope::try_from(*value) {
+            Ok(scope) if scope != Scope::Unspecified => {
+                if !scopes.contains(&scope) {
+                    scopes.push(scope);
+                }
+            }
+            _ => {
+                return Err(FieldViolation::new(
+                    "scopes",
+                    format!(
+                        "unknown scope value {value}: accepted are {}",
+                        ALL_SCOPES
+                            .map(|s| format!("{} ({})", s.name(), s as i32))
+                            .join(", ")
+                    ),
+                ));
+            }
         }
     }
     Ok(scopes)
@@ -91,10 +89,6 @@ pub fn chosen_token(token: &str) -> Result<(), FieldViolation> {
 mod tests {
     use super::*;
 
-    fn strings(items: &[&str]) -> Vec<String> {
-        items.iter().map(|s| (*s).to_owned()).collect()
-    }
-
     #[test]
     fn names_are_trimmed_and_bounded_in_characters() {
         assert_eq!(name("  laptop  "), Ok("laptop".to_owned()));
@@ -106,18 +100,16 @@ mod tests {
 
     #[test]
     fn scopes_default_to_all_and_reject_unknown_ones() {
-        assert_eq!(scopes(&[]), Ok(strings(&SCOPES)));
-        assert_eq!(
-            scopes(&strings(&["podio:read", "podio:read"])),
-            Ok(strings(&["podio:read"]))
-        );
-        let err = scopes(&strings(&["podio:read", "admin"])).expect_err("unknown");
+        assert_eq!(scopes(&[]), Ok(ALL_SCOPES.to_vec()));
+        assert_eq!(scopes(&[1, 1]), Ok(vec![Scope::PodioRead]));
+        let err = scopes(&[1, 99]).expect_err("unknown");
         assert_eq!(err.field, "scopes");
-        assert!(err.description.contains("\"admin\""), "{err:?}");
+        assert!(err.description.contains("99"), "{err:?}");
         assert!(
-            err.description.contains("podio:read, podio:write"),
+            err.description.contains("podio:read (1), podio:write (2)"),
             "{err:?}"
         );
+        assert!(scopes(&[0]).is_err());
     }
 
     #[test]

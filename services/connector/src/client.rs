@@ -73,13 +73,8 @@ impl PodioHttp {
         })
     }
 
-    /// The shared client, also used for the token endpoint.
-    pub fn client(&self) -> &reqwest::Client {
-        &self.client
-    }
-
     /// The absolute URL of an already validated `path`.
-    pub fn url(&self, path: &str) -> String {
+    fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
 
@@ -170,7 +165,7 @@ impl PodioHttp {
 }
 
 /// Reads the body chunk by chunk so an oversized answer is cut off early.
-pub(crate) async fn read_body(mut response: reqwest::Response) -> Result<String, ConnectorError> {
+async fn read_body(mut response: reqwest::Response) -> Result<String, ConnectorError> {
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
         if body.len() + chunk.len() > MAX_BODY_BYTES {
@@ -189,7 +184,7 @@ pub(crate) async fn read_body(mut response: reqwest::Response) -> Result<String,
 
 /// A transport failure as a connector error. reqwest's message includes the
 /// URL, which holds no secrets (tokens travel in a header).
-pub(crate) fn transport_error(error: reqwest::Error) -> ConnectorError {
+fn transport_error(error: reqwest::Error) -> ConnectorError {
     let timed_out = error.is_timeout();
     let message = if timed_out {
         "podio did not answer in time".to_owned()

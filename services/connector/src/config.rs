@@ -8,8 +8,6 @@ use std::time::Duration;
 
 use portico_proto::env::{ConfigError, Env};
 
-use portico_proto::secret::Secret;
-
 /// Where the connector listens unless `PORTICO_CONNECTOR_LISTEN` says otherwise.
 pub const DEFAULT_LISTEN: &str = "0.0.0.0:50053";
 /// The Podio API base unless `PORTICO_PODIO_API_URL` says otherwise.
@@ -20,41 +18,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
 /// Default first backoff delay between retries; it doubles per attempt.
 pub const DEFAULT_RETRY_BACKOFF: Duration = Duration::from_millis(100);
+/// The auth service unless `PORTICO_AUTH_URL` says otherwise.
+pub const DEFAULT_AUTH_URL: &str = "http://127.0.0.1:50051";
 /// Upper bound on `max_retries`, so a typo cannot make a call retry for minutes.
 pub const MAX_RETRIES_LIMIT: u32 = 10;
-
-const CREDENTIAL_VARS: [&str; 4] = [
-    "PORTICO_PODIO_CLIENT_ID",
-    "PORTICO_PODIO_CLIENT_SECRET",
-    "PORTICO_PODIO_USERNAME",
-    "PORTICO_PODIO_PASSWORD",
-];
-
-/// Podio API credentials for the password grant: an API key (client id and
-/// secret) and the Podio user it acts as.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PodioCredentials {
-    /// The Podio API key's client id.
-    pub client_id: String,
-    /// The Podio API key's client secret.
-    pub client_secret: Secret,
-    /// The Podio user's login (e-mail).
-    pub username: String,
-    /// The Podio user's password.
-    pub password: Secret,
-}
-
-impl PodioCredentials {
-    /// Credentials from plain values.
-    pub fn new(client_id: &str, client_secret: &str, username: &str, password: &str) -> Self {
-        Self {
-            client_id: client_id.to_owned(),
-            client_secret: Secret::new(client_secret),
-            username: username.to_owned(),
-            password: Secret::new(password),
-        }
-    }
-}
 
 /// The connector's configuration.
 #[derive(Debug, Clone)]
@@ -64,10 +31,9 @@ pub struct Config {
     /// The Podio API base URL, http or https, without query
     /// (`PORTICO_PODIO_API_URL`).
     pub podio_api_url: String,
-    /// The server's default Podio credentials (`PORTICO_PODIO_CLIENT_ID`,
-    /// `PORTICO_PODIO_CLIENT_SECRET`, `PORTICO_PODIO_USERNAME`,
-    /// `PORTICO_PODIO_PASSWORD`); `None` when none are set.
-    pub default_credentials: Option<PodioCredentials>,
+    /// The auth service, which hands out every Podio access token
+    /// (`PORTICO_AUTH_URL`).
+    pub auth_url: String,
     /// Timeout of one HTTP request to Podio (`PORTICO_PODIO_TIMEOUT_SECS`).
     pub timeout: Duration,
     /// How many times a GET is retried after a connection error, timeout or
@@ -78,16 +44,13 @@ pub struct Config {
 }
 
 impl Config {
-    /// A configuration for `podio_api_url` with the given default credentials
-    /// and defaults for everything else (for tests and `portico dev`).
-    pub fn new(
-        podio_api_url: impl Into<String>,
-        default_credentials: Option<PodioCredentials>,
-    ) -> Self {
+    /// A configuration for `podio_api_url` with defaults for everything else
+    /// (for tests and `portico dev`).
+    pub fn new(podio_api_url: impl Into<String>) -> Self {
         Self {
             listen: SocketAddr::from(([0, 0, 0, 0], 50053)),
             podio_api_url: podio_api_url.into(),
-            default_credentials,
+            auth_url: DEFAULT_AUTH_URL.to_owned(),
             timeout: DEFAULT_TIMEOUT,
             max_retries: DEFAULT_MAX_RETRIES,
             retry_backoff: DEFAULT_RETRY_BACKOFF,
@@ -109,6 +72,14 @@ impl Config {
                 name: "PORTICO_PODIO_API_URL".to_owned(),
                 value: podio_api_url,
                 expected: expected.to_owned(),
+            });
+        }
+        let auth_url = env.string_or("PORTICO_AUTH_URL", DEFAULT_AUTH_URL);
+        if check_service_url(&auth_url).is_err() {
+            return Err(ConfigError::Invalid {
+                name: "PORTICO_AUTH_URL".to_owned(),
+                value: auth_url,
+                expected: format!("an http:// or https:// URL such as {DEFAULT_AUTH_URL}"),
             });
         }
         let timeout = env.seconds_or("PORTICO_PODIO_TIMEOUT_SECS", DEFAULT_TIMEOUT)?;
@@ -135,7 +106,7 @@ impl Config {
         Ok(Config {
             listen,
             podio_api_url,
-            default_credentials: credentials_from_env(env)?,
+            auth_url,
             timeout,
             max_retries,
             retry_backoff: DEFAULT_RETRY_BACKOFF,
@@ -143,33 +114,13 @@ impl Config {
     }
 }
 
-/// All four credential variables, or none; a partial set is an error naming
-/// the missing ones, because silently running without credentials would only
-/// fail later, on the first call.
-fn credentials_from_env(env: Env<'_>) -> Result<Option<PodioCredentials>, ConfigError> {
-    let values = CREDENTIAL_VARS.map(|name| env.get(name));
-    if values.iter().all(Option::is_none) {
-        return Ok(None);
-    }
-    match values {
-        [Some(id), Some(secret), Some(user), Some(password)] => {
-            Ok(Some(PodioCredentials::new(id, secret, user, password)))
-        }
-        _ => {
-            let missing: Vec<&str> = CREDENTIAL_VARS
-                .iter()
-                .zip(values.iter())
-                .filter(|(_, value)| value.is_none())
-                .map(|(name, _)| *name)
-                .collect();
-            Err(ConfigError::Missing {
-                name: missing.join(", "),
-                expected: format!(
-                    "set all four Podio credential variables ({}) or none",
-                    CREDENTIAL_VARS.join(", ")
-                ),
-            })
-        }
+/// Checks that `url` can name a Portico service: http or https, with a host.
+fn check_service_url(url: &str) -> Result<(), ()> {
+    let parsed = url::Url::parse(url).map_err(|_| ())?;
+    if matches!(parsed.scheme(), "http" | "https") && parsed.host_str().is_some() {
+        Ok(())
+    } else {
+        Err(())
     }
 }
 
@@ -199,7 +150,7 @@ mod tests {
         let config = Config::from_env(&HashMap::new()).expect("defaults are valid");
         assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
         assert_eq!(config.podio_api_url, DEFAULT_PODIO_API_URL);
-        assert_eq!(config.default_credentials, None);
+        assert_eq!(config.auth_url, DEFAULT_AUTH_URL);
         assert_eq!(config.timeout, Duration::from_secs(20));
         assert_eq!(config.max_retries, 2);
     }
@@ -209,45 +160,28 @@ mod tests {
         let config = Config::from_env(&env(&[
             ("PORTICO_CONNECTOR_LISTEN", "127.0.0.1:6000"),
             ("PORTICO_PODIO_API_URL", "http://localhost:8090"),
-            ("PORTICO_PODIO_CLIENT_ID", "id"),
-            ("PORTICO_PODIO_CLIENT_SECRET", "secret"),
-            ("PORTICO_PODIO_USERNAME", "me@example.com"),
-            ("PORTICO_PODIO_PASSWORD", "pw"),
+            ("PORTICO_AUTH_URL", "http://auth:50051"),
             ("PORTICO_PODIO_TIMEOUT_SECS", "5"),
             ("PORTICO_PODIO_MAX_RETRIES", "0"),
         ]))
         .expect("valid");
         assert_eq!(config.listen.to_string(), "127.0.0.1:6000");
         assert_eq!(config.podio_api_url, "http://localhost:8090");
-        assert_eq!(
-            config.default_credentials,
-            Some(PodioCredentials::new(
-                "id",
-                "secret",
-                "me@example.com",
-                "pw"
-            ))
-        );
+        assert_eq!(config.auth_url, "http://auth:50051");
         assert_eq!(config.timeout, Duration::from_secs(5));
         assert_eq!(config.max_retries, 0);
-        let debug = format!("{config:?}");
-        assert!(!debug.contains("secret\""), "{debug}");
-        assert!(!debug.contains("\"pw\""), "{debug}");
     }
 
     #[test]
-    fn partial_credentials_name_the_missing_variables() {
-        let err = Config::from_env(&env(&[
+    fn podio_credential_variables_are_no_longer_read() {
+        // They belong to the auth service now; the connector holds no credential.
+        let config = Config::from_env(&env(&[
             ("PORTICO_PODIO_CLIENT_ID", "id"),
             ("PORTICO_PODIO_USERNAME", "me@example.com"),
         ]))
-        .expect_err("partial credentials are rejected");
-        let message = err.to_string();
-        assert!(
-            message.starts_with("PORTICO_PODIO_CLIENT_SECRET, PORTICO_PODIO_PASSWORD is required"),
-            "{message}"
-        );
-        assert!(message.contains("or none"), "{message}");
+        .expect("ignored, not an error");
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("me@example.com"), "{debug}");
     }
 
     #[test]
@@ -255,6 +189,7 @@ mod tests {
         for (name, value) in [
             ("PORTICO_CONNECTOR_LISTEN", "nowhere"),
             ("PORTICO_PODIO_API_URL", "ftp://api.podio.com"),
+            ("PORTICO_AUTH_URL", "auth:50051"),
             ("PORTICO_PODIO_TIMEOUT_SECS", "0"),
             ("PORTICO_PODIO_MAX_RETRIES", "99"),
         ] {

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use portico_proto::error::{ErrorCode, ServiceError};
 use serde::Deserialize;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
@@ -22,15 +23,6 @@ pub enum ConnectorError {
     /// The caller's request is malformed; the message names the problem.
     #[error("{0}")]
     InvalidRequest(String),
-    /// The caller asked for a credential mode this connector does not offer.
-    #[error("credential_mode {0:?} is not supported: accepted modes are \"default\" (or empty)")]
-    UnsupportedCredentialMode(String),
-    /// Default mode was asked for but the server has no default credentials.
-    #[error(
-        "no default podio credentials configured: set PORTICO_PODIO_CLIENT_ID, \
-         PORTICO_PODIO_CLIENT_SECRET, PORTICO_PODIO_USERNAME and PORTICO_PODIO_PASSWORD"
-    )]
-    NoDefaultCredentials,
     /// The configured Podio API URL cannot be used.
     #[error("invalid podio api url {url:?}: expected {expected}")]
     InvalidBaseUrl {
@@ -42,9 +34,10 @@ pub enum ConnectorError {
     /// The HTTP client could not be built (e.g. no TLS roots).
     #[error("could not build the podio http client: {0}")]
     HttpClient(#[source] reqwest::Error),
-    /// Podio's token endpoint refused the configured credentials or token.
-    #[error("podio refused the configured credentials: {0}")]
-    CredentialsRejected(PodioError),
+    /// The auth service gave no Podio token for the caller; the message
+    /// depends on its code (see [`upstream_message`]).
+    #[error("{}", upstream_message(.0))]
+    Upstream(ServiceError),
     /// Podio answered an API call with a non-2xx status.
     #[error("{0}")]
     Podio(PodioError),
@@ -166,6 +159,45 @@ fn fallback_reason(http_status: u16) -> &'static str {
     }
 }
 
+/// The gRPC code of a failure to get a Podio token from the auth service:
+/// what the caller can act on passes through, anything else is the
+/// connector's problem (`INTERNAL`).
+pub fn upstream_code(code: ErrorCode) -> Code {
+    match code {
+        ErrorCode::FailedPrecondition => Code::FailedPrecondition,
+        ErrorCode::Unauthenticated => Code::Unauthenticated,
+        ErrorCode::Unavailable => Code::Unavailable,
+        ErrorCode::NotFound
+        | ErrorCode::InvalidArgument
+        | ErrorCode::PermissionDenied
+        | ErrorCode::Conflict
+        | ErrorCode::RateLimited
+        | ErrorCode::Internal => Code::Internal,
+    }
+}
+
+/// The caller-facing message of a failure to get a Podio token. The auth
+/// service's own message is passed on only for the codes whose messages are
+/// meant for callers; the others are logged where they happen.
+fn upstream_message(error: &ServiceError) -> String {
+    match error.code {
+        ErrorCode::FailedPrecondition => {
+            format!("no usable podio credentials: {}", error.message)
+        }
+        ErrorCode::Unauthenticated => format!(
+            "podio no longer accepts this sign-in ({}): sign in to portico again to reconnect podio",
+            error.message
+        ),
+        ErrorCode::Unavailable => "the auth service is unavailable; retry shortly".to_owned(),
+        ErrorCode::NotFound
+        | ErrorCode::InvalidArgument
+        | ErrorCode::PermissionDenied
+        | ErrorCode::Conflict
+        | ErrorCode::RateLimited
+        | ErrorCode::Internal => "internal error obtaining the podio token".to_owned(),
+    }
+}
+
 /// The gRPC code for a Podio HTTP status, per `connector.proto`.
 pub fn code_for_http_status(http_status: u16) -> Code {
     match http_status {
@@ -190,20 +222,11 @@ impl From<ConnectorError> for Status {
         let message = error.to_string();
         match error {
             ConnectorError::InvalidRequest(_) => Status::invalid_argument(message),
-            ConnectorError::UnsupportedCredentialMode(_) | ConnectorError::NoDefaultCredentials => {
-                Status::failed_precondition(message)
-            }
             // Configuration problems are caught at startup; a caller cannot act on them.
             ConnectorError::InvalidBaseUrl { .. } | ConnectorError::HttpClient(_) => {
                 Status::internal("connector misconfigured")
             }
-            ConnectorError::CredentialsRejected(podio) => {
-                let code = match code_for_http_status(podio.http_status) {
-                    code @ (Code::ResourceExhausted | Code::Unavailable) => code,
-                    _ => Code::FailedPrecondition,
-                };
-                Status::with_error_details(code, message, podio.details())
-            }
+            ConnectorError::Upstream(error) => Status::new(upstream_code(error.code), message),
             ConnectorError::Podio(podio) => Status::with_error_details(
                 code_for_http_status(podio.http_status),
                 message,
@@ -306,5 +329,38 @@ mod tests {
         assert!(by_code.is_expired_token());
         let other = PodioError::from_response(401, None, r#"{"error":"unauthorized"}"#);
         assert!(!other.is_expired_token());
+    }
+
+    #[test]
+    fn auth_failures_map_to_actionable_codes_without_internals() {
+        for (code, grpc, needle) in [
+            (
+                ErrorCode::FailedPrecondition,
+                Code::FailedPrecondition,
+                "no usable podio credentials: DETAIL",
+            ),
+            (ErrorCode::Unauthenticated, Code::Unauthenticated, "sign in"),
+            (
+                ErrorCode::Unavailable,
+                Code::Unavailable,
+                "the auth service is unavailable; retry shortly",
+            ),
+            (ErrorCode::Internal, Code::Internal, "internal error"),
+            (ErrorCode::InvalidArgument, Code::Internal, "internal error"),
+        ] {
+            let status = Status::from(ConnectorError::Upstream(ServiceError::new(code, "DETAIL")));
+            assert_eq!(status.code(), grpc, "{code:?}");
+            assert!(status.message().contains(needle), "{}", status.message());
+            let leaks = matches!(
+                code,
+                ErrorCode::Unavailable | ErrorCode::Internal | ErrorCode::InvalidArgument
+            );
+            assert_eq!(
+                status.message().contains("DETAIL"),
+                !leaks,
+                "{}",
+                status.message()
+            );
+        }
     }
 }

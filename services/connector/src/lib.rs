@@ -1,30 +1,44 @@
 //! Portico's connector service: the only client of the Podio REST API,
 //! serving `portico.connector.v1.Connector` to the tools service.
 //!
-//! It holds the server's default Podio credentials, obtains and refreshes
-//! upstream tokens (which never leave it), applies timeouts, retries safe
-//! calls within a bound, passes Podio's rate-limit headers on and maps Podio's
-//! errors to gRPC statuses as `connector.proto` specifies.
+//! It holds no credential. Every Podio token belongs to the auth service
+//! (which does the password, authorization-code and refresh grants and keeps
+//! refresh tokens); for each call the connector asks it, through
+//! [`UpstreamTokens`], for the current access token of the caller's
+//! `(subject, credential mode, upstream_ref)`, keeps that token for at most a
+//! minute (and never past a minute before its expiry), and on Podio's
+//! expired-token 401 asks once for a renewal, naming the refused token by its
+//! SHA-256, and retries once. Access tokens never leave the connector and are
+//! never logged.
+//!
+//! Around that it applies timeouts, retries safe calls within a bound, passes
+//! Podio's rate-limit headers on and maps Podio's errors (and the auth
+//! service's refusals) to gRPC statuses as `connector.proto` specifies.
 //!
 //! Not in this cut: the read cache (GET answers are not cached yet).
 
 mod client;
 pub mod config;
-mod credentials;
 pub mod errors;
 mod request;
+mod upstream;
 
 pub mod service;
 
+use std::sync::Arc;
+
 use portico_proto::connector::v1::connector_server::ConnectorServer;
 use portico_proto::grpc::GrpcError;
+use portico_proto::remote::RemoteAuth;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-pub use config::{Config, PodioCredentials};
+pub use config::Config;
 pub use errors::{ConnectorError, PodioError};
+pub use portico_proto::auth::{UpstreamRef, UpstreamToken, UpstreamTokens};
 pub use portico_proto::secret::Secret;
 pub use service::ConnectorService;
+pub use upstream::{CACHE_CAPACITY, EXPIRY_MARGIN, MAX_CACHE_TTL, sha256_hex};
 
 /// The fully qualified gRPC service name, as reported by health checks.
 pub const SERVICE_NAME: &str = "portico.connector.v1.Connector";
@@ -35,25 +49,41 @@ pub enum ServeError {
     /// The service could not be built from its configuration.
     #[error("connector setup failed: {0}")]
     Setup(#[from] ConnectorError),
+    /// The auth service's URL (`PORTICO_AUTH_URL`) cannot be used.
+    #[error("PORTICO_AUTH_URL: {0}")]
+    AuthUrl(#[source] GrpcError),
     /// The gRPC server failed.
     #[error(transparent)]
     Grpc(#[from] GrpcError),
 }
 
-/// Serves the connector on `listener` until `shutdown` is cancelled.
+/// Serves the connector on `listener` until `shutdown` is cancelled, getting
+/// Podio tokens from the auth service at `config.auth_url`.
 pub async fn serve(
     config: Config,
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), ServeError> {
-    let service = ConnectorService::new(&config)?;
-    let routes = tonic::service::Routes::new(ConnectorServer::new(service));
+    let auth = RemoteAuth::connect_lazy(&config.auth_url).map_err(ServeError::AuthUrl)?;
+    let service = ConnectorService::new(&config, Arc::new(auth))?;
     tracing::info!(
         addr = ?listener.local_addr().ok(),
         podio = %config.podio_api_url,
-        default_credentials = config.default_credentials.is_some(),
+        auth = %config.auth_url,
         "connector serving"
     );
+    serve_service(service, listener, shutdown).await
+}
+
+/// Serves an already built `service` on `listener` until `shutdown` is
+/// cancelled (for `portico dev` and tests, which bring their own
+/// [`UpstreamTokens`]).
+pub async fn serve_service(
+    service: ConnectorService,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), ServeError> {
+    let routes = tonic::service::Routes::new(ConnectorServer::new(service));
     portico_proto::grpc::serve(listener, routes, SERVICE_NAME, shutdown).await?;
     Ok(())
 }

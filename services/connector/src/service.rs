@@ -1,23 +1,31 @@
-//! The connector's request path, and the thin tonic adapter over it: choose
-//! the credentials, validate, send with a cached token, renew the token once
-//! on an expired-token 401, and turn Podio's answer into a response or an
-//! error.
+//! The connector's request path, and the thin tonic adapter over it: check
+//! the caller, validate, send with the caller's Podio token (borrowed from
+//! the auth service through a short cache), have it renewed once on an
+//! expired-token 401, and turn Podio's answer into a response or an error.
 
 use std::sync::Arc;
 
+use portico_proto::auth::{UpstreamRef, UpstreamTokens};
 use portico_proto::connector::v1::connector_server::Connector;
 use portico_proto::connector::v1::{Caller, PodioRequest, PodioResponse};
+use portico_proto::vocab::CredentialMode;
 use reqwest::StatusCode;
 use tonic::{Request, Response, Status};
 
 use crate::client::{PodioHttp, Reply};
 use crate::config::Config;
-use crate::credentials::TokenManager;
 use crate::errors::{ConnectorError, PodioError};
 use crate::request::ApiRequest;
+use crate::upstream::{CACHE_CAPACITY, UpstreamCache};
 
-/// The `credential_mode` that selects the server's configured credentials.
-pub const DEFAULT_CREDENTIAL_MODE: &str = "default";
+/// The credential modes a caller may name (every one but `Unspecified`);
+/// which of them a principal can actually use is the auth service's call.
+pub const ACCEPTED_MODES: [CredentialMode; 4] = [
+    CredentialMode::Service,
+    CredentialMode::Default,
+    CredentialMode::Direct,
+    CredentialMode::Registered,
+];
 
 /// Serves `portico.connector.v1.Connector`. Cheap to clone: state is shared.
 #[derive(Debug, Clone)]
@@ -28,39 +36,40 @@ pub struct ConnectorService {
 #[derive(Debug)]
 struct Inner {
     http: PodioHttp,
-    default_tokens: Option<TokenManager>,
+    tokens: UpstreamCache,
 }
 
 impl ConnectorService {
-    /// Builds the service (HTTP client, token cache) from `config`. No network
-    /// traffic happens until the first call.
-    pub fn new(config: &Config) -> Result<ConnectorService, ConnectorError> {
+    /// Builds the service (HTTP client, token cache) from `config`, getting
+    /// Podio tokens from `upstream` (the auth service). No network traffic
+    /// happens until the first call.
+    pub fn new(
+        config: &Config,
+        upstream: Arc<dyn UpstreamTokens>,
+    ) -> Result<ConnectorService, ConnectorError> {
         let http = PodioHttp::new(config)?;
-        let default_tokens = config
-            .default_credentials
-            .clone()
-            .map(|credentials| TokenManager::new(http.clone(), credentials));
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
-                default_tokens,
+                tokens: UpstreamCache::new(upstream, CACHE_CAPACITY),
             }),
         })
     }
 
     /// Performs one Podio request: the logic behind the `Call` RPC.
     pub async fn perform(&self, request: PodioRequest) -> Result<PodioResponse, ConnectorError> {
-        let tokens = self.tokens_for(request.caller.as_ref())?;
+        let upstream = upstream_ref(request.caller.as_ref())?;
         let api = ApiRequest::from_proto(request)?;
-        let token = tokens.current().await?;
-        let mut reply = self.inner.http.send(&api, &token.value).await?;
+        let tokens = &self.inner.tokens;
+        let token = tokens.current(&upstream).await?;
+        let mut reply = self.inner.http.send(&api, &token).await?;
         if reply.status == StatusCode::UNAUTHORIZED && podio_error(&reply).is_expired_token() {
             // The request was refused before Podio acted on it, so sending it
             // again is safe for every method; once, so a token Podio keeps
             // refusing ends as UNAUTHENTICATED rather than a loop.
-            tracing::info!(path = %api.path, "podio token expired; renewing and retrying once");
-            let token = tokens.replace(&token).await?;
-            reply = self.inner.http.send(&api, &token.value).await?;
+            tracing::info!(path = %api.path, mode = upstream.mode.name(), "podio token expired; renewing and retrying once");
+            let token = tokens.replace(&upstream, &token).await?;
+            reply = self.inner.http.send(&api, &token).await?;
         }
         if reply.status.is_success() {
             Ok(PodioResponse {
@@ -73,17 +82,37 @@ impl ConnectorService {
             Err(ConnectorError::Podio(podio_error(&reply)))
         }
     }
+}
 
-    fn tokens_for(&self, caller: Option<&Caller>) -> Result<&TokenManager, ConnectorError> {
-        let mode = caller.map(|c| c.credential_mode.as_str()).unwrap_or("");
-        if !(mode.is_empty() || mode == DEFAULT_CREDENTIAL_MODE) {
-            return Err(ConnectorError::UnsupportedCredentialMode(mode.to_owned()));
-        }
-        self.inner
-            .default_tokens
-            .as_ref()
-            .ok_or(ConnectorError::NoDefaultCredentials)
+/// Whose Podio token a request uses, or why the caller cannot be served.
+fn upstream_ref(caller: Option<&Caller>) -> Result<UpstreamRef, ConnectorError> {
+    let caller = caller.ok_or_else(|| {
+        ConnectorError::InvalidRequest(
+            "caller is required: every podio call is made on behalf of a principal".to_owned(),
+        )
+    })?;
+    if caller.subject.is_empty() {
+        return Err(ConnectorError::InvalidRequest(
+            "caller.subject must not be empty: pass the principal's subject".to_owned(),
+        ));
     }
+    let mode = match CredentialMode::try_from(caller.credential_mode) {
+        Ok(CredentialMode::Unspecified) => Err("must be set".to_owned()),
+        Ok(mode) => Ok(mode),
+        Err(_) => Err(format!("{} is not a known mode", caller.credential_mode)),
+    }
+    .map_err(|problem| {
+        let accepted: Vec<&str> = ACCEPTED_MODES.iter().map(|m| m.name()).collect();
+        ConnectorError::InvalidRequest(format!(
+            "caller.credential_mode {problem}: accepted modes are {}",
+            accepted.join(", ")
+        ))
+    })?;
+    Ok(UpstreamRef {
+        subject: caller.subject.clone(),
+        mode,
+        reference: caller.upstream_ref.clone(),
+    })
 }
 
 fn podio_error(reply: &Reply) -> PodioError {

@@ -1,42 +1,59 @@
 //! Drives `ConnectorService` through the `Connector` trait against a fake
-//! Podio on a loopback port.
+//! Podio on a loopback port, with a fake of the auth service's
+//! `UpstreamTokens` handing out the Podio tokens.
 
+mod fake_auth;
 mod fake_podio;
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use fake_auth::FakeAuth;
 use fake_podio::FakePodio;
-use portico_connector::{Config, ConnectorService, PodioCredentials};
+use portico_connector::{Config, ConnectorService, ServeError, UpstreamRef, sha256_hex};
 use portico_proto::connector::v1::connector_client::ConnectorClient;
 use portico_proto::connector::v1::connector_server::Connector;
 use portico_proto::connector::v1::{Caller, PodioRequest, PodioResponse, QueryParam};
+use portico_proto::error::{ErrorCode, ServiceError};
+use portico_proto::vocab::CredentialMode;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 use tonic::{Code, Request, Status};
 use tonic_types::StatusExt;
 
-fn credentials() -> PodioCredentials {
-    PodioCredentials::new("cid", "csecret", "me@example.com", "pw")
-}
-
 fn config(url: &str) -> Config {
-    let mut config = Config::new(url, Some(credentials()));
+    let mut config = Config::new(url);
     // Keep retry tests fast; the backoff curve itself is unit-tested.
     config.retry_backoff = Duration::from_millis(1);
     config
 }
 
-fn service(url: &str) -> ConnectorService {
-    ConnectorService::new(&config(url)).expect("service builds")
+fn service(url: &str) -> (ConnectorService, Arc<FakeAuth>) {
+    let auth = Arc::new(FakeAuth::default());
+    let svc = ConnectorService::new(&config(url), auth.clone()).expect("service builds");
+    (svc, auth)
+}
+
+fn caller(subject: &str) -> Caller {
+    Caller {
+        subject: subject.to_owned(),
+        credential_mode: CredentialMode::Default as i32,
+        upstream_ref: format!("ref-of-{subject}"),
+    }
+}
+
+fn upstream(subject: &str) -> UpstreamRef {
+    UpstreamRef {
+        subject: subject.to_owned(),
+        mode: CredentialMode::Default,
+        reference: format!("ref-of-{subject}"),
+    }
 }
 
 fn request(method: &str, path: &str) -> PodioRequest {
     PodioRequest {
-        caller: Some(Caller {
-            subject: "user-1".to_owned(),
-            credential_mode: "default".to_owned(),
-        }),
+        caller: Some(caller("user-1")),
         method: method.to_owned(),
         path: path.to_owned(),
         query: Vec::new(),
@@ -57,30 +74,23 @@ fn error_info(status: &Status) -> (String, std::collections::HashMap<String, Str
 }
 
 #[tokio::test]
-async fn token_is_acquired_sent_as_oauth2_and_reused() {
+async fn token_is_obtained_once_sent_as_oauth2_and_cached() {
     let podio = FakePodio::start().await;
-    let svc = service(&podio.url);
+    let (svc, auth) = service(&podio.url);
     for _ in 0..3 {
         let response = call(&svc, request("GET", "/item/1")).await.expect("ok");
         assert_eq!(response.status, 200);
         let body: Value = serde_json::from_str(&response.body_json).expect("json");
         assert_eq!(body["title"], "Acme");
     }
-    assert_eq!(podio.state.token_hits(), 1);
-    assert_eq!(podio.state.grant_types(), ["password"]);
-    let (path, _, content_type) = podio.state.token_requests.lock().expect("lock")[0].clone();
-    assert_eq!(path, "/oauth/token/v2");
-    assert!(
-        content_type.starts_with("application/json"),
-        "{content_type}"
-    );
+    assert_eq!(auth.calls(), [(upstream("user-1"), None)]);
     assert_eq!(podio.state.auth_headers(), vec!["OAuth2 token-1"; 3]);
 }
 
 #[tokio::test]
 async fn concurrent_callers_share_one_token_request() {
     let podio = FakePodio::start().await;
-    let svc = service(&podio.url);
+    let (svc, auth) = service(&podio.url);
     let calls: Vec<_> = (0..16)
         .map(|_| {
             let svc = svc.clone();
@@ -90,98 +100,113 @@ async fn concurrent_callers_share_one_token_request() {
     for handle in calls {
         handle.await.expect("task").expect("call succeeds");
     }
-    assert_eq!(podio.state.token_hits(), 1);
+    assert_eq!(auth.hits(), 1);
 }
 
 #[tokio::test]
-async fn falls_back_to_the_legacy_token_endpoint_and_remembers_it() {
+async fn different_upstream_refs_get_their_own_tokens() {
     let podio = FakePodio::start().await;
-    podio.state.no_v2.store(true, Ordering::SeqCst);
-    let svc = service(&podio.url);
-    call(&svc, request("GET", "/item/1")).await.expect("ok");
-    podio.state.expire("token-1");
-    call(&svc, request("GET", "/item/1"))
-        .await
-        .expect("ok after refresh");
-    let requests = podio.state.token_requests.lock().expect("lock").clone();
-    let paths: Vec<&str> = requests.iter().map(|(p, _, _)| p.as_str()).collect();
-    // v2 tried once; afterwards (the refresh) only the legacy endpoint is used.
-    assert_eq!(paths, ["/oauth/token/v2", "/oauth/token", "/oauth/token"]);
-    assert!(
-        requests[1]
-            .2
-            .starts_with("application/x-www-form-urlencoded")
+    let (svc, auth) = service(&podio.url);
+    let mut other_mode = request("GET", "/item/1");
+    other_mode.caller = Some(Caller {
+        credential_mode: CredentialMode::Service as i32,
+        ..caller("user-1")
+    });
+    let mut other_user = request("GET", "/item/1");
+    other_user.caller = Some(caller("user-2"));
+    for req in [
+        request("GET", "/item/1"),
+        other_user.clone(),
+        other_mode.clone(),
+    ] {
+        call(&svc, req).await.expect("ok");
+    }
+    // Each key's token is cached separately.
+    for req in [other_mode, other_user, request("GET", "/item/1")] {
+        call(&svc, req).await.expect("ok");
+    }
+    let asked: Vec<UpstreamRef> = auth.calls().into_iter().map(|(r, _)| r).collect();
+    assert_eq!(
+        asked,
+        [
+            upstream("user-1"),
+            upstream("user-2"),
+            UpstreamRef {
+                mode: CredentialMode::Service,
+                ..upstream("user-1")
+            },
+        ]
     );
     assert_eq!(
-        podio.state.grant_types(),
-        ["password", "password", "refresh_token"]
+        podio.state.auth_headers(),
+        [
+            "OAuth2 token-1",
+            "OAuth2 token-2",
+            "OAuth2 token-3",
+            "OAuth2 token-3",
+            "OAuth2 token-2",
+            "OAuth2 token-1",
+        ]
     );
 }
 
 #[tokio::test]
-async fn expired_token_is_refreshed_and_the_call_retried_once() {
+async fn expired_token_is_renewed_once_naming_its_hash_and_the_call_retried() {
     let podio = FakePodio::start().await;
-    let svc = service(&podio.url);
+    let (svc, auth) = service(&podio.url);
     call(&svc, request("GET", "/item/1")).await.expect("ok");
     podio.state.expire("token-1");
     // A write, too: a 401 means Podio did nothing, so the retry is safe.
     let mut post = request("POST", "/echo");
     post.body_json = "{\"a\":1}".to_owned();
-    let response = call(&svc, post).await.expect("ok after refresh");
+    let response = call(&svc, post).await.expect("ok after renewal");
     assert_eq!(response.status, 200);
-    assert_eq!(podio.state.grant_types(), ["password", "refresh_token"]);
+    assert_eq!(
+        auth.calls(),
+        [
+            (upstream("user-1"), None),
+            (upstream("user-1"), Some(sha256_hex("token-1"))),
+        ]
+    );
+    assert_eq!(
+        sha256_hex("token-1").len(),
+        64,
+        "lowercase hex sha-256, as auth.proto specifies"
+    );
     assert_eq!(
         podio.state.auth_headers(),
         ["OAuth2 token-1", "OAuth2 token-1", "OAuth2 token-2"]
     );
-    // The new token is cached.
+    // The new token replaced the old one in the cache.
     call(&svc, request("GET", "/item/1")).await.expect("ok");
-    assert_eq!(podio.state.token_hits(), 2);
+    assert_eq!(auth.hits(), 2);
+    assert_eq!(podio.state.auth_headers()[3], "OAuth2 token-2");
 }
 
 #[tokio::test]
-async fn token_due_for_renewal_is_refreshed_before_the_call() {
+async fn tokens_near_or_past_expiry_are_not_cached() {
     let podio = FakePodio::start().await;
-    podio.state.short_lived.store(true, Ordering::SeqCst);
-    let svc = service(&podio.url);
+    let (svc, auth) = service(&podio.url);
+    for lifetime in [-10, 30] {
+        auth.lifetime.store(lifetime, Ordering::SeqCst);
+        let before = auth.hits();
+        call(&svc, request("GET", "/item/1")).await.expect("ok");
+        call(&svc, request("GET", "/item/1")).await.expect("ok");
+        assert_eq!(auth.hits() - before, 2, "lifetime {lifetime}s");
+    }
+    // A token with time to spare is cached again.
+    auth.lifetime.store(3_600, Ordering::SeqCst);
     call(&svc, request("GET", "/item/1")).await.expect("ok");
     call(&svc, request("GET", "/item/1")).await.expect("ok");
-    assert_eq!(podio.state.grant_types(), ["password", "refresh_token"]);
-    // Renewed proactively: Podio never had to refuse a token.
-    assert_eq!(
-        podio.state.auth_headers(),
-        ["OAuth2 token-1", "OAuth2 token-2"]
-    );
-}
-
-#[tokio::test]
-async fn refused_refresh_token_falls_back_to_a_password_grant() {
-    let podio = FakePodio::start().await;
-    let svc = service(&podio.url);
-    call(&svc, request("GET", "/item/1")).await.expect("ok");
-    podio.state.expire("token-1");
-    podio.state.reject_refresh.store(true, Ordering::SeqCst);
-    call(&svc, request("GET", "/item/1"))
-        .await
-        .expect("ok after new grant");
-    assert_eq!(
-        podio.state.grant_types(),
-        ["password", "refresh_token", "password"]
-    );
+    assert_eq!(auth.hits(), 5);
 }
 
 #[tokio::test]
 async fn a_token_refused_again_after_renewal_is_unauthenticated() {
     let podio = FakePodio::start().await;
-    let svc = service(&podio.url);
-    for token in ["token-1", "token-2"] {
-        podio
-            .state
-            .expired
-            .lock()
-            .expect("lock")
-            .insert(token.to_owned());
-    }
+    let (svc, auth) = service(&podio.url);
+    podio.state.expire("token-1");
+    podio.state.expire("token-2");
     let status = call(&svc, request("GET", "/item/1"))
         .await
         .expect_err("401");
@@ -191,12 +216,113 @@ async fn a_token_refused_again_after_renewal_is_unauthenticated() {
     assert_eq!(reason, "invalid_token");
     assert_eq!(metadata["http_status"], "401");
     assert_eq!(podio.state.api_hits("/item/1"), 2);
+    assert_eq!(auth.hits(), 2, "renewed exactly once");
+}
+
+#[tokio::test]
+async fn auth_refusals_map_to_grpc_codes_with_clear_messages() {
+    let podio = FakePodio::start().await;
+    let (svc, auth) = service(&podio.url);
+    for (code, grpc, needle) in [
+        (
+            ErrorCode::FailedPrecondition,
+            Code::FailedPrecondition,
+            "no usable podio credentials: no podio account configured",
+        ),
+        (
+            ErrorCode::Unauthenticated,
+            Code::Unauthenticated,
+            "sign in to portico again",
+        ),
+        (
+            ErrorCode::Unavailable,
+            Code::Unavailable,
+            "the auth service is unavailable; retry shortly",
+        ),
+        (
+            ErrorCode::Internal,
+            Code::Internal,
+            "internal error obtaining the podio token",
+        ),
+    ] {
+        auth.fail_with(Some(ServiceError::new(code, "no podio account configured")));
+        let status = call(&svc, request("GET", "/item/1"))
+            .await
+            .expect_err("refused");
+        assert_eq!(status.code(), grpc, "{code:?}");
+        assert!(status.message().contains(needle), "{}", status.message());
+    }
+    assert!(podio.state.api_requests.lock().expect("lock").is_empty());
+}
+
+#[tokio::test]
+async fn a_refused_renewal_is_unauthenticated_and_says_to_sign_in() {
+    let podio = FakePodio::start().await;
+    let (svc, auth) = service(&podio.url);
+    call(&svc, request("GET", "/item/1")).await.expect("ok");
+    podio.state.expire("token-1");
+    auth.fail_with(Some(ServiceError::new(
+        ErrorCode::Unauthenticated,
+        "podio refused the refresh token",
+    )));
+    let status = call(&svc, request("GET", "/item/1"))
+        .await
+        .expect_err("renewal refused");
+    assert_eq!(status.code(), Code::Unauthenticated);
+    assert!(status.message().contains("sign in"), "{}", status.message());
+    assert_eq!(auth.calls()[1].1, Some(sha256_hex("token-1")));
+    // Recovered once the auth service hands out a token again.
+    auth.fail_with(None);
+    call(&svc, request("GET", "/item/1")).await.expect("ok");
+}
+
+#[tokio::test]
+async fn missing_caller_subject_or_mode_is_invalid_argument() {
+    let podio = FakePodio::start().await;
+    let (svc, auth) = service(&podio.url);
+    let no_caller = PodioRequest {
+        caller: None,
+        ..request("GET", "/item/1")
+    };
+    let no_subject = PodioRequest {
+        caller: Some(caller("")),
+        ..request("GET", "/item/1")
+    };
+    let no_mode = PodioRequest {
+        caller: Some(Caller {
+            credential_mode: CredentialMode::Unspecified as i32,
+            ..caller("user-1")
+        }),
+        ..request("GET", "/item/1")
+    };
+    let unknown_mode = PodioRequest {
+        caller: Some(Caller {
+            credential_mode: 99,
+            ..caller("user-1")
+        }),
+        ..request("GET", "/item/1")
+    };
+    for (req, needle) in [
+        (no_caller, "caller is required"),
+        (no_subject, "caller.subject must not be empty"),
+        (
+            no_mode,
+            "caller.credential_mode must be set: accepted modes are service, default, direct, registered",
+        ),
+        (unknown_mode, "99 is not a known mode"),
+    ] {
+        let status = call(&svc, req).await.expect_err(needle);
+        assert_eq!(status.code(), Code::InvalidArgument, "{needle}");
+        assert!(status.message().contains(needle), "{}", status.message());
+    }
+    assert_eq!(auth.hits(), 0);
+    assert!(podio.state.api_requests.lock().expect("lock").is_empty());
 }
 
 #[tokio::test]
 async fn get_is_retried_on_503_at_most_max_retries_times() {
     let podio = FakePodio::start().await;
-    let svc = service(&podio.url);
+    let (svc, _auth) = service(&podio.url);
     let status = call(&svc, request("GET", "/flaky")).await.expect_err("503");
     assert_eq!(status.code(), Code::Unavailable);
     assert!(status.message().contains("503"), "{}", status.message());
@@ -208,7 +334,7 @@ async fn get_is_retried_on_503_at_most_max_retries_times() {
 #[tokio::test]
 async fn writes_are_never_retried() {
     let podio = FakePodio::start().await;
-    let svc = service(&podio.url);
+    let (svc, _auth) = service(&podio.url);
     let mut post = request("POST", "/flaky");
     post.body_json = "{}".to_owned();
     let status = call(&svc, post).await.expect_err("503");
@@ -219,7 +345,7 @@ async fn writes_are_never_retried() {
 #[tokio::test]
 async fn not_found_carries_podio_message_and_error_info() {
     let podio = FakePodio::start().await;
-    let svc = service(&podio.url);
+    let (svc, _auth) = service(&podio.url);
     let status = call(&svc, request("GET", "/item/404"))
         .await
         .expect_err("404");
@@ -234,7 +360,7 @@ async fn not_found_carries_podio_message_and_error_info() {
 #[tokio::test]
 async fn rate_limit_is_resource_exhausted_with_retry_after() {
     let podio = FakePodio::start().await;
-    let svc = service(&podio.url);
+    let (svc, _auth) = service(&podio.url);
     let status = call(&svc, request("GET", "/limited"))
         .await
         .expect_err("420");
@@ -250,7 +376,7 @@ async fn rate_limit_is_resource_exhausted_with_retry_after() {
 #[tokio::test]
 async fn rate_limit_headers_are_copied_or_minus_one() {
     let podio = FakePodio::start().await;
-    let svc = service(&podio.url);
+    let (svc, _auth) = service(&podio.url);
     let response = call(&svc, request("GET", "/item/1")).await.expect("ok");
     assert_eq!(response.rate_limit_limit, 1000);
     assert_eq!(response.rate_limit_remaining, 998);
@@ -264,7 +390,7 @@ async fn rate_limit_headers_are_copied_or_minus_one() {
 #[tokio::test]
 async fn query_is_encoded_and_json_body_sent() {
     let podio = FakePodio::start().await;
-    let svc = service(&podio.url);
+    let (svc, _auth) = service(&podio.url);
     let mut req = request("PUT", "/echo");
     req.query = vec![
         QueryParam {
@@ -291,7 +417,7 @@ async fn query_is_encoded_and_json_body_sent() {
 #[tokio::test]
 async fn bad_path_or_method_is_invalid_argument_and_never_sent() {
     let podio = FakePodio::start().await;
-    let svc = service(&podio.url);
+    let (svc, auth) = service(&podio.url);
     for (method, path, needle) in [
         ("PATCH", "/item/1", "GET, POST, PUT or DELETE"),
         ("GET", "item/1", "must start with"),
@@ -303,55 +429,8 @@ async fn bad_path_or_method_is_invalid_argument_and_never_sent() {
         assert_eq!(status.code(), Code::InvalidArgument, "{path}");
         assert!(status.message().contains(needle), "{}", status.message());
     }
-    assert_eq!(podio.state.token_hits(), 0);
+    assert_eq!(auth.hits(), 0);
     assert!(podio.state.api_requests.lock().expect("lock").is_empty());
-}
-
-#[tokio::test]
-async fn missing_or_unsupported_credentials_are_failed_precondition() {
-    let podio = FakePodio::start().await;
-    let svc = ConnectorService::new(&Config::new(&podio.url, None)).expect("builds");
-    let status = call(&svc, request("GET", "/item/1"))
-        .await
-        .expect_err("no creds");
-    assert_eq!(status.code(), Code::FailedPrecondition);
-    assert!(
-        status
-            .message()
-            .starts_with("no default podio credentials configured: set PORTICO_PODIO_CLIENT_ID"),
-        "{}",
-        status.message()
-    );
-
-    let svc = service(&podio.url);
-    let mut req = request("GET", "/item/1");
-    req.caller = Some(Caller {
-        subject: "user-1".to_owned(),
-        credential_mode: "per_user".to_owned(),
-    });
-    let status = call(&svc, req).await.expect_err("mode");
-    assert_eq!(status.code(), Code::FailedPrecondition);
-    assert!(
-        status.message().contains("\"default\""),
-        "{}",
-        status.message()
-    );
-    assert_eq!(podio.state.token_hits(), 0);
-}
-
-#[tokio::test]
-async fn refused_credentials_are_failed_precondition() {
-    let podio = FakePodio::start().await;
-    podio.state.reject_password.store(true, Ordering::SeqCst);
-    let svc = service(&podio.url);
-    let status = call(&svc, request("GET", "/item/1"))
-        .await
-        .expect_err("refused");
-    assert_eq!(status.code(), Code::FailedPrecondition);
-    assert!(status.message().contains("Invalid user credentials"));
-    let (reason, metadata) = error_info(&status);
-    assert_eq!(reason, "invalid_grant");
-    assert_eq!(metadata["http_status"], "400");
 }
 
 #[tokio::test]
@@ -362,7 +441,7 @@ async fn unreachable_podio_is_unavailable() {
         .expect("bind")
         .local_addr()
         .expect("addr");
-    let svc = service(&format!("http://{closed}"));
+    let (svc, _auth) = service(&format!("http://{closed}"));
     let status = call(&svc, request("GET", "/item/1"))
         .await
         .expect_err("down");
@@ -371,15 +450,16 @@ async fn unreachable_podio_is_unavailable() {
 }
 
 #[tokio::test]
-async fn serve_answers_over_grpc_with_error_details() {
+async fn serve_service_answers_over_grpc_with_error_details() {
     let podio = FakePodio::start().await;
+    let (svc, auth) = service(&podio.url);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let shutdown = CancellationToken::new();
-    let server = tokio::spawn(portico_connector::serve(
-        config(&podio.url),
+    let server = tokio::spawn(portico_connector::serve_service(
+        svc,
         listener,
         shutdown.clone(),
     ));
@@ -398,6 +478,54 @@ async fn serve_answers_over_grpc_with_error_details() {
     assert_eq!(status.code(), Code::NotFound);
     let (reason, _) = error_info(&status);
     assert_eq!(reason, "not_found");
+    assert_eq!(auth.hits(), 1);
     shutdown.cancel();
     server.await.expect("task").expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn serve_asks_the_auth_service_at_auth_url() {
+    // Nothing listens at the auth URL, so the real gRPC client fails to
+    // connect: the caller hears UNAVAILABLE, and Podio is never called.
+    let podio = FakePodio::start().await;
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind")
+        .local_addr()
+        .expect("addr");
+    let mut config = config(&podio.url);
+    config.auth_url = format!("http://{closed}");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(portico_connector::serve(config, listener, shutdown.clone()));
+    let channel = portico_proto::grpc::channel(&format!("http://{addr}")).expect("channel");
+    let status = ConnectorClient::new(channel)
+        .call(request("GET", "/item/1"))
+        .await
+        .expect_err("auth down");
+    assert_eq!(status.code(), Code::Unavailable);
+    assert_eq!(
+        status.message(),
+        "the auth service is unavailable; retry shortly"
+    );
+    assert!(podio.state.api_requests.lock().expect("lock").is_empty());
+    shutdown.cancel();
+    server.await.expect("task").expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn serve_refuses_an_unusable_auth_url() {
+    let mut config = config("http://127.0.0.1:1");
+    config.auth_url = "http://bad host".to_owned();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let err = portico_connector::serve(config, listener, CancellationToken::new())
+        .await
+        .expect_err("bad url");
+    assert!(matches!(err, ServeError::AuthUrl(_)), "{err:?}");
+    assert!(err.to_string().starts_with("PORTICO_AUTH_URL"), "{err}");
 }

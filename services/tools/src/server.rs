@@ -31,7 +31,7 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let auth = RemoteAuth::connect_lazy(&config.auth_url)?;
     let connector = RemoteConnector::connect_lazy(&config.connector_url)?;
-    let service = ToolsService::new(auth, connector);
+    let service = ToolsService::new(std::sync::Arc::new(auth), connector);
     tracing::info!(
         addr = ?listener.local_addr().ok(),
         auth = %config.auth_url,

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use portico_proto::auth::v1::auth_server::Auth;
+use portico_proto::auth::TokenIntrospector;
 use portico_proto::connector::v1::connector_server::Connector;
 use portico_proto::tools::v1::tools_server::Tools;
 use portico_proto::tools::v1::{
@@ -30,7 +30,7 @@ pub struct ToolsService {
 impl ToolsService {
     /// A service that introspects tokens with `auth` and reaches Podio
     /// through `connector`.
-    pub fn new(auth: Arc<dyn Auth>, connector: Arc<dyn Connector>) -> ToolsService {
+    pub fn new(auth: Arc<dyn TokenIntrospector>, connector: Arc<dyn Connector>) -> ToolsService {
         ToolsService {
             authn: Authenticator::new(auth),
             connector,

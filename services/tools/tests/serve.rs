@@ -6,7 +6,9 @@ mod common;
 use std::sync::Arc;
 
 use common::{FakeAuth, FakeConnector, Reply, TOKEN, fixture, with_token};
-use portico_proto::auth::v1::auth_server::AuthServer;
+use portico_proto::auth::TokenIntrospector as _;
+use portico_proto::auth::v1::auth_server::{Auth, AuthServer};
+use portico_proto::auth::v1::*;
 use portico_proto::connector::v1::connector_server::ConnectorServer;
 use portico_proto::tools::v1::tools_client::ToolsClient;
 use portico_proto::tools::v1::{CallToolRequest, ListToolsRequest};
@@ -14,6 +16,57 @@ use portico_tools::{Config, serve};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
+use tonic::{Request, Response, Status};
+
+/// The fake auth service on the wire: introspection only, as the tools
+/// service uses it.
+struct WireAuth(Arc<FakeAuth>);
+
+#[tonic::async_trait]
+impl Auth for WireAuth {
+    async fn create_api_token(
+        &self,
+        _: Request<CreateApiTokenRequest>,
+    ) -> Result<Response<CreateApiTokenResponse>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
+    async fn list_api_tokens(
+        &self,
+        _: Request<ListApiTokensRequest>,
+    ) -> Result<Response<ListApiTokensResponse>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
+    async fn revoke_api_token(
+        &self,
+        _: Request<RevokeApiTokenRequest>,
+    ) -> Result<Response<RevokeApiTokenResponse>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
+    async fn get_upstream_token(
+        &self,
+        _: Request<GetUpstreamTokenRequest>,
+    ) -> Result<Response<GetUpstreamTokenResponse>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
+    async fn introspect_token(
+        &self,
+        request: Request<IntrospectTokenRequest>,
+    ) -> Result<Response<IntrospectTokenResponse>, Status> {
+        let answer = self.0.introspect(&request.get_ref().token).await?;
+        Ok(Response::new(match answer {
+            Some(answer) => IntrospectTokenResponse {
+                active: true,
+                principal: Some(answer.principal),
+                expires_at: answer.expires_at.unwrap_or(0),
+            },
+            None => IntrospectTokenResponse::default(),
+        }))
+    }
+}
 
 async fn listener() -> (TcpListener, String) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -27,7 +80,7 @@ async fn serves_tools_over_grpc_until_shutdown() {
 
     let (auth_listener, auth_url) = listener().await;
     let auth = Arc::new(FakeAuth::default());
-    let auth_routes = Routes::new(AuthServer::from_arc(auth.clone()));
+    let auth_routes = Routes::new(AuthServer::new(WireAuth(auth.clone())));
     let auth_server = tokio::spawn(portico_proto::grpc::serve(
         auth_listener,
         auth_routes,

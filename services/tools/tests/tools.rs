@@ -27,8 +27,8 @@ async fn get_item_decodes_every_field_type() {
     assert!(r.body_json.is_empty());
     let caller = r.caller.clone().expect("caller");
     assert_eq!(
-        (caller.subject.as_str(), caller.credential_mode.as_str()),
-        ("token:abc", "default")
+        (caller.subject.as_str(), caller.credential_mode()),
+        ("token:abc", portico_proto::vocab::CredentialMode::Service)
     );
 
     assert_eq!(item["item_id"], 987654321);

@@ -3,6 +3,8 @@
 
 use portico_auth::{AuthService, MemoryTokenStore};
 use portico_proto::auth::v1::{CreateApiTokenRequest, IntrospectTokenRequest};
+use portico_proto::auth::{TokenIntrospector as _, UpstreamRef, UpstreamTokens as _};
+use portico_proto::error::ErrorCode;
 use portico_proto::remote::RemoteAuth;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -24,7 +26,8 @@ async fn the_served_service_answers_over_grpc() {
         listener,
         shutdown.clone(),
     ));
-    let auth = RemoteAuth::connect_lazy(&format!("http://{addr}")).expect("client");
+    let remote = RemoteAuth::connect_lazy(&format!("http://{addr}")).expect("client");
+    let mut auth = remote.client();
 
     let denied = auth
         .create_api_token(Request::new(CreateApiTokenRequest {
@@ -63,12 +66,30 @@ async fn the_served_service_answers_over_grpc() {
         .into_inner();
     let answer = auth
         .introspect_token(Request::new(IntrospectTokenRequest {
-            token: created.token,
+            token: created.token.clone(),
         }))
         .await
         .expect("introspect")
         .into_inner();
     assert!(answer.active);
+
+    // The plain-Rust face over the same wire.
+    let seen = remote
+        .introspect(&created.token)
+        .await
+        .expect("introspect")
+        .expect("active");
+    assert_eq!(seen.principal, answer.principal.expect("principal"));
+    assert_eq!(seen.expires_at, None);
+    assert_eq!(remote.introspect("portico_pat_nope").await, Ok(None));
+    // No podio connection configured: a clear FAILED_PRECONDITION.
+    let upstream = UpstreamRef::of(&seen.principal);
+    let err = remote
+        .upstream_token(&upstream, None)
+        .await
+        .expect_err("no podio account");
+    assert_eq!(err.code, ErrorCode::FailedPrecondition);
+    assert!(err.message.contains("PORTICO_PODIO_USERNAME"), "{err:?}");
 
     shutdown.cancel();
     server.await.expect("join").expect("clean shutdown");

@@ -7,21 +7,33 @@ use portico_proto::auth::v1::auth_server::Auth;
 use portico_proto::auth::v1::{
     CreateApiTokenRequest, IntrospectTokenRequest, RevokeApiTokenRequest,
 };
+use portico_proto::vocab::Scope;
 use tonic::Request;
 
 use crate::support::with_pg_store;
+
+fn admin<T>(mut request: Request<T>) -> Request<T> {
+    request.metadata_mut().insert(
+        "authorization",
+        "Bearer postgres-e2e-admin".parse().expect("ascii"),
+    );
+    request
+}
 
 #[tokio::test]
 async fn create_introspect_revoke_through_postgres() {
     with_pg_store(|store| async move {
         let store = Arc::new(store);
-        let auth: Arc<dyn Auth> = Arc::new(AuthService::new(store.clone(), None));
+        let auth: Arc<dyn Auth> = Arc::new(AuthService::new(
+            store.clone(),
+            Some("postgres-e2e-admin".to_owned()),
+        ));
 
         let created = auth
-            .create_api_token(Request::new(CreateApiTokenRequest {
+            .create_api_token(admin(Request::new(CreateApiTokenRequest {
                 name: "postgres e2e".to_owned(),
-                scopes: vec!["podio:write".to_owned()],
-            }))
+                scopes: vec![Scope::PodioWrite as i32],
+            })))
             .await
             .expect("create")
             .into_inner();
@@ -37,7 +49,7 @@ async fn create_introspect_revoke_through_postgres() {
         assert!(answer.active);
         let principal = answer.principal.expect("principal");
         assert_eq!(principal.subject, format!("token:{id}"));
-        assert_eq!(principal.scopes, ["podio:write"]);
+        assert_eq!(principal.scopes, [Scope::PodioWrite as i32]);
         assert_eq!(principal.display_name, "postgres e2e");
 
         let stored = store.list().await.expect("list");
@@ -45,7 +57,7 @@ async fn create_introspect_revoke_through_postgres() {
         assert_ne!(stored[0].token_hash, created.token);
         assert!(created.token.starts_with(&stored[0].token_hint));
 
-        auth.revoke_api_token(Request::new(RevokeApiTokenRequest { id }))
+        auth.revoke_api_token(admin(Request::new(RevokeApiTokenRequest { id })))
             .await
             .expect("revoke");
         let answer = auth

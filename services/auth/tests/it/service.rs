@@ -9,6 +9,7 @@ use portico_proto::auth::v1::{
     CreateApiTokenRequest, CreateApiTokenResponse, IntrospectTokenRequest, IntrospectTokenResponse,
     ListApiTokensRequest, Principal, RevokeApiTokenRequest,
 };
+use portico_proto::vocab::{CredentialMode, Scope};
 use tonic::{Code, Request, Status};
 use tonic_types::StatusExt as _;
 
@@ -29,14 +30,17 @@ fn admin<T>(message: T) -> Request<T> {
     request
 }
 
-fn create_request(name: &str, scopes: &[&str]) -> CreateApiTokenRequest {
+const READ: i32 = Scope::PodioRead as i32;
+const WRITE: i32 = Scope::PodioWrite as i32;
+
+fn create_request(name: &str, scopes: &[i32]) -> CreateApiTokenRequest {
     CreateApiTokenRequest {
         name: name.to_owned(),
-        scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        scopes: scopes.to_vec(),
     }
 }
 
-async fn create(auth: &Arc<dyn Auth>, name: &str, scopes: &[&str]) -> CreateApiTokenResponse {
+async fn create(auth: &Arc<dyn Auth>, name: &str, scopes: &[i32]) -> CreateApiTokenResponse {
     auth.create_api_token(admin(create_request(name, scopes)))
         .await
         .expect("create token")
@@ -73,13 +77,13 @@ fn assert_bad_field(status: &Status, field: &str, needle: &str) {
 #[tokio::test]
 async fn created_token_introspects_to_its_principal() {
     let (auth, _) = service(Some(ADMIN));
-    let created = create(&auth, "  laptop inspector ", &["podio:read"]).await;
+    let created = create(&auth, "  laptop inspector ", &[READ]).await;
 
     let body = created.token.strip_prefix(TOKEN_PREFIX).expect("prefixed");
     assert_eq!(body.len(), 43);
     let info = created.info.expect("info");
     assert_eq!(info.name, "laptop inspector");
-    assert_eq!(info.scopes, ["podio:read"]);
+    assert_eq!(info.scopes, [READ]);
     assert_eq!(info.revoked_at, 0);
     assert!(info.created_at > 1_600_000_000);
     assert_eq!(info.token_hint, created.token[..16]);
@@ -94,26 +98,26 @@ async fn created_token_introspects_to_its_principal() {
             subject: format!("token:{}", info.id),
             token_id: info.id.clone(),
             kind: "api_token".to_owned(),
-            scopes: vec!["podio:read".to_owned()],
+            scopes: vec![READ],
             display_name: "laptop inspector".to_owned(),
-            credential_mode: "default".to_owned(),
+            credential_mode: CredentialMode::Service as i32,
+            upstream_ref: String::new(),
+            space_ids: vec![],
+            org_ids: vec![],
         })
     );
 }
 
 #[tokio::test]
 async fn scopes_default_to_read_and_write() {
-    let (auth, _) = service(None);
+    let (auth, _) = service(Some(ADMIN));
     let created = create(&auth, "all", &[]).await;
-    assert_eq!(
-        created.info.expect("info").scopes,
-        ["podio:read", "podio:write"]
-    );
+    assert_eq!(created.info.expect("info").scopes, [READ, WRITE]);
 }
 
 #[tokio::test]
 async fn the_store_never_holds_the_plaintext() {
-    let (auth, store) = service(None);
+    let (auth, store) = service(Some(ADMIN));
     let created = create(&auth, "ci", &[]).await;
 
     let stored = store.list().await.expect("list");
@@ -133,12 +137,12 @@ async fn the_store_never_holds_the_plaintext() {
 
 #[tokio::test]
 async fn listing_shows_metadata_newest_first_and_never_the_secret() {
-    let (auth, _) = service(None);
+    let (auth, _) = service(Some(ADMIN));
     let first = create(&auth, "first", &[]).await;
     let second = create(&auth, "second", &[]).await;
 
     let listed = auth
-        .list_api_tokens(Request::new(ListApiTokensRequest {}))
+        .list_api_tokens(admin(ListApiTokensRequest {}))
         .await
         .expect("list")
         .into_inner()
@@ -191,35 +195,35 @@ async fn revoked_and_unknown_tokens_are_inactive() {
 
 #[tokio::test]
 async fn bad_names_and_scopes_are_invalid_arguments_naming_the_field() {
-    let (auth, store) = service(None);
+    let (auth, store) = service(Some(ADMIN));
 
     let status = auth
-        .create_api_token(Request::new(create_request("   ", &[])))
+        .create_api_token(admin(create_request("   ", &[])))
         .await
         .expect_err("empty name");
     assert_bad_field(&status, "name", "must not be empty");
 
     let long = "x".repeat(201);
     let status = auth
-        .create_api_token(Request::new(create_request(&long, &[])))
+        .create_api_token(admin(create_request(&long, &[])))
         .await
         .expect_err("long name");
     assert_bad_field(&status, "name", "at most 200");
 
     let status = auth
-        .create_api_token(Request::new(create_request("ok", &["podio:admin"])))
+        .create_api_token(admin(create_request("ok", &[READ, 42])))
         .await
         .expect_err("unknown scope");
-    assert_bad_field(&status, "scopes", "podio:read, podio:write");
-    assert!(status.message().contains("podio:admin"), "{status:?}");
+    assert_bad_field(&status, "scopes", "podio:read (1), podio:write (2)");
+    assert!(status.message().contains("42"), "{status:?}");
 
     // Both wrong: both reported at once.
     let status = auth
-        .create_api_token(Request::new(create_request("", &["nope"])))
+        .create_api_token(admin(create_request("", &[0])))
         .await
         .expect_err("both wrong");
     assert_bad_field(&status, "name", "must not be empty");
-    assert_bad_field(&status, "scopes", "\"nope\"");
+    assert_bad_field(&status, "scopes", "unknown scope value 0");
 
     assert!(store.list().await.expect("list").is_empty());
 }
@@ -258,6 +262,34 @@ async fn admin_rpcs_require_the_admin_secret_but_introspection_does_not() {
 }
 
 #[tokio::test]
+async fn without_an_admin_secret_admin_rpcs_are_refused() {
+    let (auth, store) = service(None);
+    for status in [
+        auth.create_api_token(admin(create_request("x", &[])))
+            .await
+            .expect_err("closed"),
+        auth.list_api_tokens(Request::new(ListApiTokensRequest {}))
+            .await
+            .expect_err("closed"),
+        auth.revoke_api_token(Request::new(RevokeApiTokenRequest { id: "x".to_owned() }))
+            .await
+            .expect_err("closed"),
+    ] {
+        assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
+        assert!(
+            status.message().contains("PORTICO_ADMIN_SECRET"),
+            "{status:?}"
+        );
+    }
+    assert!(store.list().await.expect("list").is_empty());
+    // In-process callers (portico dev) still mint tokens, and introspection
+    // never needs the secret.
+    let service = AuthService::new(store.clone(), None);
+    let created = service.create_token("dev", &[]).await.expect("in process");
+    assert!(introspect(&auth, created.token.expose()).await.active);
+}
+
+#[tokio::test]
 async fn registered_tokens_are_valid_and_short_ones_are_rejected() {
     let store = Arc::new(MemoryTokenStore::new());
     let service = AuthService::new(store.clone(), None);
@@ -267,6 +299,10 @@ async fn registered_tokens_are_valid_and_short_ones_are_rejected() {
         .await
         .expect("register");
     assert_eq!(record.scopes, ["podio:read", "podio:write"]);
+    assert_eq!(
+        portico_auth::principal_of(&record).credential_mode(),
+        CredentialMode::Service
+    );
     assert_eq!(record.token_hint, "dev-token-012345");
     assert_ne!(record.token_hash, "dev-token-0123456789");
 

@@ -9,12 +9,13 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use portico_proto::auth::v1::Principal;
+use portico_proto::auth::Principal;
 use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
-/// How long an introspection result is trusted.
-pub const DEFAULT_TTL: Duration = Duration::from_secs(30);
+/// How long an introspection result is trusted: the bound on how long a
+/// revoked token keeps working on this replica.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(5);
 /// How many tokens are remembered at most.
 pub const DEFAULT_CAPACITY: usize = 10_000;
 

@@ -7,9 +7,9 @@ pub mod cache;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use portico_proto::auth::v1::auth_server::Auth;
-use portico_proto::auth::v1::{IntrospectTokenRequest, Principal};
-use portico_proto::error::{ErrorCode, bearer_token};
+use portico_proto::auth::{Principal, TokenIntrospector};
+use portico_proto::error::{ErrorCode, ServiceError, bearer_token};
+use portico_proto::vocab::Scope;
 use tokio::time::Instant;
 use tonic::metadata::MetadataMap;
 
@@ -19,14 +19,14 @@ use cache::{DEFAULT_CAPACITY, DEFAULT_TTL, IntrospectionCache, token_key};
 /// Turns request metadata into an authenticated principal.
 #[derive(Clone)]
 pub struct Authenticator {
-    auth: Arc<dyn Auth>,
+    auth: Arc<dyn TokenIntrospector>,
     cache: Arc<Mutex<IntrospectionCache>>,
 }
 
 impl Authenticator {
-    /// An authenticator asking `auth`, with the default cache (30 s, 10k
+    /// An authenticator asking `auth`, with the default cache (5 s, 10k
     /// tokens).
-    pub fn new(auth: Arc<dyn Auth>) -> Self {
+    pub fn new(auth: Arc<dyn TokenIntrospector>) -> Self {
         Authenticator {
             auth,
             cache: Arc::new(Mutex::new(IntrospectionCache::new(
@@ -64,30 +64,19 @@ impl Authenticator {
         &self,
         token: &str,
     ) -> Result<(Option<Principal>, Option<Duration>), ToolError> {
-        let request = tonic::Request::new(IntrospectTokenRequest {
-            token: token.to_owned(),
-        });
-        let response = match self.auth.introspect_token(request).await {
-            Ok(response) => response.into_inner(),
-            Err(status) => return Err(auth_error(&status)),
+        let answer = match self.auth.introspect(token).await {
+            Ok(Some(answer)) => answer,
+            Ok(None) => return Ok((None, None)),
+            Err(err) => return Err(auth_error(&err)),
         };
-        if !response.active {
-            return Ok((None, None));
-        }
-        let principal = response.principal.ok_or_else(|| {
-            ToolError::Internal("auth service answered active without a principal".to_owned())
-        })?;
-        let valid_for = (response.expires_at > 0).then(|| {
+        let valid_for = answer.expires_at.map(|expires_at| {
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .unwrap_or_default()
                 .as_secs();
-            Duration::from_secs(
-                u64::try_from(response.expires_at)
-                    .unwrap_or(0)
-                    .saturating_sub(now),
-            )
+            Duration::from_secs(u64::try_from(expires_at).unwrap_or(0).saturating_sub(now))
         });
+        let principal = answer.principal;
         Ok((Some(principal), valid_for))
     }
 
@@ -98,19 +87,19 @@ impl Authenticator {
 }
 
 /// Fails with PERMISSION_DENIED unless `principal` holds `scope`.
-pub fn require_scope(principal: &Principal, tool: &str, scope: &str) -> Result<(), ToolError> {
-    if principal.scopes.iter().any(|s| s == scope) {
+pub fn require_scope(principal: &Principal, tool: &str, scope: Scope) -> Result<(), ToolError> {
+    if principal.scopes().any(|s| s == scope) {
         Ok(())
     } else {
         Err(ToolError::MissingScope {
             tool: tool.to_owned(),
-            scope: scope.to_owned(),
+            scope: scope.name().to_owned(),
         })
     }
 }
 
-fn auth_error(status: &tonic::Status) -> ToolError {
-    match ErrorCode::from_grpc(status.code()) {
+fn auth_error(err: &ServiceError) -> ToolError {
+    match err.code {
         ErrorCode::Unavailable => {
             ToolError::Unavailable("the auth service is unavailable; retry shortly".to_owned())
         }
@@ -122,9 +111,9 @@ fn auth_error(status: &tonic::Status) -> ToolError {
         | ErrorCode::RateLimited
         | ErrorCode::FailedPrecondition
         | ErrorCode::Internal => ToolError::Internal(format!(
-            "token introspection failed: {:?}: {}",
-            status.code(),
-            status.message()
+            "token introspection failed: {}: {}",
+            err.code.as_str(),
+            err.message
         )),
     }
 }

@@ -6,16 +6,13 @@ pub mod errors;
 
 use std::sync::Arc;
 
-use portico_proto::auth::v1::Principal;
+use portico_proto::auth::Principal;
 use portico_proto::connector::v1::connector_server::Connector;
 use portico_proto::connector::v1::{Caller, PodioRequest, QueryParam};
 use serde_json::Value;
 
 use crate::error::ToolError;
 pub use errors::Target;
-
-/// The credential mode used when the principal does not name one.
-const DEFAULT_CREDENTIAL_MODE: &str = "default";
 
 /// A Podio client bound to one caller.
 #[derive(Clone)]
@@ -27,16 +24,12 @@ pub struct Podio {
 impl Podio {
     /// A client acting for `principal`.
     pub fn new(connector: Arc<dyn Connector>, principal: &Principal) -> Self {
-        let credential_mode = if principal.credential_mode.is_empty() {
-            DEFAULT_CREDENTIAL_MODE.to_owned()
-        } else {
-            principal.credential_mode.clone()
-        };
         Podio {
             connector,
             caller: Caller {
                 subject: principal.subject.clone(),
-                credential_mode,
+                credential_mode: principal.credential_mode,
+                upstream_ref: principal.upstream_ref.clone(),
             },
         }
     }

@@ -137,7 +137,7 @@ fn to_proto(spec: &ToolSpec) -> proto::Tool {
             idempotent_hint: spec.annotations.idempotent,
             open_world_hint: spec.annotations.open_world,
         }),
-        required_scope: spec.required_scope.to_owned(),
+        required_scope: spec.required_scope.name().to_owned(),
     }
 }
 

@@ -30,6 +30,7 @@ mod update_item;
 mod update_task;
 
 use async_trait::async_trait;
+use portico_proto::vocab::Scope;
 use serde_json::Value;
 
 use crate::args::Args;
@@ -37,10 +38,10 @@ use crate::error::ToolError;
 use crate::podio::Podio;
 
 /// The scope every read-only tool requires.
-pub const SCOPE_READ: &str = "podio:read";
+pub const SCOPE_READ: Scope = Scope::PodioRead;
 
 /// The scope every tool that changes Podio requires.
-pub const SCOPE_WRITE: &str = "podio:write";
+pub const SCOPE_WRITE: Scope = Scope::PodioWrite;
 
 /// MCP behaviour hints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,7 +99,7 @@ pub struct ToolSpec {
     /// Behaviour hints.
     pub annotations: Annotations,
     /// The scope a token needs to call the tool.
-    pub required_scope: &'static str,
+    pub required_scope: Scope,
 }
 
 /// A successful tool result.

@@ -8,14 +8,15 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use portico_proto::auth::v1::auth_server::Auth;
-use portico_proto::auth::v1::*;
+use portico_proto::auth::{Introspection, Principal, TokenIntrospector};
 use portico_proto::connector::v1::connector_server::Connector;
 use portico_proto::connector::v1::{PodioRequest, PodioResponse};
+use portico_proto::error::ServiceError;
 use portico_proto::tools::v1::tools_server::Tools;
 use portico_proto::tools::v1::{
     CallToolRequest, CallToolResponse, ListToolsRequest, Tool, content,
 };
+use portico_proto::vocab::{CredentialMode, Scope, scope_values};
 use portico_tools::ToolsService;
 use serde_json::Value;
 use tonic::{Request, Response, Status};
@@ -33,50 +34,28 @@ pub struct FakeAuth {
     pub introspections: AtomicUsize,
 }
 
-#[tonic::async_trait]
-impl Auth for FakeAuth {
-    async fn create_api_token(
-        &self,
-        _: Request<CreateApiTokenRequest>,
-    ) -> Result<Response<CreateApiTokenResponse>, Status> {
-        Err(Status::unimplemented("not in this fake"))
-    }
-
-    async fn list_api_tokens(
-        &self,
-        _: Request<ListApiTokensRequest>,
-    ) -> Result<Response<ListApiTokensResponse>, Status> {
-        Err(Status::unimplemented("not in this fake"))
-    }
-
-    async fn revoke_api_token(
-        &self,
-        _: Request<RevokeApiTokenRequest>,
-    ) -> Result<Response<RevokeApiTokenResponse>, Status> {
-        Err(Status::unimplemented("not in this fake"))
-    }
-
-    async fn introspect_token(
-        &self,
-        request: Request<IntrospectTokenRequest>,
-    ) -> Result<Response<IntrospectTokenResponse>, Status> {
+#[async_trait::async_trait]
+impl TokenIntrospector for FakeAuth {
+    async fn introspect(&self, token: &str) -> Result<Option<Introspection>, ServiceError> {
         self.introspections.fetch_add(1, Ordering::SeqCst);
-        let scopes: &[&str] = match request.get_ref().token.as_str() {
-            TOKEN => &["podio:read", "podio:write"],
-            WRITE_ONLY => &["podio:write"],
-            _ => return Ok(Response::new(IntrospectTokenResponse::default())),
+        let scopes: &[Scope] = match token {
+            TOKEN => &[Scope::PodioRead, Scope::PodioWrite],
+            WRITE_ONLY => &[Scope::PodioWrite],
+            _ => return Ok(None),
         };
-        Ok(Response::new(IntrospectTokenResponse {
-            active: true,
-            principal: Some(Principal {
+        Ok(Some(Introspection {
+            principal: Principal {
                 subject: "token:abc".to_owned(),
                 token_id: "abc".to_owned(),
                 kind: "api_token".to_owned(),
-                scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+                scopes: scope_values(scopes),
                 display_name: "test".to_owned(),
-                credential_mode: "default".to_owned(),
-            }),
-            expires_at: 0,
+                credential_mode: CredentialMode::Service as i32,
+                upstream_ref: String::new(),
+                space_ids: vec![],
+                org_ids: vec![],
+            },
+            expires_at: None,
         }))
     }
 }
