@@ -12,6 +12,7 @@
 //! configuration, and [`serve`] runs it all.
 
 mod config;
+mod crypto;
 mod error;
 mod grpc;
 
@@ -33,10 +34,16 @@ pub use config::{
     ADMIN_SECRET_VAR, Config, DATABASE_URL_VAR, DEFAULT_PORT, LISTEN_VAR, PODIO_API_URL_VAR,
     PodioSettings,
 };
+pub use crypto::{CryptoError, ENCRYPTION_KEYS_VAR, Keyring, KeyringError, MAX_KEY_ID_LEN};
 pub use error::{AuthError, FieldViolation};
 pub use portico_proto::secret::Secret;
 pub use service::{AuthService, CreatedToken, KIND_API_TOKEN, principal_of};
 pub use store::{ApiTokenRecord, MemoryTokenStore, PgTokenStore, StoreError, TokenStore};
+pub use store::{
+    ClientKind, ClientRecord, CodeRecord, CodeUse, GrantRecord, MemoryOAuthStore,
+    MemoryPendingStore, OAuthStore, PendingStore, PgOAuthStore, RedisPendingStore, TokenKind,
+    TokenRecord, UpstreamRecord,
+};
 pub use tokens::{HINT_LEN, TOKEN_PREFIX};
 pub use upstream::Upstream;
 pub use upstream::podio::{PodioGrantError, PodioKey, PodioOAuth};

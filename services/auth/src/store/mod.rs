@@ -5,11 +5,28 @@
 //!
 //! Records carry hashes, never plaintext tokens: whatever a store holds could
 //! leak without handing out a working credential.
+//!
+//! The OAuth authorization server's state sits beside it in the same way:
+//! [`OAuthStore`] (Postgres, sharing [`PgTokenStore`]'s pool, and in-memory)
+//! and [`PendingStore`] for sign-ins in flight (Redis and in-memory).
 
 mod memory;
+mod oauth;
+mod oauth_memory;
+mod oauth_postgres;
+mod pending;
+mod pending_redis;
 mod postgres;
 
 pub use memory::MemoryTokenStore;
+pub use oauth::{
+    ClientKind, ClientRecord, CodeRecord, CodeUse, GrantRecord, OAuthStore, TokenKind, TokenRecord,
+    UpstreamRecord,
+};
+pub use oauth_memory::MemoryOAuthStore;
+pub use oauth_postgres::PgOAuthStore;
+pub use pending::{MemoryPendingStore, PendingStore};
+pub use pending_redis::RedisPendingStore;
 pub use postgres::PgTokenStore;
 
 /// A personal API token as stored: metadata plus the SHA-256 hash of the token.

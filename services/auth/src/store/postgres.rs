@@ -50,6 +50,11 @@ impl PgTokenStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// The pool, for the other Postgres stores of this crate to share.
+    pub(super) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
 }
 
 #[async_trait::async_trait]
@@ -127,8 +132,8 @@ fn record(row: &PgRow) -> Result<ApiTokenRecord, StoreError> {
 }
 
 /// Sorts driver errors into what a caller can act on: a conflict, a transient
-/// outage worth retrying, or a bug.
-fn translate(err: sqlx::Error) -> StoreError {
+/// outage worth retrying, or a bug. Shared by every Postgres store here.
+pub(super) fn translate(err: sqlx::Error) -> StoreError {
     match &err {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::AlreadyExists,
         // SQLSTATE class 08 (connection exception) and 57P (operator

@@ -3,6 +3,8 @@
 //! real server on port 0. One test binary, so the crate links once.
 
 mod grpc_server;
+mod oauth_store_contract;
+mod pending_store_contract;
 mod postgres_e2e;
 mod service;
 mod store_contract;
