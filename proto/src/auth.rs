@@ -77,3 +77,34 @@ pub trait UpstreamTokens: Send + Sync + 'static {
         rejected: Option<&str>,
     ) -> Result<UpstreamToken, ServiceError>;
 }
+
+/// The OAuth 2.1 authorization server's endpoints, as the front door calls
+/// them: the front door translates HTTP to these messages and back, and the
+/// auth service decides everything. OAuth refusals are in the responses;
+/// errors mean the request could not be handled.
+#[async_trait::async_trait]
+pub trait OAuthEndpoints: Send + Sync + 'static {
+    /// `POST /oauth/register`.
+    async fn register_client(
+        &self,
+        request: v1::RegisterClientRequest,
+    ) -> Result<v1::RegisterClientResponse, ServiceError>;
+
+    /// `GET /oauth/authorize`.
+    async fn authorize(
+        &self,
+        request: v1::AuthorizeRequest,
+    ) -> Result<v1::NavigationResponse, ServiceError>;
+
+    /// `GET /oauth/callback`.
+    async fn callback(
+        &self,
+        request: v1::CallbackRequest,
+    ) -> Result<v1::NavigationResponse, ServiceError>;
+
+    /// `POST /oauth/token`.
+    async fn token(&self, request: v1::TokenRequest) -> Result<v1::TokenResponse, ServiceError>;
+
+    /// `POST /oauth/revoke`.
+    async fn revoke(&self, request: v1::RevokeRequest) -> Result<v1::RevokeResponse, ServiceError>;
+}

@@ -12,7 +12,9 @@ use tonic::transport::Channel;
 use tonic::{Request, Response, Status};
 
 use crate::auth::v1 as auth;
-use crate::auth::{Introspection, TokenIntrospector, UpstreamRef, UpstreamToken, UpstreamTokens};
+use crate::auth::{
+    Introspection, OAuthEndpoints, TokenIntrospector, UpstreamRef, UpstreamToken, UpstreamTokens,
+};
 use crate::connector::v1 as connector;
 use crate::error::ServiceError;
 use crate::grpc::{GrpcError, channel};
@@ -80,6 +82,44 @@ impl UpstreamTokens for RemoteAuth {
             access_token: Secret::new(answer.access_token),
             expires_at: answer.expires_at,
         })
+    }
+}
+
+#[async_trait::async_trait]
+impl OAuthEndpoints for RemoteAuth {
+    async fn register_client(
+        &self,
+        request: auth::RegisterClientRequest,
+    ) -> Result<auth::RegisterClientResponse, ServiceError> {
+        Ok(self.0.clone().register_client(request).await?.into_inner())
+    }
+
+    async fn authorize(
+        &self,
+        request: auth::AuthorizeRequest,
+    ) -> Result<auth::NavigationResponse, ServiceError> {
+        Ok(self.0.clone().authorize(request).await?.into_inner())
+    }
+
+    async fn callback(
+        &self,
+        request: auth::CallbackRequest,
+    ) -> Result<auth::NavigationResponse, ServiceError> {
+        Ok(self.0.clone().callback(request).await?.into_inner())
+    }
+
+    async fn token(
+        &self,
+        request: auth::TokenRequest,
+    ) -> Result<auth::TokenResponse, ServiceError> {
+        Ok(self.0.clone().token(request).await?.into_inner())
+    }
+
+    async fn revoke(
+        &self,
+        request: auth::RevokeRequest,
+    ) -> Result<auth::RevokeResponse, ServiceError> {
+        Ok(self.0.clone().revoke(request).await?.into_inner())
     }
 }
 

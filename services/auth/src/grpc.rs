@@ -3,12 +3,13 @@
 //! are made here.
 
 use portico_proto::auth::v1::{
-    ApiTokenInfo, CreateApiTokenRequest, CreateApiTokenResponse, GetUpstreamTokenRequest,
-    GetUpstreamTokenResponse, IntrospectTokenRequest, IntrospectTokenResponse,
-    ListApiTokensRequest, ListApiTokensResponse, RevokeApiTokenRequest, RevokeApiTokenResponse,
-    auth_server::Auth,
+    ApiTokenInfo, AuthorizeRequest, CallbackRequest, CreateApiTokenRequest, CreateApiTokenResponse,
+    GetUpstreamTokenRequest, GetUpstreamTokenResponse, IntrospectTokenRequest,
+    IntrospectTokenResponse, ListApiTokensRequest, ListApiTokensResponse, NavigationResponse,
+    RegisterClientRequest, RegisterClientResponse, RevokeApiTokenRequest, RevokeApiTokenResponse,
+    RevokeRequest, RevokeResponse, TokenRequest, TokenResponse, auth_server::Auth,
 };
-use portico_proto::auth::{UpstreamRef, UpstreamTokens};
+use portico_proto::auth::{OAuthEndpoints, UpstreamRef, UpstreamTokens};
 use portico_proto::error::bearer_token;
 use portico_proto::vocab::{Scope, scope_values};
 use tonic::{Request, Response, Status};
@@ -82,6 +83,46 @@ impl Auth for AuthService {
             access_token: token.access_token.expose().to_owned(),
             expires_at: token.expires_at,
         }))
+    }
+
+    async fn register_client(
+        &self,
+        request: Request<RegisterClientRequest>,
+    ) -> Result<Response<RegisterClientResponse>, Status> {
+        let answer = OAuthEndpoints::register_client(self, request.into_inner()).await?;
+        Ok(Response::new(answer))
+    }
+
+    async fn authorize(
+        &self,
+        request: Request<AuthorizeRequest>,
+    ) -> Result<Response<NavigationResponse>, Status> {
+        let answer = OAuthEndpoints::authorize(self, request.into_inner()).await?;
+        Ok(Response::new(answer))
+    }
+
+    async fn callback(
+        &self,
+        request: Request<CallbackRequest>,
+    ) -> Result<Response<NavigationResponse>, Status> {
+        let answer = OAuthEndpoints::callback(self, request.into_inner()).await?;
+        Ok(Response::new(answer))
+    }
+
+    async fn token(
+        &self,
+        request: Request<TokenRequest>,
+    ) -> Result<Response<TokenResponse>, Status> {
+        let answer = OAuthEndpoints::token(self, request.into_inner()).await?;
+        Ok(Response::new(answer))
+    }
+
+    async fn revoke(
+        &self,
+        request: Request<RevokeRequest>,
+    ) -> Result<Response<RevokeResponse>, Status> {
+        let answer = OAuthEndpoints::revoke(self, request.into_inner()).await?;
+        Ok(Response::new(answer))
     }
 }
 

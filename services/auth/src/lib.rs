@@ -15,6 +15,7 @@ mod config;
 mod crypto;
 mod error;
 mod grpc;
+mod oauth;
 
 mod service;
 mod store;

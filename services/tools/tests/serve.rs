@@ -52,6 +52,35 @@ impl Auth for WireAuth {
         Err(Status::unimplemented("not in this fake"))
     }
 
+    async fn register_client(
+        &self,
+        _: Request<RegisterClientRequest>,
+    ) -> Result<Response<RegisterClientResponse>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
+    async fn authorize(
+        &self,
+        _: Request<AuthorizeRequest>,
+    ) -> Result<Response<NavigationResponse>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
+    async fn callback(
+        &self,
+        _: Request<CallbackRequest>,
+    ) -> Result<Response<NavigationResponse>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
+    async fn token(&self, _: Request<TokenRequest>) -> Result<Response<TokenResponse>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
+    async fn revoke(&self, _: Request<RevokeRequest>) -> Result<Response<RevokeResponse>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
     async fn introspect_token(
         &self,
         request: Request<IntrospectTokenRequest>,
