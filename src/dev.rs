@@ -182,6 +182,7 @@ pub async fn start(
     settings.rate_limit_per_minute = options.rate_limit_per_minute.unwrap_or(env_limit);
     let store = Arc::new(MemoryStore::new());
     let deps = Deps {
+        oauth: auth.clone(),
         auth,
         tools,
         sessions: store.clone(),

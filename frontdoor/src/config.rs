@@ -160,6 +160,13 @@ impl Settings {
         })
     }
 
+    /// The OAuth issuer identifier (RFC 8414 §2): the public URL exactly, so
+    /// it equals the URL clients derived the metadata's well-known URI from
+    /// and the `authorization_servers` entry of the resource metadata.
+    pub fn issuer(&self) -> &str {
+        &self.public_url
+    }
+
     /// The MCP endpoint's canonical URL, the OAuth resource identifier.
     pub fn resource_url(&self) -> String {
         format!("{}/mcp", self.public_url)

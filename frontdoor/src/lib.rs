@@ -4,7 +4,9 @@
 //! MCP endpoint pass an origin check, a body limit, bearer authentication
 //! (introspected through the auth service, cached briefly) and a
 //! per-principal rate limit before their JSON-RPC message is handled;
-//! tool calls go to the tools service with the caller's own token.
+//! tool calls go to the tools service with the caller's own token. The
+//! OAuth 2.1 authorization server's endpoints (`/oauth/*` and its metadata)
+//! are translated to the auth service the same way.
 //!
 //! Build with [`router`] (tests, embedding) or run with [`serve_with`] /
 //! [`serve`].
@@ -13,9 +15,11 @@ pub mod config;
 pub mod store;
 
 mod auth;
+mod cors;
 mod errors;
 mod health;
 mod mcp;
+mod oauth;
 mod origin;
 mod ratelimit;
 mod serve;
@@ -32,8 +36,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::state::AppState;
 
-/// The whole HTTP surface: `/mcp` and `/` (MCP), `/health`, `/ready` and
-/// the protected resource metadata documents.
+/// The whole HTTP surface: `/mcp` and `/` (MCP), `/health`, `/ready`, the
+/// OAuth endpoints (`/oauth/*`) and the protected resource and
+/// authorization server metadata documents.
 pub fn router(settings: Settings, deps: Deps) -> Router {
     build_router(AppState::new(settings, deps, CancellationToken::new()))
 }
@@ -43,6 +48,7 @@ pub(crate) fn build_router(state: AppState) -> Router {
         .merge(mcp::router(&state))
         .merge(health::router())
         .merge(wellknown::router())
+        .merge(oauth::router())
         .layer(axum::middleware::from_fn(trace::request_span))
         .with_state(state)
 }

@@ -64,8 +64,11 @@ pub async fn serve(
             .await
             .context("could not connect to redis (REDIS_URL)")?,
     );
+    // One channel to the auth service serves introspection and OAuth alike.
+    let auth = Arc::new(RemoteAuth::connect_lazy(&config.auth_url).context("PORTICO_AUTH_URL")?);
     let deps = Deps {
-        auth: Arc::new(RemoteAuth::connect_lazy(&config.auth_url).context("PORTICO_AUTH_URL")?),
+        auth: auth.clone(),
+        oauth: auth,
         tools: RemoteTools::connect_lazy(&config.tools_url).context("PORTICO_TOOLS_URL")?,
         sessions: store.clone(),
         limiter: store,

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use portico_proto::auth::TokenIntrospector;
+use portico_proto::auth::{OAuthEndpoints, TokenIntrospector};
 use portico_proto::tools::v1::tools_server::Tools;
 use tokio_util::sync::CancellationToken;
 
@@ -19,6 +19,9 @@ use crate::store::{RateLimiter, SessionStore};
 pub struct Deps {
     /// Token introspection.
     pub auth: Arc<dyn TokenIntrospector>,
+    /// The OAuth 2.1 authorization server's endpoints (the auth service too;
+    /// the front door only translates HTTP to them and back).
+    pub oauth: Arc<dyn OAuthEndpoints>,
     /// The tool catalog and tool calls.
     pub tools: Arc<dyn Tools>,
     /// Legacy-generation MCP sessions.

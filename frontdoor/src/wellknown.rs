@@ -1,6 +1,8 @@
 //! OAuth 2.0 Protected Resource Metadata (RFC 9728) for the MCP endpoint,
 //! served at both the path-inserted and the root well-known URI because
-//! clients try them in that order.
+//! clients try them in that order. Its one authorization server is this
+//! server's own issuer (`oauth::metadata`), and like that document it is
+//! readable cross-origin, for browser-based clients.
 
 use axum::extract::State;
 use axum::routing::get;
@@ -8,19 +10,21 @@ use axum::{Json, Router};
 use portico_proto::vocab::Scope;
 use serde_json::{Value, json};
 
+use crate::cors;
 use crate::state::AppState;
 
 /// `/.well-known/oauth-protected-resource[/mcp]`.
 pub(crate) fn router() -> Router<AppState> {
-    Router::new()
+    let documents = Router::new()
         .route("/.well-known/oauth-protected-resource/mcp", get(metadata))
-        .route("/.well-known/oauth-protected-resource", get(metadata))
+        .route("/.well-known/oauth-protected-resource", get(metadata));
+    cors::any_origin(documents, "GET, HEAD, OPTIONS")
 }
 
 async fn metadata(State(state): State<AppState>) -> Json<Value> {
     Json(json!({
         "resource": state.settings.resource_url(),
-        "authorization_servers": [state.settings.public_url],
+        "authorization_servers": [state.settings.issuer()],
         "bearer_methods_supported": ["header"],
         "scopes_supported": Scope::all_names(),
         "resource_name": "Portico",

@@ -20,6 +20,7 @@ async fn serves_on_a_listener_and_shuts_down() {
     let store = MemoryStore::new();
     let deps = Deps {
         auth: test_app.auth.clone(),
+        oauth: test_app.oauth.clone(),
         tools: test_app.tools.clone(),
         sessions: Arc::new(store.clone()),
         limiter: Arc::new(store),

@@ -1,6 +1,8 @@
 //! Fakes of the auth and tools services that behave like the real ones at
 //! their gRPC trait (known tokens, UNAUTHENTICATED without one, errors as
-//! status codes with the same details), plus helpers to drive the router.
+//! status codes with the same details), a fake OAuth authorization server
+//! that records what it received and answers what the test set, plus
+//! helpers to drive the router.
 
 #![allow(dead_code)]
 
@@ -13,7 +15,8 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use portico_frontdoor::store::memory::MemoryStore;
 use portico_frontdoor::{Deps, Settings, router};
-use portico_proto::auth::{self, Introspection, TokenIntrospector};
+use portico_proto::auth::v1 as oauth;
+use portico_proto::auth::{self, Introspection, OAuthEndpoints, TokenIntrospector};
 use portico_proto::error::{ErrorCode, ServiceError, bearer_token};
 use portico_proto::tools::v1::{self as tools, tools_server::Tools};
 use portico_proto::vocab::{CredentialMode, Scope, scope_values};
@@ -82,6 +85,121 @@ impl TokenIntrospector for FakeAuth {
                 principal,
                 expires_at: None,
             }))
+    }
+}
+
+/// What the fake authorization server was asked, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OAuthCall {
+    Register(oauth::RegisterClientRequest),
+    Authorize(oauth::AuthorizeRequest),
+    Callback(oauth::CallbackRequest),
+    Token(oauth::TokenRequest),
+    Revoke(oauth::RevokeRequest),
+}
+
+/// The OAuth endpoints: each answers what its field holds (set by the test;
+/// successes by default) and every call is recorded.
+pub struct FakeOAuth {
+    pub calls: Mutex<Vec<OAuthCall>>,
+    pub register: Mutex<Result<oauth::RegisterClientResponse, ServiceError>>,
+    pub navigation: Mutex<Result<oauth::NavigationResponse, ServiceError>>,
+    pub token: Mutex<Result<oauth::TokenResponse, ServiceError>>,
+    pub revoke: Mutex<Result<oauth::RevokeResponse, ServiceError>>,
+}
+
+/// The fake's default token answer.
+pub const TOKEN_JSON: &str =
+    r#"{"access_token":"portico_at_x","token_type":"Bearer","expires_in":3600}"#;
+/// The fake's default registration answer.
+pub const CLIENT_JSON: &str =
+    r#"{"client_id":"mcp-client-1","redirect_uris":["http://localhost:3000/callback"]}"#;
+
+impl Default for FakeOAuth {
+    fn default() -> Self {
+        FakeOAuth {
+            calls: Mutex::new(Vec::new()),
+            register: Mutex::new(Ok(oauth::RegisterClientResponse {
+                error: None,
+                client_information_json: CLIENT_JSON.to_owned(),
+            })),
+            navigation: Mutex::new(Ok(oauth::NavigationResponse {
+                next: Some(oauth::navigation_response::Next::RedirectTo(
+                    "https://podio.example.com/oauth/authorize?client_id=x&state=s".to_owned(),
+                )),
+                http_status: 0,
+            })),
+            token: Mutex::new(Ok(oauth::TokenResponse {
+                error: None,
+                http_status: 0,
+                token_json: TOKEN_JSON.to_owned(),
+            })),
+            revoke: Mutex::new(Ok(oauth::RevokeResponse {
+                error: None,
+                http_status: 0,
+            })),
+        }
+    }
+}
+
+impl FakeOAuth {
+    fn record(&self, call: OAuthCall) {
+        self.calls.lock().expect("lock").push(call);
+    }
+
+    /// Every call so far.
+    pub fn calls(&self) -> Vec<OAuthCall> {
+        self.calls.lock().expect("lock").clone()
+    }
+
+    /// The one call so far (panics unless exactly one was made).
+    pub fn only_call(&self) -> OAuthCall {
+        let calls = self.calls();
+        assert_eq!(calls.len(), 1, "{calls:?}");
+        calls.into_iter().next().expect("one call")
+    }
+}
+
+#[async_trait::async_trait]
+impl OAuthEndpoints for FakeOAuth {
+    async fn register_client(
+        &self,
+        request: oauth::RegisterClientRequest,
+    ) -> Result<oauth::RegisterClientResponse, ServiceError> {
+        self.record(OAuthCall::Register(request));
+        self.register.lock().expect("lock").clone()
+    }
+
+    async fn authorize(
+        &self,
+        request: oauth::AuthorizeRequest,
+    ) -> Result<oauth::NavigationResponse, ServiceError> {
+        self.record(OAuthCall::Authorize(request));
+        self.navigation.lock().expect("lock").clone()
+    }
+
+    async fn callback(
+        &self,
+        request: oauth::CallbackRequest,
+    ) -> Result<oauth::NavigationResponse, ServiceError> {
+        self.record(OAuthCall::Callback(request));
+        self.navigation.lock().expect("lock").clone()
+    }
+
+    async fn token(
+        &self,
+        request: oauth::TokenRequest,
+    ) -> Result<oauth::TokenResponse, ServiceError> {
+        self.record(OAuthCall::Token(request));
+        self.token.lock().expect("lock").clone()
+    }
+
+    async fn revoke(
+        &self,
+        request: oauth::RevokeRequest,
+    ) -> Result<oauth::RevokeResponse, ServiceError> {
+        self.record(OAuthCall::Revoke(request));
+        self.revoke.lock().expect("lock").clone()
     }
 }
 
@@ -222,6 +340,7 @@ pub struct TestApp {
     pub router: Router,
     pub auth: Arc<FakeAuth>,
     pub tools: Arc<FakeTools>,
+    pub oauth: Arc<FakeOAuth>,
     pub store: MemoryStore,
 }
 
@@ -240,8 +359,10 @@ pub fn app_with(settings: Settings, store: MemoryStore) -> TestApp {
         last_authorization: Mutex::new(None),
         down: AtomicBool::new(false),
     });
+    let oauth = Arc::new(FakeOAuth::default());
     let deps = Deps {
         auth: auth.clone(),
+        oauth: oauth.clone(),
         tools: tools.clone(),
         sessions: Arc::new(store.clone()),
         limiter: Arc::new(store.clone()),
@@ -250,6 +371,7 @@ pub fn app_with(settings: Settings, store: MemoryStore) -> TestApp {
         router: router(settings, deps),
         auth,
         tools,
+        oauth,
         store,
     }
 }
