@@ -11,6 +11,8 @@ use portico_proto::env::{ConfigError, Env};
 
 use portico_proto::secret::Secret;
 
+use crate::crypto::{ENCRYPTION_KEYS_VAR, Keyring};
+use crate::oauth::OAuthSettings;
 use crate::upstream::podio::PodioKey;
 use crate::upstream::service_account::ServiceAccount;
 
@@ -51,7 +53,23 @@ pub struct Config {
     pub admin_secret: Option<Secret>,
     /// How to reach Podio's token endpoint.
     pub podio: PodioSettings,
+    /// The OAuth authorization server (`PORTICO_PUBLIC_URL`, …); its
+    /// `shared_key` is `podio.shared_key`.
+    pub oauth: OAuthSettings,
+    /// The keys encrypting Podio secrets at rest (`PORTICO_ENCRYPTION_KEYS`).
+    /// The OAuth server runs only with these and [`Config::redis_url`].
+    pub encryption_keys: Option<Keyring>,
+    /// Redis, where sign-ins in progress wait (`REDIS_URL`); may carry a password.
+    pub redis_url: Option<Secret>,
+    /// Prefix of the auth service's Redis keys (`PORTICO_REDIS_PREFIX`,
+    /// default `portico:`).
+    pub redis_prefix: String,
 }
+
+/// Redis URL of the pending-authorization store.
+pub const REDIS_URL_VAR: &str = "REDIS_URL";
+/// Prefix of Redis keys.
+pub const REDIS_PREFIX_VAR: &str = "PORTICO_REDIS_PREFIX";
 
 /// How the auth service reaches Podio; also read by `portico dev` when it
 /// runs against a real Podio.
@@ -61,9 +79,13 @@ pub struct PodioSettings {
     pub api_url: String,
     /// Timeout of one token-endpoint request (`PORTICO_PODIO_TIMEOUT_SECS`).
     pub timeout: Duration,
-    /// The server's own Podio account for the service mode
-    /// (`PORTICO_PODIO_CLIENT_ID`, `…_CLIENT_SECRET`, `…_USERNAME`,
-    /// `…_PASSWORD`: all four or none).
+    /// The server's shared Podio API key (`PORTICO_PODIO_CLIENT_ID` and
+    /// `…_CLIENT_SECRET`: both or neither), used by the default credential
+    /// mode's sign-in and by the service account.
+    pub shared_key: Option<PodioKey>,
+    /// The server's own Podio account for the service mode: the shared key
+    /// plus `PORTICO_PODIO_USERNAME` and `…_PASSWORD` (both or neither; they
+    /// need the key).
     pub service_account: Option<ServiceAccount>,
 }
 
@@ -87,10 +109,12 @@ impl PodioSettings {
                 expected: "a whole number of seconds greater than 0".to_owned(),
             });
         }
+        let (shared_key, service_account) = podio_credentials(env)?;
         Ok(PodioSettings {
             api_url,
             timeout,
-            service_account: service_account(env)?,
+            shared_key,
+            service_account,
         })
     }
 }
@@ -113,51 +137,77 @@ impl Config {
                 expected: DATABASE_URL_EXPECTED.to_owned(),
             });
         }
+        let podio = PodioSettings::from_env(env.0)?;
+        let oauth = OAuthSettings::from_env(env.0, podio.shared_key.clone())?;
+        let encryption_keys = match env.get(ENCRYPTION_KEYS_VAR) {
+            None => None,
+            Some(value) => Some(Keyring::parse(value).map_err(|e| ConfigError::Invalid {
+                name: ENCRYPTION_KEYS_VAR.to_owned(),
+                value: "[redacted]".to_owned(),
+                expected: e.to_string(),
+            })?),
+        };
+        let redis_url = env.get(REDIS_URL_VAR).map(str::trim).map(Secret::new);
+        if let Some(url) = &redis_url
+            && !(url.expose().starts_with("redis://") || url.expose().starts_with("rediss://"))
+        {
+            return Err(ConfigError::Invalid {
+                name: REDIS_URL_VAR.to_owned(),
+                value: redact_url(url.expose()),
+                expected: "a redis:// or rediss:// URL".to_owned(),
+            });
+        }
         Ok(Config {
             listen,
             database_url: Secret::new(database_url),
             admin_secret: env.get(ADMIN_SECRET_VAR).map(Secret::new),
-            podio: PodioSettings::from_env(env.0)?,
+            podio,
+            oauth,
+            encryption_keys,
+            redis_url,
+            redis_prefix: env.string_or(REDIS_PREFIX_VAR, "portico:"),
         })
     }
 }
 
-/// The service account when all four variables are set, `None` when none
-/// is, and an error naming the missing ones otherwise (half a credential is
-/// a typo, not a choice).
-fn service_account(env: Env<'_>) -> Result<Option<ServiceAccount>, ConfigError> {
-    let values = PODIO_CREDENTIAL_VARS.map(|name| env.get(name));
-    match values {
-        [
-            Some(client_id),
-            Some(client_secret),
-            Some(username),
-            Some(password),
-        ] => Ok(Some(ServiceAccount {
-            key: PodioKey {
-                client_id: client_id.trim().to_owned(),
-                client_secret: Secret::new(client_secret),
-            },
+/// The shared key when both of its variables are set and the service
+/// account when its login is too; half a pair is an error naming the missing
+/// variable (a typo, not a choice), and so is a login without a key.
+fn podio_credentials(
+    env: Env<'_>,
+) -> Result<(Option<PodioKey>, Option<ServiceAccount>), ConfigError> {
+    let [id_var, secret_var, user_var, password_var] = PODIO_CREDENTIAL_VARS;
+    let pair = |a: &str, b: &str| -> Result<Option<(&str, &str)>, ConfigError> {
+        match (env.get(a), env.get(b)) {
+            (Some(x), Some(y)) => Ok(Some((x, y))),
+            (None, None) => Ok(None),
+            (x, _) => Err(ConfigError::Missing {
+                name: if x.is_none() { a } else { b }.to_owned(),
+                expected: format!("set both {a} and {b} or neither"),
+            }),
+        }
+    };
+    let key = pair(id_var, secret_var)?.map(|(id, secret)| PodioKey {
+        client_id: id.trim().to_owned(),
+        client_secret: Secret::new(secret),
+    });
+    let account = match (pair(user_var, password_var)?, &key) {
+        (None, _) => None,
+        (Some(_), None) => {
+            return Err(ConfigError::Missing {
+                name: format!("{id_var}, {secret_var}"),
+                expected: format!(
+                    "{user_var} and {password_var} log in with the shared podio key: set {id_var} and {secret_var} too"
+                ),
+            });
+        }
+        (Some((username, password)), Some(key)) => Some(ServiceAccount {
+            key: key.clone(),
             username: username.trim().to_owned(),
             password: Secret::new(password),
-        })),
-        [None, None, None, None] => Ok(None),
-        _ => {
-            let missing: Vec<&str> = PODIO_CREDENTIAL_VARS
-                .iter()
-                .zip(values)
-                .filter(|(_, v)| v.is_none())
-                .map(|(name, _)| *name)
-                .collect();
-            Err(ConfigError::Missing {
-                name: missing.join(", "),
-                expected: format!(
-                    "set all of {} or none of them",
-                    PODIO_CREDENTIAL_VARS.join(", ")
-                ),
-            })
-        }
-    }
+        }),
+    };
+    Ok((key, account))
 }
 
 /// `url` with the password of its user info and its whole query (which may
@@ -237,10 +287,71 @@ mod tests {
         let ConfigError::Missing { name, .. } = &err else {
             panic!("expected Missing, got {err:?}");
         };
+        assert_eq!(name, "PORTICO_PODIO_CLIENT_SECRET");
+
+        let err = Config::from_env(&env(&[
+            ("DATABASE_URL", "postgres://db/portico"),
+            ("PORTICO_PODIO_USERNAME", "me@example.com"),
+            ("PORTICO_PODIO_PASSWORD", "pw-value"),
+        ]))
+        .expect_err("a login without a key");
+        assert!(err.to_string().contains("PORTICO_PODIO_CLIENT_ID"), "{err}");
+        assert!(!err.to_string().contains("pw-value"), "{err}");
+    }
+
+    #[test]
+    fn the_shared_key_works_without_the_service_account() {
+        let config = Config::from_env(&env(&[
+            ("DATABASE_URL", "postgres://db/portico"),
+            ("PORTICO_PODIO_CLIENT_ID", "id"),
+            ("PORTICO_PODIO_CLIENT_SECRET", "s3cret-value"),
+        ]))
+        .expect("valid config");
         assert_eq!(
-            name,
-            "PORTICO_PODIO_CLIENT_SECRET, PORTICO_PODIO_USERNAME, PORTICO_PODIO_PASSWORD"
+            config
+                .podio
+                .shared_key
+                .as_ref()
+                .map(|k| k.client_id.as_str()),
+            Some("id")
         );
+        assert!(config.podio.service_account.is_none());
+    }
+
+    #[test]
+    fn oauth_variables_are_read_and_bad_keys_not_echoed() {
+        let config = Config::from_env(&env(&[
+            ("DATABASE_URL", "postgres://db/portico"),
+            ("PORTICO_PUBLIC_URL", "https://mcp.example.com/"),
+            (
+                "PORTICO_DEFAULT_REDIRECT_ALLOWLIST",
+                "https://a.example/cb, https://b.example/",
+            ),
+        ]))
+        .expect("valid config");
+        assert_eq!(config.oauth.public_url, "https://mcp.example.com");
+        assert_eq!(config.oauth.resource(), "https://mcp.example.com/mcp");
+        assert_eq!(
+            config.oauth.redirect_allowlist,
+            ["https://a.example/cb", "https://b.example/"]
+        );
+        assert!(config.encryption_keys.is_none());
+        assert_eq!(config.redis_prefix, "portico:");
+
+        let err = Config::from_env(&env(&[
+            ("DATABASE_URL", "postgres://db/portico"),
+            ("PORTICO_ENCRYPTION_KEYS", "k1:not-a-key-s3cret"),
+        ]))
+        .expect_err("bad keys");
+        assert!(err.to_string().contains("PORTICO_ENCRYPTION_KEYS"), "{err}");
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+
+        let err = Config::from_env(&env(&[
+            ("DATABASE_URL", "postgres://db/portico"),
+            ("PORTICO_PUBLIC_URL", "not a url"),
+        ]))
+        .expect_err("bad url");
+        assert!(err.to_string().contains("PORTICO_PUBLIC_URL"), "{err}");
     }
 
     #[test]

@@ -9,12 +9,12 @@ use portico_proto::auth::v1::{
     RegisterClientRequest, RegisterClientResponse, RevokeApiTokenRequest, RevokeApiTokenResponse,
     RevokeRequest, RevokeResponse, TokenRequest, TokenResponse, auth_server::Auth,
 };
-use portico_proto::auth::{OAuthEndpoints, UpstreamRef, UpstreamTokens};
+use portico_proto::auth::{OAuthEndpoints, TokenIntrospector, UpstreamRef, UpstreamTokens};
 use portico_proto::error::bearer_token;
 use portico_proto::vocab::{Scope, scope_values};
 use tonic::{Request, Response, Status};
 
-use crate::service::{AuthService, principal_of};
+use crate::service::AuthService;
 use crate::store::ApiTokenRecord;
 
 #[tonic::async_trait]
@@ -56,11 +56,12 @@ impl Auth for AuthService {
         &self,
         request: Request<IntrospectTokenRequest>,
     ) -> Result<Response<IntrospectTokenResponse>, Status> {
-        let response = match self.introspect(&request.into_inner().token).await? {
-            Some(record) => IntrospectTokenResponse {
+        let token = request.into_inner().token;
+        let response = match TokenIntrospector::introspect(self, &token).await? {
+            Some(found) => IntrospectTokenResponse {
                 active: true,
-                principal: Some(principal_of(&record)),
-                expires_at: 0,
+                principal: Some(found.principal),
+                expires_at: found.expires_at.unwrap_or(0),
             },
             None => IntrospectTokenResponse::default(),
         };

@@ -11,6 +11,7 @@
 //! other services hold), `grpc` the tonic adapter, `config` the typed
 //! configuration, and [`serve`] runs it all.
 
+mod client_metadata;
 mod config;
 mod crypto;
 mod error;
@@ -31,12 +32,21 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
 
+pub use client_metadata::{
+    ClientMetadata, ClientMetadataFetcher, FetchPolicy, MetadataError, is_metadata_client_id,
+};
 pub use config::{
     ADMIN_SECRET_VAR, Config, DATABASE_URL_VAR, DEFAULT_PORT, LISTEN_VAR, PODIO_API_URL_VAR,
-    PodioSettings,
+    PodioSettings, REDIS_PREFIX_VAR, REDIS_URL_VAR,
 };
 pub use crypto::{CryptoError, ENCRYPTION_KEYS_VAR, Keyring, KeyringError, MAX_KEY_ID_LEN};
 pub use error::{AuthError, FieldViolation};
+pub use oauth::{
+    ACCESS_TOKEN_PREFIX, CLIENT_ID_PREFIX, CLIENT_SECRET_PREFIX, CODE_PREFIX,
+    DEFAULT_MODE_CLIENT_IDS, DEFAULT_MODE_CLIENT_IDS_VAR, DEFAULT_PODIO_AUTHORIZE_URL,
+    DEFAULT_PUBLIC_URL, DEFAULT_REDIRECT_ALLOWLIST, KIND_OAUTH, OAuthSettings,
+    PODIO_AUTHORIZE_URL_VAR, PUBLIC_URL_VAR, REDIRECT_ALLOWLIST_VAR, REFRESH_TOKEN_PREFIX,
+};
 pub use portico_proto::secret::Secret;
 pub use service::{AuthService, CreatedToken, KIND_API_TOKEN, principal_of};
 pub use store::{ApiTokenRecord, MemoryTokenStore, PgTokenStore, StoreError, TokenStore};
@@ -82,11 +92,27 @@ pub async fn serve(
         );
     }
     let podio = PodioOAuth::new(&config.podio.api_url, config.podio.timeout)?;
-    let service = AuthService::new(
+    let oauth_store = store.oauth();
+    let mut service = AuthService::new(
         Arc::new(store),
         config.admin_secret.map(|s| s.expose().to_owned()),
     )
     .with_upstream(Upstream::new(podio, config.podio.service_account));
+    match (config.encryption_keys, &config.redis_url) {
+        (Some(keyring), Some(redis_url)) => {
+            let pending =
+                RedisPendingStore::connect(redis_url.expose(), &config.redis_prefix).await?;
+            service = service.with_oauth(
+                config.oauth,
+                Arc::new(oauth_store),
+                Arc::new(pending),
+                keyring,
+            );
+        }
+        _ => tracing::warn!(
+            "{ENCRYPTION_KEYS_VAR} or {REDIS_URL_VAR} is not set: the oauth endpoints answer temporarily_unavailable (personal api tokens still work)"
+        ),
+    }
     serve_service(service, listener, shutdown).await
 }
 

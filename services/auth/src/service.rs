@@ -15,9 +15,12 @@ use portico_proto::error::ServiceError;
 use portico_proto::secret::Secret;
 use portico_proto::vocab::{CredentialMode, Scope, scope_values};
 
+use crate::crypto::Keyring;
 use crate::error::AuthError;
-use crate::store::{ApiTokenRecord, StoreError, TokenStore};
+use crate::oauth::{OAuth, OAuthSettings};
+use crate::store::{ApiTokenRecord, OAuthStore, PendingStore, StoreError, TokenStore};
 use crate::upstream::Upstream;
+use crate::upstream::podio::PodioOAuth;
 use crate::{tokens, validate};
 
 /// The `kind` of a principal authenticated by a personal API token.
@@ -29,6 +32,7 @@ pub struct AuthService {
     store: Arc<dyn TokenStore>,
     admin_secret: Option<Secret>,
     upstream: Option<Arc<Upstream>>,
+    oauth: Option<Arc<OAuth>>,
 }
 
 /// A freshly minted token: the plaintext (shown once) and what was stored.
@@ -50,6 +54,7 @@ impl AuthService {
             store,
             admin_secret: admin_secret.map(Secret::new),
             upstream: None,
+            oauth: None,
         }
     }
 
@@ -59,6 +64,34 @@ impl AuthService {
     pub fn with_upstream(mut self, upstream: Upstream) -> AuthService {
         self.upstream = Some(Arc::new(upstream));
         self
+    }
+
+    /// The same service, also the OAuth 2.1 authorization server: clients,
+    /// grants and tokens in `store`, sign-ins in progress in `pending`,
+    /// Podio secrets encrypted with `keyring`. Podio is reached through the
+    /// [`AuthService::with_upstream`] client. Without it the OAuth endpoints
+    /// answer `temporarily_unavailable`.
+    pub fn with_oauth(
+        mut self,
+        settings: OAuthSettings,
+        store: Arc<dyn OAuthStore>,
+        pending: Arc<dyn PendingStore>,
+        keyring: Keyring,
+    ) -> AuthService {
+        self.oauth = Some(Arc::new(OAuth::new(settings, store, pending, keyring)));
+        self
+    }
+
+    pub(crate) fn oauth(&self) -> Option<&OAuth> {
+        self.oauth.as_deref()
+    }
+
+    pub(crate) fn podio(&self) -> Result<&PodioOAuth, AuthError> {
+        self.upstream.as_deref().map(|u| &u.podio).ok_or_else(|| {
+            AuthError::Store(StoreError::Internal(
+                "the oauth server has no podio client: call with_upstream".to_owned(),
+            ))
+        })
     }
 
     /// The token store, e.g. for readiness checks.
@@ -186,6 +219,12 @@ pub fn principal_of(record: &ApiTokenRecord) -> Principal {
 #[async_trait::async_trait]
 impl TokenIntrospector for AuthService {
     async fn introspect(&self, token: &str) -> Result<Option<Introspection>, ServiceError> {
+        if token.starts_with(crate::oauth::ACCESS_TOKEN_PREFIX) {
+            return match &self.oauth {
+                Some(oauth) => Ok(crate::oauth::introspect_oauth(oauth, token).await?),
+                None => Ok(None),
+            };
+        }
         let record = AuthService::introspect(self, token).await?;
         Ok(record.map(|record| Introspection {
             principal: principal_of(&record),
@@ -204,6 +243,15 @@ impl UpstreamTokens for AuthService {
         let Some(source) = &self.upstream else {
             return Err(AuthError::NoServiceAccount.into());
         };
+        if let (
+            Some(oauth),
+            CredentialMode::Default | CredentialMode::Direct | CredentialMode::Registered,
+        ) = (&self.oauth, upstream.mode)
+        {
+            return Ok(
+                crate::oauth::upstream_token(oauth, &source.podio, upstream, rejected).await?,
+            );
+        }
         Ok(source.token(upstream, rejected).await?)
     }
 }

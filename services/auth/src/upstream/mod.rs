@@ -20,7 +20,7 @@ use service_account::{ServiceAccount, ServiceTokens};
 /// behalf.
 #[derive(Debug)]
 pub struct Upstream {
-    podio: PodioOAuth,
+    pub(crate) podio: PodioOAuth,
     service: Option<ServiceTokens>,
 }
 

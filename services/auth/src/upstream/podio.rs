@@ -35,6 +35,13 @@ pub(crate) enum Grant<'a> {
     },
     /// Renews a token pair.
     Refresh(&'a Secret),
+    /// Exchanges the code Podio's authorize page sent to `redirect_uri`.
+    AuthorizationCode {
+        /// Podio's code.
+        code: &'a Secret,
+        /// The redirect URI the code was sent to, repeated exactly.
+        redirect_uri: &'a str,
+    },
 }
 
 impl Grant<'_> {
@@ -42,6 +49,7 @@ impl Grant<'_> {
         match self {
             Grant::Password { .. } => "password",
             Grant::Refresh(_) => "refresh_token",
+            Grant::AuthorizationCode { .. } => "authorization_code",
         }
     }
 }
@@ -61,6 +69,9 @@ pub(crate) struct PodioTokens {
     pub access: Secret,
     pub refresh: Option<Secret>,
     pub expires_in: Duration,
+    /// The Podio user the tokens act for (Podio's `ref` when its type is
+    /// `user`).
+    pub user_id: Option<i64>,
 }
 
 /// Why a grant failed.
@@ -89,6 +100,15 @@ struct TokenResponse {
     access_token: Option<String>,
     refresh_token: Option<String>,
     expires_in: Option<u64>,
+    #[serde(rename = "ref")]
+    reference: Option<RefBody>,
+}
+
+#[derive(Deserialize)]
+struct RefBody {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    id: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -178,6 +198,10 @@ impl PodioOAuth {
                 .filter(|t| !t.is_empty())
                 .map(Secret::new),
             expires_in: Duration::from_secs(expires_in),
+            user_id: parsed
+                .reference
+                .filter(|r| r.kind.as_deref() == Some("user"))
+                .and_then(|r| r.id),
         })
     }
 
@@ -226,6 +250,10 @@ fn params(key: &PodioKey, grant: &Grant<'_>) -> Vec<(&'static str, String)> {
             params.push(("password", password.expose().to_owned()));
         }
         Grant::Refresh(token) => params.push(("refresh_token", token.expose().to_owned())),
+        Grant::AuthorizationCode { code, redirect_uri } => {
+            params.push(("code", code.expose().to_owned()));
+            params.push(("redirect_uri", (*redirect_uri).to_owned()));
+        }
     }
     params
 }

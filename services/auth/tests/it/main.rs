@@ -2,7 +2,9 @@
 //! contract run against both stores, the service through the gRPC trait, and a
 //! real server on port 0. One test binary, so the crate links once.
 
+mod client_metadata;
 mod grpc_server;
+mod oauth_flow;
 mod oauth_store_contract;
 mod pending_store_contract;
 mod postgres_e2e;

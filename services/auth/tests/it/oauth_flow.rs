@@ -1,0 +1,499 @@
+//! The OAuth flow end to end against podio-sim: registration, authorize,
+//! Podio's login and allow pages, the callback, the token endpoint,
+//! introspection and the Podio token behind the principal.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use podio_sim::login::{
+    ALLOW, ALLOW_FORM_ID, DECISION_FIELD, LOGIN_FORM_ID, PASSWORD_FIELD, USERNAME_FIELD, parse_form,
+};
+use podio_sim::seed;
+use portico_auth::{
+    AuthService, Keyring, MemoryOAuthStore, MemoryPendingStore, MemoryTokenStore, OAuthSettings,
+    PodioKey, PodioOAuth, Secret, Upstream,
+};
+use portico_proto::auth::v1::{
+    AuthorizeRequest, BasicCredentials, CallbackRequest, NavigationResponse, Param,
+    RegisterClientRequest, RevokeRequest, TokenRequest, TokenResponse, navigation_response::Next,
+};
+use portico_proto::auth::{OAuthEndpoints, TokenIntrospector, UpstreamRef, UpstreamTokens};
+use portico_proto::vocab::CredentialMode;
+use sha2::{Digest as _, Sha256};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+const BASE: &str = "http://127.0.0.1:9";
+const CLAUDE: &str = "https://claude.ai/api/mcp/auth_callback";
+const VERIFIER: &str = "verifier-verifier-verifier-verifier-verifier-01";
+
+struct Harness {
+    sim: String,
+    service: AuthService,
+    http: reqwest::Client,
+    _shutdown: tokio_util::sync::DropGuard,
+}
+
+async fn harness(grace: Duration) -> Harness {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let sim = format!("http://{}", listener.local_addr().expect("addr"));
+    let shutdown = CancellationToken::new();
+    tokio::spawn(podio_sim::serve(
+        podio_sim::Config::default(),
+        listener,
+        shutdown.clone(),
+    ));
+    let podio = PodioOAuth::new(&sim, Duration::from_secs(10)).expect("podio client");
+    let mut settings = OAuthSettings::new(BASE);
+    settings.podio_authorize_url = format!("{sim}/oauth/authorize");
+    settings.shared_key = Some(PodioKey {
+        client_id: seed::DEV_CLIENT_ID.to_owned(),
+        client_secret: Secret::new(seed::DEV_CLIENT_SECRET),
+    });
+    settings.refresh_grace = grace;
+    let service = AuthService::new(Arc::new(MemoryTokenStore::new()), None)
+        .with_upstream(Upstream::new(podio, None))
+        .with_oauth(
+            settings,
+            Arc::new(MemoryOAuthStore::new()),
+            Arc::new(MemoryPendingStore::new()),
+            Keyring::generate().expect("keyring"),
+        );
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http");
+    Harness {
+        sim,
+        service,
+        http,
+        _shutdown: shutdown.drop_guard(),
+    }
+}
+
+fn params(pairs: &[(&str, &str)]) -> Vec<Param> {
+    pairs
+        .iter()
+        .map(|(n, v)| Param {
+            name: (*n).to_owned(),
+            value: (*v).to_owned(),
+        })
+        .collect()
+}
+
+fn challenge(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+fn redirect_of(nav: &NavigationResponse) -> url::Url {
+    match &nav.next {
+        Some(Next::RedirectTo(to)) => url::Url::parse(to).expect("url"),
+        other => panic!("expected a redirect, got {other:?}"),
+    }
+}
+
+fn page_of(nav: &NavigationResponse) -> (String, String) {
+    match &nav.next {
+        Some(Next::ErrorPage(e)) => (e.error.clone(), e.error_description.clone()),
+        other => panic!("expected an error page, got {other:?}"),
+    }
+}
+
+fn query(url: &url::Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn token_json(response: &TokenResponse) -> serde_json::Value {
+    assert!(
+        response.error.is_none(),
+        "token refused: {:?}",
+        response.error
+    );
+    serde_json::from_str(&response.token_json).expect("json")
+}
+
+impl Harness {
+    async fn register(&self, body: serde_json::Value) -> serde_json::Value {
+        let answer = self
+            .service
+            .register_client(RegisterClientRequest {
+                metadata_json: body.to_string(),
+            })
+            .await
+            .expect("register");
+        assert!(answer.error.is_none(), "{:?}", answer.error);
+        serde_json::from_str(&answer.client_information_json).expect("json")
+    }
+
+    async fn authorize(&self, client_id: &str, redirect_uri: &str) -> NavigationResponse {
+        let challenge = challenge(VERIFIER);
+        self.service
+            .authorize(AuthorizeRequest {
+                params: params(&[
+                    ("response_type", "code"),
+                    ("client_id", client_id),
+                    ("redirect_uri", redirect_uri),
+                    ("code_challenge", &challenge),
+                    ("code_challenge_method", "S256"),
+                    ("state", "client-state"),
+                    ("resource", &format!("{BASE}/mcp")),
+                ]),
+            })
+            .await
+            .expect("authorize")
+    }
+
+    /// Logs in and allows at podio-sim; returns Podio's redirect to our callback.
+    async fn podio_sign_in(&self, to_podio: &url::Url, username: &str, password: &str) -> url::Url {
+        let html = self
+            .http
+            .get(to_podio.as_str())
+            .send()
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("body");
+        let mut login =
+            parse_form(&html, LOGIN_FORM_ID).unwrap_or_else(|| panic!("login form in {html}"));
+        login
+            .set(USERNAME_FIELD, username)
+            .set(PASSWORD_FIELD, password);
+        let html = self
+            .post_form(&login.action, login.encoded())
+            .await
+            .text()
+            .await
+            .expect("body");
+        let mut allow =
+            parse_form(&html, ALLOW_FORM_ID).unwrap_or_else(|| panic!("allow form in {html}"));
+        allow.set(DECISION_FIELD, ALLOW);
+        let response = self.post_form(&allow.action, allow.encoded()).await;
+        let location = response
+            .headers()
+            .get("location")
+            .expect("redirect")
+            .to_str()
+            .expect("ascii");
+        url::Url::parse(location).expect("url")
+    }
+
+    async fn post_form(&self, action: &str, body: String) -> reqwest::Response {
+        self.http
+            .post(format!("{}{action}", self.sim))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("post")
+    }
+
+    async fn callback(&self, from_podio: &url::Url) -> NavigationResponse {
+        let pairs: Vec<(String, String)> = from_podio.query_pairs().into_owned().collect();
+        let pairs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.service
+            .callback(CallbackRequest {
+                params: params(&pairs),
+            })
+            .await
+            .expect("callback")
+    }
+
+    /// Authorize → Podio → callback; the client's code.
+    async fn code_for(&self, client_id: &str, redirect_uri: &str, user: (&str, &str)) -> String {
+        let to_podio = redirect_of(&self.authorize(client_id, redirect_uri).await);
+        let from_podio = self.podio_sign_in(&to_podio, user.0, user.1).await;
+        assert!(
+            from_podio
+                .as_str()
+                .starts_with(&format!("{BASE}/oauth/callback")),
+            "{from_podio}"
+        );
+        let back = redirect_of(&self.callback(&from_podio).await);
+        assert!(back.as_str().starts_with(redirect_uri), "{back}");
+        assert_eq!(query(&back, "state").as_deref(), Some("client-state"));
+        assert_eq!(query(&back, "iss").as_deref(), Some(BASE));
+        query(&back, "code").expect("code")
+    }
+
+    async fn token(&self, pairs: &[(&str, &str)]) -> TokenResponse {
+        self.service
+            .token(TokenRequest {
+                params: params(pairs),
+                basic: Some(BasicCredentials::default()),
+            })
+            .await
+            .expect("token")
+    }
+
+    async fn exchange(
+        &self,
+        client_id: &str,
+        redirect_uri: &str,
+        code: &str,
+        secret: Option<&str>,
+    ) -> TokenResponse {
+        let mut pairs = vec![
+            ("grant_type", "authorization_code"),
+            ("client_id", client_id),
+            ("redirect_uri", redirect_uri),
+            ("code", code),
+            ("code_verifier", VERIFIER),
+        ];
+        if let Some(secret) = secret {
+            pairs.push(("client_secret", secret));
+        }
+        self.token(&pairs).await
+    }
+
+    async fn refresh(&self, client_id: &str, refresh: &str, secret: Option<&str>) -> TokenResponse {
+        let mut pairs = vec![
+            ("grant_type", "refresh_token"),
+            ("client_id", client_id),
+            ("refresh_token", refresh),
+        ];
+        if let Some(secret) = secret {
+            pairs.push(("client_secret", secret));
+        }
+        self.token(&pairs).await
+    }
+
+    /// Introspects `access`, fetches its Podio token and uses it at the sim.
+    async fn check_access(&self, access: &str, mode: CredentialMode) {
+        let found = TokenIntrospector::introspect(&self.service, access)
+            .await
+            .expect("introspect")
+            .expect("active");
+        let principal = found.principal;
+        assert_eq!(principal.subject, format!("podio:{}", seed::DEMO_USER_ID));
+        assert_eq!(principal.kind, "oauth");
+        assert_eq!(principal.credential_mode(), mode);
+        assert_eq!(principal.scopes.len(), 2);
+        let podio = self
+            .service
+            .upstream_token(&UpstreamRef::of(&principal), None)
+            .await
+            .expect("upstream token");
+        let status = self
+            .http
+            .get(format!("{}/org/", self.sim))
+            .header(
+                "authorization",
+                format!("OAuth2 {}", podio.access_token.expose()),
+            )
+            .send()
+            .await
+            .expect("org")
+            .status();
+        assert_eq!(status, 200);
+    }
+}
+
+#[tokio::test]
+async fn registered_client_signs_in_refreshes_and_reuse_after_grace_revokes_the_family() {
+    let h = harness(Duration::from_secs(30)).await;
+    let info = h
+        .register(serde_json::json!({
+            "client_name": "Claude",
+            "redirect_uris": [CLAUDE],
+            "podio_client_id": seed::DEV_CLIENT_ID,
+            "podio_client_secret": seed::DEV_CLIENT_SECRET,
+        }))
+        .await;
+    let client_id = info["client_id"].as_str().expect("client_id").to_owned();
+    assert!(client_id.starts_with("mcp-client-"));
+    assert_eq!(info["podio_credentials_provided"], true);
+    assert!(!info.to_string().contains(seed::DEV_CLIENT_SECRET));
+    assert!(info.get("client_secret").is_none());
+
+    let code = h
+        .code_for(&client_id, CLAUDE, (seed::DEV_USERNAME, seed::DEV_PASSWORD))
+        .await;
+    let tokens = token_json(&h.exchange(&client_id, CLAUDE, &code, None).await);
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["expires_in"], 3600);
+    assert_eq!(tokens["scope"], "podio:read podio:write");
+    let access = tokens["access_token"].as_str().expect("at");
+    assert!(access.starts_with("portico_at_"));
+    h.check_access(access, CredentialMode::Registered).await;
+
+    // Rotation: a new pair, and the old refresh token still works in grace.
+    let old = tokens["refresh_token"].as_str().expect("rt").to_owned();
+    let rotated = token_json(&h.refresh(&client_id, &old, None).await);
+    assert_ne!(rotated["refresh_token"].as_str(), Some(old.as_str()));
+    let retried = token_json(&h.refresh(&client_id, &old, None).await);
+    h.check_access(
+        retried["access_token"].as_str().expect("at"),
+        CredentialMode::Registered,
+    )
+    .await;
+
+    // A replayed code revokes the grant.
+    let replay = h.exchange(&client_id, CLAUDE, &code, None).await;
+    assert_eq!(
+        replay.error.as_ref().map(|e| e.error.as_str()),
+        Some("invalid_grant")
+    );
+    assert!(
+        TokenIntrospector::introspect(&h.service, access)
+            .await
+            .expect("introspect")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn reuse_after_the_grace_period_revokes_the_family() {
+    let h = harness(Duration::ZERO).await;
+    let code = h
+        .code_for("", CLAUDE, (seed::DEV_USERNAME, seed::DEV_PASSWORD))
+        .await;
+    let tokens = token_json(&h.exchange("", CLAUDE, &code, None).await);
+    let access = tokens["access_token"].as_str().expect("at").to_owned();
+    h.check_access(&access, CredentialMode::Default).await;
+    let old = tokens["refresh_token"].as_str().expect("rt").to_owned();
+    let rotated = token_json(&h.refresh("", &old, None).await);
+    // Used-at and now are whole seconds; wait past the (zero) grace.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let reuse = h.refresh("", &old, None).await;
+    assert_eq!(
+        reuse.error.as_ref().map(|e| e.error.as_str()),
+        Some("invalid_grant")
+    );
+    let new_access = rotated["access_token"].as_str().expect("at");
+    assert!(
+        TokenIntrospector::introspect(&h.service, new_access)
+            .await
+            .expect("introspect")
+            .is_none()
+    );
+    assert!(
+        TokenIntrospector::introspect(&h.service, &access)
+            .await
+            .expect("introspect")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn direct_mode_exchanges_podio_code_with_the_secret_sent_to_the_token_endpoint() {
+    let h = harness(Duration::from_secs(30)).await;
+    let code = h
+        .code_for(
+            seed::JANE_CLIENT_ID,
+            CLAUDE,
+            (seed::DEV_USERNAME, seed::DEV_PASSWORD),
+        )
+        .await;
+    let without = h.exchange(seed::JANE_CLIENT_ID, CLAUDE, &code, None).await;
+    assert_eq!(
+        without.error.as_ref().map(|e| e.error.as_str()),
+        Some("invalid_client")
+    );
+    // The code was consumed by the refused attempt; sign in again.
+    let code = h
+        .code_for(
+            seed::JANE_CLIENT_ID,
+            CLAUDE,
+            (seed::DEV_USERNAME, seed::DEV_PASSWORD),
+        )
+        .await;
+    let tokens = token_json(
+        &h.exchange(
+            seed::JANE_CLIENT_ID,
+            CLAUDE,
+            &code,
+            Some(seed::JANE_CLIENT_SECRET),
+        )
+        .await,
+    );
+    h.check_access(
+        tokens["access_token"].as_str().expect("at"),
+        CredentialMode::Direct,
+    )
+    .await;
+    let refresh = tokens["refresh_token"].as_str().expect("rt");
+    let wrong = h
+        .refresh(seed::JANE_CLIENT_ID, refresh, Some("wrong"))
+        .await;
+    assert_eq!(
+        wrong.error.as_ref().map(|e| e.error.as_str()),
+        Some("invalid_grant")
+    );
+}
+
+#[tokio::test]
+async fn pkce_redirect_and_client_checks_refuse() {
+    let h = harness(Duration::from_secs(30)).await;
+    let info = h
+        .register(serde_json::json!({"client_name": "x", "redirect_uris": [CLAUDE]}))
+        .await;
+    let client_id = info["client_id"].as_str().expect("client_id").to_owned();
+
+    let (error, _) = page_of(&h.authorize(&client_id, "https://evil.example/cb").await);
+    assert_eq!(error, "invalid_request");
+    let (error, description) = page_of(
+        &h.authorize("mcp-client-00000000-0000-0000-0000-000000000000", CLAUDE)
+            .await,
+    );
+    assert_eq!(error, "invalid_client");
+    assert!(description.contains("register again"), "{description}");
+    let (error, _) = page_of(&h.authorize("chatgpt", "https://evil.example/cb").await);
+    assert_eq!(error, "invalid_request");
+
+    // No PKCE method: back to the client with invalid_request.
+    let nav = h
+        .service
+        .authorize(AuthorizeRequest {
+            params: params(&[
+                ("response_type", "code"),
+                ("client_id", &client_id),
+                ("redirect_uri", CLAUDE),
+                ("code_challenge", &challenge(VERIFIER)),
+                ("state", "s"),
+            ]),
+        })
+        .await
+        .expect("authorize");
+    let back = redirect_of(&nav);
+    assert_eq!(query(&back, "error").as_deref(), Some("invalid_request"));
+    assert_eq!(query(&back, "state").as_deref(), Some("s"));
+
+    let code = h
+        .code_for(&client_id, CLAUDE, (seed::DEV_USERNAME, seed::DEV_PASSWORD))
+        .await;
+    let wrong = h
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", &client_id),
+            ("redirect_uri", CLAUDE),
+            ("code", &code),
+            (
+                "code_verifier",
+                "another-verifier-another-verifier-another-verifier",
+            ),
+        ])
+        .await;
+    assert_eq!(
+        wrong.error.as_ref().map(|e| e.error.as_str()),
+        Some("invalid_grant")
+    );
+
+    // Revocation of an unknown token is fine.
+    let revoked = h
+        .service
+        .revoke(RevokeRequest {
+            params: params(&[("token", "nope")]),
+            basic: None,
+        })
+        .await
+        .expect("revoke");
+    assert!(revoked.error.is_none());
+}
