@@ -10,8 +10,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use portico_auth::{
-    AuthService, MemoryTokenStore, PodioKey, PodioOAuth, PodioSettings, Secret, ServiceAccount,
-    Upstream,
+    AuthService, Keyring, MemoryOAuthStore, MemoryPendingStore, MemoryTokenStore, OAuthSettings,
+    PodioKey, PodioOAuth, PodioSettings, Secret, ServiceAccount, Upstream,
 };
 use portico_connector::ConnectorService;
 use portico_frontdoor::store::memory::MemoryStore;
@@ -134,6 +134,7 @@ pub async fn start(
             };
             let mut podio = PodioSettings::from_env(env)?;
             podio.api_url = sim_url.clone();
+            podio.shared_key = Some(account.key.clone());
             podio.service_account = Some(account);
             (
                 portico_connector::Config::new(sim_url.clone()),
@@ -142,14 +143,39 @@ pub async fn start(
             )
         };
 
+    let listener = TcpListener::bind(SocketAddr::new(options.host, options.port)).await?;
+    let base_url = Env(env)
+        .get("PORTICO_PUBLIC_URL")
+        .map(|u| u.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| match listener.local_addr() {
+            Ok(addr) => format!("http://{addr}"),
+            Err(_) => format!("http://{}:{}", options.host, options.port),
+        });
+
+    // The OAuth server in memory: sign-ins go to the simulator's authorize
+    // page (or Podio's), and a fresh key encrypts the Podio tokens it keeps;
+    // both are lost at exit, like everything else in dev.
+    let mut oauth = OAuthSettings::from_env(env, podio.shared_key.clone())?;
+    oauth.public_url = base_url.clone();
+    if let Some(sim_url) = &podio_sim_url {
+        oauth.podio_authorize_url = format!("{sim_url}/oauth/authorize");
+    }
     let upstream = Upstream::new(
         PodioOAuth::new(&podio.api_url, podio.timeout)?,
         podio.service_account,
     );
     // No admin secret: in one process nothing serves the admin rpcs; the dev
     // token is minted by calling the service directly.
-    let auth =
-        Arc::new(AuthService::new(Arc::new(MemoryTokenStore::new()), None).with_upstream(upstream));
+    let auth = Arc::new(
+        AuthService::new(Arc::new(MemoryTokenStore::new()), None)
+            .with_upstream(upstream)
+            .with_oauth(
+                oauth,
+                Arc::new(MemoryOAuthStore::new()),
+                Arc::new(MemoryPendingStore::new()),
+                Keyring::generate()?,
+            ),
+    );
     let token = match &options.dev_token {
         Some(token) => {
             auth.register_api_token("dev", token, &[]).await?;
@@ -165,14 +191,6 @@ pub async fn start(
     let connector = Arc::new(ConnectorService::new(&connector_config, auth.clone())?);
     let tools = Arc::new(ToolsService::new(auth.clone(), connector));
 
-    let listener = TcpListener::bind(SocketAddr::new(options.host, options.port)).await?;
-    let base_url = Env(env)
-        .get("PORTICO_PUBLIC_URL")
-        .map(|u| u.trim_end_matches('/').to_owned())
-        .unwrap_or_else(|| match listener.local_addr() {
-            Ok(addr) => format!("http://{addr}"),
-            Err(_) => format!("http://{}:{}", options.host, options.port),
-        });
     let mut settings = Settings::for_dev(&base_url)?;
     let env_limit = Env(env).parse_or(
         "PORTICO_RATE_LIMIT_PER_MINUTE",

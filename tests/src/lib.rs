@@ -180,6 +180,13 @@ pub async fn wait_ready(url: &str) -> anyhow::Result<()> {
     anyhow::bail!("{url} not ready after 30 s; last answer: {last}")
 }
 
+/// A fresh random AES-256 key, base64, for one stack's encrypted Podio tokens.
+fn test_encryption_key() -> String {
+    use base64::Engine as _;
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 /// The admin secret of the auth service the microservices shape runs.
 pub const ADMIN_SECRET: &str = "e2e-admin-secret-0123456789";
 
@@ -216,10 +223,25 @@ pub async fn start_microservices_with(sim: podio_sim::Config) -> anyhow::Result<
             .map_err(Into::into)
     });
 
+    // Both front doors are bound now, so the auth service knows the public
+    // URL (the issuer) before it starts; in production every replica shares
+    // one public URL behind a load balancer, here the first one stands for it.
+    let mut frontdoor_listeners = Vec::new();
+    for _ in 0..2 {
+        frontdoor_listeners.push(loopback().await?);
+    }
+    let public_url = frontdoor_listeners[0].1.clone();
+    let authorize_url = format!("{sim_url}/oauth/authorize");
+    let encryption_keys = format!("e2e:{}", test_encryption_key());
     let listener = auth_listener;
     let config = portico_auth::Config::from_env(&env(&[
         ("DATABASE_URL", &schema.url),
         ("PORTICO_ADMIN_SECRET", ADMIN_SECRET),
+        ("PORTICO_PUBLIC_URL", &public_url),
+        ("PORTICO_PODIO_AUTHORIZE_URL", &authorize_url),
+        ("PORTICO_ENCRYPTION_KEYS", &encryption_keys),
+        ("REDIS_URL", &redis_url()),
+        ("PORTICO_REDIS_PREFIX", &prefix),
         ("PORTICO_PODIO_API_URL", &sim_url),
         ("PORTICO_PODIO_CLIENT_ID", podio_sim::seed::DEV_CLIENT_ID),
         (
@@ -249,8 +271,7 @@ pub async fn start_microservices_with(sim: podio_sim::Config) -> anyhow::Result<
     });
 
     let mut frontdoors = Vec::new();
-    for _ in 0..2 {
-        let (listener, url) = loopback().await?;
+    for (listener, url) in frontdoor_listeners {
         let config = portico_frontdoor::Config::from_env(&env(&[
             ("PORTICO_PUBLIC_URL", &url),
             ("REDIS_URL", &redis_url()),
