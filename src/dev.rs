@@ -10,8 +10,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use portico_auth::{
-    AuthService, Keyring, MemoryOAuthStore, MemoryPendingStore, MemoryTokenStore, OAuthSettings,
-    PodioKey, PodioOAuth, PodioSettings, Secret, ServiceAccount, Upstream,
+    AuthService, FetchPolicy, Keyring, MemoryOAuthStore, MemoryPendingStore, MemoryTokenStore,
+    OAuthSettings, PodioKey, PodioOAuth, PodioSettings, Secret, ServiceAccount, Upstream,
 };
 use portico_connector::ConnectorService;
 use portico_frontdoor::store::memory::MemoryStore;
@@ -116,7 +116,10 @@ pub async fn start(
                 None,
             )
         } else {
-            let listener = TcpListener::bind(SocketAddr::new(options.host, 0)).await?;
+            // The simulator hands out Podio logins for seeded users; it never
+            // listens beyond this machine, whatever --host says.
+            let listener =
+                TcpListener::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).await?;
             let sim_url = format!("http://{}", listener.local_addr()?);
             let sim_config = podio_sim::Config::from_env(env)?;
             let sim_shutdown = shutdown.clone();
@@ -160,6 +163,10 @@ pub async fn start(
     if let Some(sim_url) = &podio_sim_url {
         oauth.podio_authorize_url = format!("{sim_url}/oauth/authorize");
     }
+    // Local clients may serve their metadata documents over loopback http.
+    oauth.client_metadata = FetchPolicy {
+        allow_loopback_http: true,
+    };
     let upstream = Upstream::new(
         PodioOAuth::new(&podio.api_url, podio.timeout)?,
         podio.service_account,

@@ -11,6 +11,7 @@ use portico_proto::env::{ConfigError, Env};
 
 use portico_proto::secret::Secret;
 
+use crate::client_metadata::FetchPolicy;
 use crate::crypto::{ENCRYPTION_KEYS_VAR, Keyring};
 use crate::oauth::OAuthSettings;
 use crate::upstream::podio::PodioKey;
@@ -37,6 +38,11 @@ pub const PODIO_CREDENTIAL_VARS: [&str; 4] = [
     "PORTICO_PODIO_USERNAME",
     "PORTICO_PODIO_PASSWORD",
 ];
+/// Whether Client ID Metadata Documents may be fetched over plain http from
+/// loopback addresses (`true`/`false`, default `false`): for tests and
+/// `portico dev` only; a warning is logged when on.
+pub const CLIENT_METADATA_ALLOW_LOOPBACK_HTTP_VAR: &str =
+    "PORTICO_CLIENT_METADATA_ALLOW_LOOPBACK_HTTP";
 const DEFAULT_PODIO_TIMEOUT: Duration = Duration::from_secs(20);
 
 const DATABASE_URL_EXPECTED: &str = "a postgres:// or postgresql:// URL";
@@ -54,7 +60,8 @@ pub struct Config {
     /// How to reach Podio's token endpoint.
     pub podio: PodioSettings,
     /// The OAuth authorization server (`PORTICO_PUBLIC_URL`, …); its
-    /// `shared_key` is `podio.shared_key`.
+    /// `shared_key` is `podio.shared_key`, its `client_metadata` policy from
+    /// [`CLIENT_METADATA_ALLOW_LOOPBACK_HTTP_VAR`].
     pub oauth: OAuthSettings,
     /// The keys encrypting Podio secrets at rest (`PORTICO_ENCRYPTION_KEYS`).
     /// The OAuth server runs only with these and [`Config::redis_url`].
@@ -138,7 +145,10 @@ impl Config {
             });
         }
         let podio = PodioSettings::from_env(env.0)?;
-        let oauth = OAuthSettings::from_env(env.0, podio.shared_key.clone())?;
+        let mut oauth = OAuthSettings::from_env(env.0, podio.shared_key.clone())?;
+        oauth.client_metadata = FetchPolicy {
+            allow_loopback_http: env.bool_or(CLIENT_METADATA_ALLOW_LOOPBACK_HTTP_VAR, false)?,
+        };
         let encryption_keys = match env.get(ENCRYPTION_KEYS_VAR) {
             None => None,
             Some(value) => Some(Keyring::parse(value).map_err(|e| ConfigError::Invalid {
@@ -337,6 +347,7 @@ mod tests {
         );
         assert!(config.encryption_keys.is_none());
         assert_eq!(config.redis_prefix, "portico:");
+        assert!(!config.oauth.client_metadata.allow_loopback_http);
 
         let err = Config::from_env(&env(&[
             ("DATABASE_URL", "postgres://db/portico"),
@@ -352,6 +363,26 @@ mod tests {
         ]))
         .expect_err("bad url");
         assert!(err.to_string().contains("PORTICO_PUBLIC_URL"), "{err}");
+    }
+
+    #[test]
+    fn loopback_http_metadata_fetches_are_opt_in() {
+        let config = Config::from_env(&env(&[
+            ("DATABASE_URL", "postgres://db/portico"),
+            ("PORTICO_CLIENT_METADATA_ALLOW_LOOPBACK_HTTP", "true"),
+        ]))
+        .expect("valid config");
+        assert!(config.oauth.client_metadata.allow_loopback_http);
+        let err = Config::from_env(&env(&[
+            ("DATABASE_URL", "postgres://db/portico"),
+            ("PORTICO_CLIENT_METADATA_ALLOW_LOOPBACK_HTTP", "maybe"),
+        ]))
+        .expect_err("not a bool");
+        assert!(
+            err.to_string()
+                .contains("PORTICO_CLIENT_METADATA_ALLOW_LOOPBACK_HTTP"),
+            "{err}"
+        );
     }
 
     #[test]

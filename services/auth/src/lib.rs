@@ -36,8 +36,8 @@ pub use client_metadata::{
     ClientMetadata, ClientMetadataFetcher, FetchPolicy, MetadataError, is_metadata_client_id,
 };
 pub use config::{
-    ADMIN_SECRET_VAR, Config, DATABASE_URL_VAR, DEFAULT_PORT, LISTEN_VAR, PODIO_API_URL_VAR,
-    PodioSettings, REDIS_PREFIX_VAR, REDIS_URL_VAR,
+    ADMIN_SECRET_VAR, CLIENT_METADATA_ALLOW_LOOPBACK_HTTP_VAR, Config, DATABASE_URL_VAR,
+    DEFAULT_PORT, LISTEN_VAR, PODIO_API_URL_VAR, PodioSettings, REDIS_PREFIX_VAR, REDIS_URL_VAR,
 };
 pub use crypto::{CryptoError, ENCRYPTION_KEYS_VAR, Keyring, KeyringError, MAX_KEY_ID_LEN};
 pub use error::{AuthError, FieldViolation};

@@ -4,6 +4,8 @@
 //! back to the callback, where Podio's code is exchanged (default and
 //! registered modes) or kept encrypted until the client's secret arrives at
 //! the token endpoint (direct mode), and the client gets Portico's own code.
+//! A client identified by a metadata document URL is checked against the
+//! fetched document (see the module doc of `oauth`).
 
 use portico_proto::auth::v1::{NavigationResponse, OAuthError, Param, navigation_response::Next};
 use portico_proto::secret::Secret;
@@ -12,8 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use super::register::{check_redirect_uri, client_secret_aad, is_loopback};
 use super::{CLIENT_ID_PREFIX, CODE_PREFIX, OAuth, Params, cut, mint, now, oauth_error, secs};
+use crate::client_metadata::ClientMetadata;
 use crate::error::AuthError;
-use crate::store::{ClientRecord, CodeRecord, GrantRecord, UpstreamRecord};
+use crate::store::{ClientKind, ClientRecord, CodeRecord, GrantRecord, StoreError, UpstreamRecord};
 use crate::tokens;
 use crate::upstream::podio::{Grant, PodioGrantError, PodioKey, PodioOAuth, PodioTokens};
 
@@ -31,6 +34,10 @@ pub(crate) struct PendingAuth {
     pub resource: String,
     /// The Podio client id the user signs in with.
     pub podio_client_id: String,
+    /// The `client_name` of the client's metadata document; `Some` exactly
+    /// when the client_id is a metadata document URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_name: Option<String>,
 }
 
 /// A direct-mode code: Podio's code waits, encrypted, for the client's
@@ -173,6 +180,8 @@ fn challenge_ok(challenge: &str) -> bool {
 
 enum Resolved {
     Registered(Box<ClientRecord>),
+    /// A client identified by its metadata document, fetched and valid.
+    Metadata(Box<ClientMetadata>),
     Default,
     Direct,
 }
@@ -210,11 +219,32 @@ pub(crate) async fn authorize(
             ));
         }
         Resolved::Registered(Box::new(client))
-    } else if client_id.starts_with("https://") {
-        return Ok(page(
-            "invalid_client",
-            "client id metadata documents are not supported yet: register the client (POST /oauth/register)",
-        ));
+    } else if client_id.starts_with("https://")
+        || oauth
+            .client_metadata
+            .as_ref()
+            .is_ok_and(|f| f.accepts(&client_id))
+    {
+        // A metadata document URL (a malformed https one is refused by the
+        // fetcher, saying what is accepted).
+        let fetched = match &oauth.client_metadata {
+            Ok(fetcher) => fetcher.fetch(&client_id).await,
+            Err(e) => Err(e.clone()),
+        };
+        let metadata = match fetched {
+            Ok(metadata) => metadata,
+            Err(e) => return Ok(page("invalid_client", e.to_string())),
+        };
+        if !registered_redirect(&metadata.redirect_uris, &redirect_uri) {
+            return Ok(page(
+                "invalid_request",
+                format!(
+                    "redirect_uri {:?} is not one of the redirect_uris of the client metadata document",
+                    cut(&redirect_uri)
+                ),
+            ));
+        }
+        Resolved::Metadata(Box::new(metadata))
     } else {
         if !allowlisted(oauth, &redirect_uri) {
             return Ok(page(
@@ -299,6 +329,15 @@ pub(crate) async fn authorize(
             },
         },
         Resolved::Direct => (CredentialMode::Direct, client_id.clone()),
+        Resolved::Metadata(_) => match &oauth.settings.shared_key {
+            Some(key) => (CredentialMode::Default, key.client_id.clone()),
+            None => {
+                return refuse(
+                    "unauthorized_client",
+                    "this server has no shared podio api key (PORTICO_PODIO_CLIENT_ID), which clients identified by a metadata document sign in with".to_owned(),
+                );
+            }
+        },
         Resolved::Default => match &oauth.settings.shared_key {
             Some(key) => (CredentialMode::Default, key.client_id.clone()),
             None => return refuse("unauthorized_client", no_shared_key()),
@@ -323,6 +362,10 @@ pub(crate) async fn authorize(
         scopes: scopes.iter().map(|s| Scope::name(*s).to_owned()).collect(),
         resource: oauth.settings.resource(),
         podio_client_id: podio_client_id.clone(),
+        client_name: match &resolved {
+            Resolved::Metadata(metadata) => Some(metadata.client_name.clone()),
+            _ => None,
+        },
     };
     let key = mint("")?;
     let json = serde_json::to_string(&pending)
@@ -523,7 +566,10 @@ pub(crate) async fn create_grant(
     let grant = GrantRecord {
         id: uuid::Uuid::new_v4().to_string(),
         client_id: match mode {
-            CredentialMode::Default if !pending.client_id.starts_with(CLIENT_ID_PREFIX) => {
+            CredentialMode::Default
+                if !pending.client_id.starts_with(CLIENT_ID_PREFIX)
+                    && pending.client_name.is_none() =>
+            {
                 String::new()
             }
             _ => pending.client_id.clone(),
@@ -540,8 +586,49 @@ pub(crate) async fn create_grant(
         revoked_at: None,
     };
     oauth.store.insert_grant(&grant).await?;
+    if let Some(name) = &pending.client_name {
+        record_metadata_client(oauth, &pending.client_id, name, at).await?;
+    }
     tracing::info!(grant_id = %grant.id, mode = mode.name(), "oauth grant created");
     Ok(Ok(grant))
+}
+
+/// Keeps the name of a metadata-document client for introspection (which
+/// names a grant's client by its stored record): a client record under the
+/// document URL, inert if anything took it for a registered client (no
+/// redirect URIs, grant types or scopes; authorize and the token endpoint
+/// look up only `mcp-client-` ids). The first sign-in's name stays.
+async fn record_metadata_client(
+    oauth: &OAuth,
+    client_id: &str,
+    name: &str,
+    at: i64,
+) -> Result<(), AuthError> {
+    if oauth.store.client(client_id).await?.is_some() {
+        return Ok(());
+    }
+    let record = ClientRecord {
+        client_id: client_id.to_owned(),
+        kind: ClientKind::Registered,
+        name: name.to_owned(),
+        redirect_uris: Vec::new(),
+        grant_types: Vec::new(),
+        token_endpoint_auth_method: "none".to_owned(),
+        secret_hash: None,
+        secret_hint: None,
+        owner_subject: None,
+        scopes: Vec::new(),
+        podio_client_id: None,
+        podio_client_secret_enc: None,
+        metadata_json: serde_json::json!({ "client_id_metadata_document": true }).to_string(),
+        created_at: at,
+        revoked_at: None,
+    };
+    match oauth.store.insert_client(&record).await {
+        // A concurrent sign-in recorded it first.
+        Ok(()) | Err(StoreError::AlreadyExists) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]

@@ -16,8 +16,15 @@
 //!   registered (exactly; loopback ones on any port).
 //! - an `mcp-client-…` id not known here: an error page (`invalid_client`,
 //!   register again), never a redirect.
-//! - an `https://` URL (a Client ID Metadata Document): an error page until
-//!   metadata documents are supported.
+//! - a URL naming a Client ID Metadata Document (`https://…`, or loopback
+//!   `http://` with [`OAuthSettings::client_metadata`]'s
+//!   `allow_loopback_http`): the document is fetched
+//!   ([`crate::client_metadata`]); a failed fetch or an invalid document is an
+//!   error page (`invalid_client`, saying why), never a redirect. The
+//!   redirect URI must be one of the document's `redirect_uris` (exactly;
+//!   loopback ones on any port). Such a client is public (no secret, PKCE)
+//!   and gets **default** mode; its grant keeps its client_id, so only it
+//!   can redeem the code and refresh, and its `client_name` names it.
 //! - anything else is not ours, and its redirect URI must be on the default
 //!   allowlist ([`OAuthSettings::redirect_allowlist`]). It selects **direct**
 //!   mode (the id is the user's own Podio client_id, whose secret arrives
@@ -46,6 +53,7 @@ use portico_proto::env::{ConfigError, Env};
 use portico_proto::error::ServiceError;
 use portico_proto::secret::Secret;
 
+use crate::client_metadata::{ClientMetadataFetcher, FetchPolicy, MetadataError};
 use crate::crypto::Keyring;
 use crate::error::AuthError;
 use crate::service::AuthService;
@@ -116,6 +124,9 @@ pub struct OAuthSettings {
     pub code_ttl: Duration,
     /// How long a sign-in at Podio may take.
     pub pending_ttl: Duration,
+    /// What the Client ID Metadata Document fetcher may reach (default: the
+    /// public https internet only).
+    pub client_metadata: FetchPolicy,
 }
 
 impl OAuthSettings {
@@ -132,6 +143,7 @@ impl OAuthSettings {
             refresh_grace: Duration::from_secs(30),
             code_ttl: Duration::from_secs(300),
             pending_ttl: Duration::from_secs(600),
+            client_metadata: FetchPolicy::default(),
         }
     }
 
@@ -217,6 +229,9 @@ pub(crate) struct OAuth {
     pub(crate) store: Arc<dyn OAuthStore>,
     pub(crate) pending: Arc<dyn PendingStore>,
     pub(crate) keyring: Keyring,
+    /// Built once, from [`OAuthSettings::client_metadata`]; if it could not
+    /// be built, why (metadata clients then get an error page saying so).
+    pub(crate) client_metadata: Result<ClientMetadataFetcher, MetadataError>,
 }
 
 impl OAuth {
@@ -226,11 +241,19 @@ impl OAuth {
         pending: Arc<dyn PendingStore>,
         keyring: Keyring,
     ) -> OAuth {
+        let client_metadata = ClientMetadataFetcher::new(settings.client_metadata);
+        if let Err(e) = &client_metadata {
+            tracing::error!(
+                error = %e,
+                "the client metadata document fetcher could not be built: clients identified by a metadata document url are refused"
+            );
+        }
         OAuth {
             settings,
             store,
             pending,
             keyring,
+            client_metadata,
         }
     }
 

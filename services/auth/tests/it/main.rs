@@ -3,6 +3,7 @@
 //! real server on port 0. One test binary, so the crate links once.
 
 mod client_metadata;
+mod client_metadata_flow;
 mod grpc_server;
 mod oauth_flow;
 mod oauth_store_contract;
