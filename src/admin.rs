@@ -38,11 +38,15 @@ impl AdminClient {
     }
 
     /// Creates a personal API token with the scopes named (e.g.
-    /// `podio:read`; all when none); the plaintext is in the response only.
+    /// `podio:read`; all when none), limited to the given Podio workspaces
+    /// and organizations (none: no limit); the plaintext is in the response
+    /// only.
     pub async fn create_token(
         &self,
         name: &str,
         scopes: &[String],
+        space_ids: &[i64],
+        org_ids: &[i64],
     ) -> anyhow::Result<pb::CreateApiTokenResponse> {
         let scopes = scopes
             .iter()
@@ -51,6 +55,8 @@ impl AdminClient {
         let request = self.request(pb::CreateApiTokenRequest {
             name: name.to_owned(),
             scopes,
+            space_ids: space_ids.to_vec(),
+            org_ids: org_ids.to_vec(),
         })?;
         Ok(self
             .auth
@@ -77,5 +83,42 @@ impl AdminClient {
         let request = self.request(pb::RevokeApiTokenRequest { id: id.to_owned() })?;
         self.auth.clone().revoke_api_token(request).await?;
         Ok(())
+    }
+}
+
+/// A token's workspace and organization limits for a listing, e.g.
+/// `spaces 1,2; orgs 3`, or `all workspaces`.
+pub fn limits(space_ids: &[i64], org_ids: &[i64]) -> String {
+    let join = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    match (space_ids.is_empty(), org_ids.is_empty()) {
+        (true, true) => "all workspaces".to_owned(),
+        (false, true) => format!("spaces {}", join(space_ids)),
+        (true, false) => format!("orgs {}", join(org_ids)),
+        (false, false) => format!("spaces {}; orgs {}", join(space_ids), join(org_ids)),
+    }
+}
+
+/// Unix seconds as an RFC 3339 UTC time, `-` for 0 (never).
+pub fn unix_time(secs: i64) -> String {
+    if secs <= 0 {
+        return "-".to_owned();
+    }
+    chrono::DateTime::from_timestamp(secs, 0).map_or_else(
+        || secs.to_string(),
+        |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listing_columns_read_well() {
+        assert_eq!(unix_time(0), "-");
+        assert_eq!(unix_time(1_796_169_125), "2026-12-01T23:52:05Z");
+        assert_eq!(unix_time(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(limits(&[], &[]), "all workspaces");
+        assert_eq!(limits(&[1, 2], &[3]), "spaces 1,2; orgs 3");
     }
 }

@@ -17,12 +17,17 @@ Configuration (environment variables; same names in docker-compose and Kubernete
                  OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME (OTLP/gRPC trace export)
   frontdoor      PORTICO_FRONTDOOR_LISTEN (0.0.0.0:8080), PORTICO_PUBLIC_URL (http://localhost:8080),
                  REDIS_URL (required), PORTICO_REDIS_PREFIX (portico:), PORTICO_AUTH_URL,
-                 PORTICO_TOOLS_URL, PORTICO_RATE_LIMIT_PER_MINUTE (300), PORTICO_SESSION_TTL_SECS (3600),
+                 PORTICO_TOOLS_URL, PORTICO_RATE_LIMIT_PER_MINUTE (300),
+                 PORTICO_DEFAULT_MODE_REQUESTS_PER_HOUR (40), PORTICO_SESSION_TTL_SECS (3600),
                  PORTICO_ALLOWED_ORIGINS, PORTICO_MAX_BODY_BYTES (1048576)
   auth           PORTICO_AUTH_LISTEN (0.0.0.0:50051), DATABASE_URL (required), PORTICO_ADMIN_SECRET
                  (admin rpcs are refused without it), PORTICO_PODIO_API_URL (https://api.podio.com),
                  PORTICO_PODIO_CLIENT_ID, PORTICO_PODIO_CLIENT_SECRET, PORTICO_PODIO_USERNAME,
-                 PORTICO_PODIO_PASSWORD (the server's own Podio account), PORTICO_PODIO_TIMEOUT_SECS (20)
+                 PORTICO_PODIO_PASSWORD (the server's own Podio account), PORTICO_PODIO_TIMEOUT_SECS (20),
+                 PORTICO_PUBLIC_URL (the issuer), PORTICO_ENCRYPTION_KEYS and REDIS_URL (both needed
+                 for OAuth), PORTICO_REDIS_PREFIX, PORTICO_PODIO_AUTHORIZE_URL
+                 (https://podio.com/oauth/authorize), PORTICO_DEFAULT_REDIRECT_ALLOWLIST,
+                 PORTICO_DEFAULT_MODE_CLIENT_IDS
   tools          PORTICO_TOOLS_LISTEN (0.0.0.0:50052), PORTICO_AUTH_URL (http://127.0.0.1:50051),
                  PORTICO_CONNECTOR_URL (http://127.0.0.1:50053)
   connector      PORTICO_CONNECTOR_LISTEN (0.0.0.0:50053), PORTICO_PODIO_API_URL (https://api.podio.com),
@@ -96,8 +101,17 @@ enum TokenCommand {
         #[arg(long)]
         name: String,
         /// Scopes to grant (repeatable): podio:read, podio:write. Default: all.
-        #[arg(long = "scope")]
+        #[arg(long = "scope", conflicts_with = "read_only")]
         scopes: Vec<String>,
+        /// Grant only podio:read.
+        #[arg(long)]
+        read_only: bool,
+        /// Limit the token to this Podio workspace (space id; repeatable).
+        #[arg(long = "space")]
+        spaces: Vec<i64>,
+        /// Limit the token to this Podio organization and its workspaces (repeatable).
+        #[arg(long = "org")]
+        orgs: Vec<i64>,
     },
     /// List tokens (never their secrets).
     List,
@@ -199,8 +213,19 @@ async fn run(command: Command, env: &HashMap<String, String>) -> anyhow::Result<
         } => {
             let client = admin::AdminClient::from_env(env)?;
             match command {
-                TokenCommand::Create { name, scopes } => {
-                    let created = client.create_token(&name, &scopes).await?;
+                TokenCommand::Create {
+                    name,
+                    scopes,
+                    read_only,
+                    spaces,
+                    orgs,
+                } => {
+                    let scopes = if read_only {
+                        vec!["podio:read".to_owned()]
+                    } else {
+                        scopes
+                    };
+                    let created = client.create_token(&name, &scopes, &spaces, &orgs).await?;
                     let info = created.info.unwrap_or_default();
                     eprintln!(
                         "Created token {:?} (id {}, scopes {}). It is shown only this once:",
@@ -211,6 +236,7 @@ async fn run(command: Command, env: &HashMap<String, String>) -> anyhow::Result<
                     println!("{}", created.token);
                 }
                 TokenCommand::List => {
+                    println!("id\tprefix\tstate\tscopes\tlimited to\tcreated\tlast used\tname");
                     for t in client.list_tokens().await? {
                         let state = if t.revoked_at > 0 {
                             "revoked"
@@ -218,11 +244,14 @@ async fn run(command: Command, env: &HashMap<String, String>) -> anyhow::Result<
                             "active"
                         };
                         println!(
-                            "{}\t{}\t{}\t{}\t{}",
+                            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                             t.id,
                             t.token_hint,
                             state,
                             scope_string(&scopes_of(&t.scopes)),
+                            admin::limits(&t.space_ids, &t.org_ids),
+                            admin::unix_time(t.created_at),
+                            admin::unix_time(t.last_used_at),
                             t.name
                         );
                     }

@@ -20,11 +20,12 @@ use tokio::time::Instant;
 use crate::errors::{HttpError, Unauthorized};
 use crate::state::AppState;
 
-/// How long an introspection answer is trusted. A revoked token keeps
-/// working for at most this long on this replica (the bound the revocation
-/// promise rests on); in exchange the hot path makes at most one gRPC call
-/// per token per TTL.
-pub(crate) const CACHE_TTL: Duration = Duration::from_secs(5);
+/// How long an introspection answer is trusted. The tools service caches
+/// its own answer as long, so a revoked token keeps working for at most
+/// twice this on any replica: well within the 5 seconds revocation
+/// promises. In exchange the hot path makes at most one gRPC call per token
+/// per TTL.
+pub(crate) const CACHE_TTL: Duration = Duration::from_secs(2);
 /// Upper bound on cached tokens, so a flood of tokens cannot grow memory.
 pub(crate) const CACHE_CAPACITY: usize = 10_000;
 

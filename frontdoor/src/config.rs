@@ -21,9 +21,13 @@ const RATE_LIMIT: &str = "PORTICO_RATE_LIMIT_PER_MINUTE";
 const SESSION_TTL: &str = "PORTICO_SESSION_TTL_SECS";
 const ALLOWED_ORIGINS: &str = "PORTICO_ALLOWED_ORIGINS";
 const MAX_BODY: &str = "PORTICO_MAX_BODY_BYTES";
+const DEFAULT_MODE_QUOTA: &str = "PORTICO_DEFAULT_MODE_REQUESTS_PER_HOUR";
 
 /// Default requests per minute per principal.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u64 = 300;
+/// Default requests per hour per user in the default credential mode (the
+/// server's shared Podio key): the guide's "approximately 30-40 requests".
+pub const DEFAULT_DEFAULT_MODE_REQUESTS_PER_HOUR: u64 = 40;
 /// Default sliding lifetime of an MCP session.
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(3600);
 /// Default largest accepted request body (1 MiB).
@@ -47,6 +51,9 @@ pub struct Config {
     pub tools_url: String,
     /// Requests per minute per principal (`PORTICO_RATE_LIMIT_PER_MINUTE`, default 300).
     pub rate_limit_per_minute: u64,
+    /// Requests per hour per user signed in through the server's shared
+    /// Podio key (`PORTICO_DEFAULT_MODE_REQUESTS_PER_HOUR`, default 40).
+    pub default_mode_requests_per_hour: u64,
     /// Sliding session lifetime (`PORTICO_SESSION_TTL_SECS`, default 3600).
     pub session_ttl: Duration,
     /// Extra browser origins allowed to call `/mcp`, normalized
@@ -69,6 +76,16 @@ impl Config {
             RATE_LIMIT,
             rate_limit_per_minute,
             "at least 1 request per minute",
+        )?;
+        let default_mode_requests_per_hour = env.parse_or(
+            DEFAULT_MODE_QUOTA,
+            DEFAULT_DEFAULT_MODE_REQUESTS_PER_HOUR,
+            "a whole number of requests per hour, at least 1",
+        )?;
+        positive(
+            DEFAULT_MODE_QUOTA,
+            default_mode_requests_per_hour,
+            "at least 1 request per hour",
         )?;
         let session_ttl = env.seconds_or(SESSION_TTL, DEFAULT_SESSION_TTL)?;
         positive(SESSION_TTL, session_ttl.as_secs(), "at least 1 second")?;
@@ -112,6 +129,7 @@ impl Config {
             auth_url: env.string_or(AUTH_URL, "http://127.0.0.1:50051"),
             tools_url: env.string_or(TOOLS_URL, "http://127.0.0.1:50052"),
             rate_limit_per_minute,
+            default_mode_requests_per_hour,
             session_ttl,
             allowed_origins,
             max_body_bytes,
@@ -127,6 +145,8 @@ pub struct Settings {
     pub public_url: String,
     /// Requests per minute per principal.
     pub rate_limit_per_minute: u64,
+    /// Requests per hour per user in the default credential mode.
+    pub default_mode_requests_per_hour: u64,
     /// Sliding session lifetime.
     pub session_ttl: Duration,
     /// Extra allowed browser origins, normalized (`scheme://host[:port]`).
@@ -141,6 +161,7 @@ impl Settings {
         Settings {
             public_url: config.public_url.clone(),
             rate_limit_per_minute: config.rate_limit_per_minute,
+            default_mode_requests_per_hour: config.default_mode_requests_per_hour,
             session_ttl: config.session_ttl,
             allowed_origins: config.allowed_origins.clone(),
             max_body_bytes: config.max_body_bytes,
@@ -154,6 +175,7 @@ impl Settings {
         Ok(Settings {
             public_url: parse_public_url(public_url)?,
             rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+            default_mode_requests_per_hour: DEFAULT_DEFAULT_MODE_REQUESTS_PER_HOUR,
             session_ttl: DEFAULT_SESSION_TTL,
             allowed_origins: Vec::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,

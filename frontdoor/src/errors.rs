@@ -55,6 +55,12 @@ pub(crate) enum HttpError {
          retry in {retry_after_secs} seconds"
     )]
     RateLimited { limit: u64, retry_after_secs: u64 },
+    #[error(
+        "the server's shared podio key allows {limit} requests per hour per user: \
+         connect with your own podio api key (give its client id and secret as the \
+         oauth client id and secret) for higher limits, or retry in {retry_after_secs} seconds"
+    )]
+    DefaultModeQuota { limit: u64, retry_after_secs: u64 },
 }
 
 fn unauthorized_description(reason: Unauthorized) -> &'static str {
@@ -136,25 +142,34 @@ impl IntoResponse for HttpError {
             HttpError::RateLimited {
                 limit,
                 retry_after_secs,
-            } => {
-                let mut response = jsonrpc_error(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    None,
-                    ErrorData::new(
-                        SERVER_ERROR,
-                        message,
-                        Some(
-                            json!({"limit": limit, "window": "1m", "retryAfterSeconds": retry_after_secs}),
-                        ),
-                    ),
-                );
-                response
-                    .headers_mut()
-                    .insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
-                response
-            }
+            } => too_many(
+                message,
+                json!({"limit": limit, "window": "1m", "retryAfterSeconds": retry_after_secs}),
+                retry_after_secs,
+            ),
+            HttpError::DefaultModeQuota {
+                limit,
+                retry_after_secs,
+            } => too_many(
+                message,
+                json!({"limit": limit, "window": "1h", "tier": "default", "retryAfterSeconds": retry_after_secs}),
+                retry_after_secs,
+            ),
         }
     }
+}
+
+/// 429 with a JSON-RPC error carrying `data` and a `Retry-After` header.
+fn too_many(message: String, data: serde_json::Value, retry_after_secs: u64) -> Response {
+    let mut response = jsonrpc_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        None,
+        ErrorData::new(SERVER_ERROR, message, Some(data)),
+    );
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    response
 }
 
 /// A JSON-RPC error object as the whole response body.

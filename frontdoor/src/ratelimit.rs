@@ -10,12 +10,16 @@ use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use portico_proto::vocab::CredentialMode;
+
 use crate::auth::Caller;
 use crate::errors::HttpError;
 use crate::state::AppState;
 
 /// The counting window; the limit is configured per minute.
 const WINDOW: Duration = Duration::from_secs(60);
+/// The window of the default credential mode's quota.
+const DEFAULT_MODE_WINDOW: Duration = Duration::from_secs(3600);
 
 /// Middleware (after authentication): counts the request against the
 /// caller's subject and refuses it with 429 when over the limit.
@@ -49,6 +53,32 @@ pub(crate) async fn limit_per_subject(
             retry_after_secs: reset_secs,
         }
         .into_response();
+    }
+    // Users on the server's shared Podio key share its upstream budget, so
+    // they get a small quota of their own on top (the guide's tier).
+    if caller.principal.credential_mode() == CredentialMode::Default {
+        let quota = state.settings.default_mode_requests_per_hour;
+        let key = format!("default-mode:{}", caller.principal.subject);
+        match state
+            .deps
+            .limiter
+            .check(&key, quota, DEFAULT_MODE_WINDOW)
+            .await
+        {
+            Ok(tier) if tier.allowed => {}
+            Ok(tier) => {
+                tracing::info!(subject = %caller.principal.subject, quota, "default-mode quota reached");
+                return HttpError::DefaultModeQuota {
+                    limit: quota,
+                    retry_after_secs: ceil_secs(tier.reset_after),
+                }
+                .into_response();
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "rate limit check failed");
+                return HttpError::StoreUnavailable.into_response();
+            }
+        }
     }
     let mut response = next.run(request).await;
     let headers = response.headers_mut();

@@ -459,6 +459,45 @@ async fn missing_scope_is_403_insufficient_scope() {
 }
 
 #[tokio::test]
+async fn the_default_credential_mode_has_its_own_hourly_quota() {
+    let mut settings = settings();
+    settings.default_mode_requests_per_hour = 2;
+    let app = app_with(settings, MemoryStore::new());
+    let session = open_session(&app.router, CARLA_DEFAULT_MODE).await; // 1
+    let ping = request(1, "ping", json!({}));
+    let ok = send(
+        &app.router,
+        mcp_post(Some(CARLA_DEFAULT_MODE), Some(&session), &ping),
+    )
+    .await; // 2
+    assert_eq!(ok.status, StatusCode::OK);
+    let reply = send(
+        &app.router,
+        mcp_post(Some(CARLA_DEFAULT_MODE), Some(&session), &ping),
+    )
+    .await; // 3
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = reply
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("seconds");
+    assert!((1..=3600).contains(&retry), "{retry}");
+    let body = reply.json();
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(message.contains("2 requests per hour"), "{message}");
+    assert!(message.contains("your own podio api key"), "{message}");
+    assert_eq!(body["error"]["data"]["tier"], "default");
+
+    // Tokens in other modes only have the per-minute limit.
+    for _ in 0..4 {
+        let session = open_session(&app.router, ALICE).await;
+        let reply = send(&app.router, mcp_post(Some(ALICE), Some(&session), &ping)).await;
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
 async fn rate_limit_refuses_the_request_over_the_limit() {
     let mut settings = settings();
     settings.rate_limit_per_minute = 3;

@@ -26,6 +26,7 @@ const DOCUMENTED_VARS: &[&str] = &[
     "PORTICO_AUTH_URL",
     "PORTICO_TOOLS_URL",
     "PORTICO_RATE_LIMIT_PER_MINUTE",
+    "PORTICO_DEFAULT_MODE_REQUESTS_PER_HOUR",
     "PORTICO_SESSION_TTL_SECS",
     "PORTICO_ALLOWED_ORIGINS",
     "PORTICO_MAX_BODY_BYTES",
@@ -33,6 +34,10 @@ const DOCUMENTED_VARS: &[&str] = &[
     "PORTICO_AUTH_LISTEN",
     "DATABASE_URL",
     "PORTICO_ADMIN_SECRET",
+    "PORTICO_ENCRYPTION_KEYS",
+    "PORTICO_PODIO_AUTHORIZE_URL",
+    "PORTICO_DEFAULT_REDIRECT_ALLOWLIST",
+    "PORTICO_DEFAULT_MODE_CLIENT_IDS",
     // tools
     "PORTICO_TOOLS_LISTEN",
     "PORTICO_CONNECTOR_URL",
@@ -103,6 +108,7 @@ const PORTICO_SERVICES: &[PorticoService] = &[
             "PORTICO_AUTH_URL",
             "PORTICO_TOOLS_URL",
             "PORTICO_RATE_LIMIT_PER_MINUTE",
+            "PORTICO_DEFAULT_MODE_REQUESTS_PER_HOUR",
             "PORTICO_SESSION_TTL_SECS",
             "PORTICO_ALLOWED_ORIGINS",
             "PORTICO_MAX_BODY_BYTES",
@@ -124,6 +130,13 @@ const PORTICO_SERVICES: &[PorticoService] = &[
             "PORTICO_PODIO_USERNAME",
             "PORTICO_PODIO_PASSWORD",
             "PORTICO_PODIO_TIMEOUT_SECS",
+            "PORTICO_PUBLIC_URL",
+            "PORTICO_ENCRYPTION_KEYS",
+            "REDIS_URL",
+            "PORTICO_REDIS_PREFIX",
+            "PORTICO_PODIO_AUTHORIZE_URL",
+            "PORTICO_DEFAULT_REDIRECT_ALLOWLIST",
+            "PORTICO_DEFAULT_MODE_CLIENT_IDS",
         ],
     },
     PorticoService {
@@ -701,8 +714,12 @@ fn urls_point_at_services_by_name_and_listen_port() {
                     checked_targets += 1;
                 }
                 if url.host == "localhost" || url.host == "127.0.0.1" || url.host == "0.0.0.0" {
+                    // Browser-facing URLs: the user's browser reaches
+                    // them through the host's published ports.
                     assert!(
-                        var == "PORTICO_PUBLIC_URL" || var == "PORTICO_ALLOWED_ORIGINS",
+                        var == "PORTICO_PUBLIC_URL"
+                            || var == "PORTICO_ALLOWED_ORIGINS"
+                            || var == "PORTICO_PODIO_AUTHORIZE_URL",
                         "service `{name}`: {var}={item:?} points at the container itself; use the target service's name"
                     );
                     continue;

@@ -30,6 +30,9 @@ pub const PUBLIC_URL: &str = "https://portico.example.com";
 pub const ALICE: &str = "portico_pat_alice";
 /// Read scope only, subject "token:bob".
 pub const BOB: &str = "portico_pat_bob";
+/// Both scopes, signed in through the server's shared Podio key (the
+/// default credential mode), subject "podio:carla".
+pub const CARLA_DEFAULT_MODE: &str = "portico_at_carla";
 
 /// The auth service: a map of known tokens; counts introspections.
 #[derive(Default)]
@@ -57,6 +60,14 @@ impl FakeAuth {
                     principal("token:alice", &[Scope::PodioRead, Scope::PodioWrite]),
                 ),
                 (BOB.to_owned(), principal("token:bob", &[Scope::PodioRead])),
+                (
+                    CARLA_DEFAULT_MODE.to_owned(),
+                    auth::Principal {
+                        credential_mode: CredentialMode::Default as i32,
+                        kind: "oauth".to_owned(),
+                        ..principal("podio:carla", &[Scope::PodioRead, Scope::PodioWrite])
+                    },
+                ),
             ]),
             ..FakeAuth::default()
         }

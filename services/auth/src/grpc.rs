@@ -25,7 +25,14 @@ impl Auth for AuthService {
     ) -> Result<Response<CreateApiTokenResponse>, Status> {
         self.authorize_admin(bearer_token(request.metadata()))?;
         let request = request.into_inner();
-        let created = self.create_token(&request.name, &request.scopes).await?;
+        let created = self
+            .create_limited_token(
+                &request.name,
+                &request.scopes,
+                &request.space_ids,
+                &request.org_ids,
+            )
+            .await?;
         Ok(Response::new(CreateApiTokenResponse {
             token: created.token.expose().to_owned(),
             info: Some(info(created.record)),
@@ -140,5 +147,8 @@ fn info(record: ApiTokenRecord) -> ApiTokenInfo {
         created_at: record.created_at,
         revoked_at: record.revoked_at.unwrap_or(0),
         token_hint: record.token_hint,
+        space_ids: record.space_ids,
+        org_ids: record.org_ids,
+        last_used_at: record.last_used_at.unwrap_or(0),
     }
 }

@@ -69,8 +69,9 @@ impl AuthService {
     /// The same service, also the OAuth 2.1 authorization server: clients,
     /// grants and tokens in `store`, sign-ins in progress in `pending`,
     /// Podio secrets encrypted with `keyring`. Podio is reached through the
-    /// [`AuthService::with_upstream`] client. Without it the OAuth endpoints
-    /// answer `temporarily_unavailable`.
+    /// [`AuthService::with_upstream`] client. The Client ID Metadata Document
+    /// fetcher is built here, once, following `settings.client_metadata`.
+    /// Without this the OAuth endpoints answer `temporarily_unavailable`.
     pub fn with_oauth(
         mut self,
         settings: OAuthSettings,
@@ -125,9 +126,39 @@ impl AuthService {
         name: &str,
         scopes: &[i32],
     ) -> Result<CreatedToken, AuthError> {
-        let (name, scopes) = checked_name_and_scopes(name, scopes)?;
+        self.create_limited_token(name, scopes, &[], &[]).await
+    }
+
+    /// [`AuthService::create_token`] limited to the Podio workspaces
+    /// `space_ids` and organizations `org_ids` (no limit when both are empty).
+    pub async fn create_limited_token(
+        &self,
+        name: &str,
+        scopes: &[i32],
+        space_ids: &[i64],
+        org_ids: &[i64],
+    ) -> Result<CreatedToken, AuthError> {
+        let checked = checked_name_and_scopes(name, scopes);
+        let limits = [
+            validate::ids("space_ids", space_ids),
+            validate::ids("org_ids", org_ids),
+        ];
+        let (name, scopes) = match (checked, limits) {
+            (Ok(ok), [Ok(()), Ok(())]) => ok,
+            (checked, limits) => {
+                let mut violations = match checked {
+                    Err(AuthError::InvalidArgument(v)) => v,
+                    Err(other) => return Err(other),
+                    Ok(_) => Vec::new(),
+                };
+                violations.extend(limits.into_iter().filter_map(Result::err));
+                return Err(AuthError::InvalidArgument(violations));
+            }
+        };
         let token = tokens::generate()?;
-        let record = new_record(name, scopes, token.expose());
+        let mut record = new_record(name, scopes, token.expose());
+        record.space_ids = space_ids.to_vec();
+        record.org_ids = org_ids.to_vec();
         self.store.insert(&record).await?;
         tracing::info!(token_id = %record.id, name = %record.name, "api token created");
         Ok(CreatedToken { token, record })
@@ -191,7 +222,18 @@ impl AuthService {
             return Ok(None);
         }
         let record = self.store.find_by_hash(&tokens::hash(token)).await?;
-        Ok(record.filter(|r| r.revoked_at.is_none()))
+        let Some(record) = record.filter(|r| r.revoked_at.is_none()) else {
+            return Ok(None);
+        };
+        let now = now_unix();
+        // At most one write a minute per token; a failed write must not turn
+        // a valid token away, so it is only logged.
+        if record.last_used_at.is_none_or(|last| last < now - 60)
+            && let Err(err) = self.store.touch(&record.id, now).await
+        {
+            tracing::warn!(token_id = %record.id, error = %err, "recording the token's last use failed");
+        }
+        Ok(Some(record))
     }
 }
 
@@ -211,8 +253,8 @@ pub fn principal_of(record: &ApiTokenRecord) -> Principal {
         scopes: scope_values(&scopes),
         credential_mode: CredentialMode::Service as i32,
         upstream_ref: String::new(),
-        space_ids: Vec::new(),
-        org_ids: Vec::new(),
+        space_ids: record.space_ids.clone(),
+        org_ids: record.org_ids.clone(),
     }
 }
 
@@ -275,6 +317,9 @@ fn new_record(name: String, scopes: Vec<Scope>, plaintext: &str) -> ApiTokenReco
         token_hint: tokens::hint(plaintext),
         created_at: now_unix(),
         revoked_at: None,
+        space_ids: Vec::new(),
+        org_ids: Vec::new(),
+        last_used_at: None,
     }
 }
 

@@ -63,6 +63,30 @@ pub fn scopes(raw: &[i32]) -> Result<Vec<Scope>, FieldViolation> {
     Ok(scopes)
 }
 
+/// The most workspace or organization ids one token may be limited to.
+pub const MAX_LIMIT_IDS: usize = 100;
+
+/// Checks a token's workspace or organization limit: at most
+/// [`MAX_LIMIT_IDS`] positive ids.
+pub fn ids(field: &'static str, ids: &[i64]) -> Result<(), FieldViolation> {
+    if ids.len() > MAX_LIMIT_IDS {
+        return Err(FieldViolation::new(
+            field,
+            format!(
+                "{field} has {} entries: at most {MAX_LIMIT_IDS} are accepted",
+                ids.len()
+            ),
+        ));
+    }
+    if let Some(bad) = ids.iter().find(|id| **id <= 0) {
+        return Err(FieldViolation::new(
+            field,
+            format!("{field} contains {bad}: podio ids are positive whole numbers"),
+        ));
+    }
+    Ok(())
+}
+
 /// Accepts an operator-chosen token if it is at least
 /// [`MIN_CHOSEN_TOKEN_CHARS`] visible ASCII characters (no spaces), so it can
 /// travel in an `Authorization` header and is not trivially guessable.
@@ -110,6 +134,16 @@ mod tests {
             "{err:?}"
         );
         assert!(scopes(&[0]).is_err());
+    }
+
+    #[test]
+    fn limit_ids_are_positive_and_bounded() {
+        assert!(ids("space_ids", &[1, 2]).is_ok());
+        assert!(ids("space_ids", &[]).is_ok());
+        let err = ids("org_ids", &[3, 0]).expect_err("zero");
+        assert_eq!(err.field, "org_ids");
+        assert!(err.description.contains("contains 0"), "{err:?}");
+        assert!(ids("space_ids", &vec![1; 101]).is_err());
     }
 
     #[test]

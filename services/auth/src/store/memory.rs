@@ -65,6 +65,19 @@ impl TokenStore for MemoryTokenStore {
         }
     }
 
+    async fn touch(&self, id: &str, at_unix: i64) -> Result<bool, StoreError> {
+        let mut tokens = self.tokens();
+        match tokens.iter_mut().find(|t| t.id == id) {
+            Some(token) => {
+                if token.last_used_at.is_none_or(|last| last < at_unix - 60) {
+                    token.last_used_at = Some(at_unix);
+                }
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
     }

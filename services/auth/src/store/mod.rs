@@ -46,6 +46,12 @@ pub struct ApiTokenRecord {
     pub created_at: i64,
     /// Revocation time, unix seconds; `None` while the token is valid.
     pub revoked_at: Option<i64>,
+    /// When non-empty, the only Podio workspaces the token may reach.
+    pub space_ids: Vec<i64>,
+    /// When non-empty, the only Podio organizations the token may reach.
+    pub org_ids: Vec<i64>,
+    /// Last use, unix seconds (kept to the minute); `None` if never used.
+    pub last_used_at: Option<i64>,
 }
 
 /// Why a store operation failed.
@@ -78,6 +84,11 @@ pub trait TokenStore: Send + Sync + 'static {
     /// Revoking an already revoked token keeps its first revocation time and
     /// returns `true`.
     async fn revoke(&self, id: &str, at_unix: i64) -> Result<bool, StoreError>;
+
+    /// Records that token `id` was used at `at_unix`, unless a use at or
+    /// after `at_unix - 60` is already recorded (so a busy token costs one
+    /// write a minute). `false` if no such token exists.
+    async fn touch(&self, id: &str, at_unix: i64) -> Result<bool, StoreError>;
 
     /// Checks that the store is reachable, for readiness probes.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -21,7 +21,8 @@ const MAX_CONNECTIONS: u32 = 10;
 /// (TCP, TLS and authentication), so an unreachable database fails fast.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
-const COLUMNS: &str = "id, name, scopes, token_hash, token_hint, created_at, revoked_at";
+const COLUMNS: &str = "id, name, scopes, token_hash, token_hint, created_at, revoked_at, \
+                       space_ids, org_ids, last_used_at";
 
 /// A [`TokenStore`] backed by a Postgres connection pool.
 #[derive(Debug, Clone)]
@@ -62,8 +63,9 @@ impl TokenStore for PgTokenStore {
     async fn insert(&self, token: &ApiTokenRecord) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO api_tokens \
-             (id, name, scopes, token_hash, token_hint, created_at, revoked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             (id, name, scopes, token_hash, token_hint, created_at, revoked_at, \
+              space_ids, org_ids, last_used_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&token.id)
         .bind(&token.name)
@@ -72,6 +74,9 @@ impl TokenStore for PgTokenStore {
         .bind(&token.token_hint)
         .bind(token.created_at)
         .bind(token.revoked_at)
+        .bind(&token.space_ids)
+        .bind(&token.org_ids)
+        .bind(token.last_used_at)
         .execute(&self.pool)
         .await
         .map_err(translate)?;
@@ -110,6 +115,29 @@ impl TokenStore for PgTokenStore {
         Ok(result.rows_affected() > 0)
     }
 
+    async fn touch(&self, id: &str, at_unix: i64) -> Result<bool, StoreError> {
+        // The WHERE on last_used_at keeps a busy token to one row write a
+        // minute; the row still counts as found.
+        let result = sqlx::query(
+            "UPDATE api_tokens SET last_used_at = $2 \
+             WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2 - 60)",
+        )
+        .bind(id)
+        .bind(at_unix)
+        .execute(&self.pool)
+        .await
+        .map_err(translate)?;
+        if result.rows_affected() > 0 {
+            return Ok(true);
+        }
+        let exists = sqlx::query("SELECT 1 FROM api_tokens WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(translate)?;
+        Ok(exists.is_some())
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
@@ -128,6 +156,9 @@ fn record(row: &PgRow) -> Result<ApiTokenRecord, StoreError> {
         token_hint: row.try_get("token_hint").map_err(translate)?,
         created_at: row.try_get("created_at").map_err(translate)?,
         revoked_at: row.try_get("revoked_at").map_err(translate)?,
+        space_ids: row.try_get("space_ids").map_err(translate)?,
+        org_ids: row.try_get("org_ids").map_err(translate)?,
+        last_used_at: row.try_get("last_used_at").map_err(translate)?,
     })
 }
 

@@ -33,6 +33,7 @@ async fn the_served_service_answers_over_grpc() {
         .create_api_token(Request::new(CreateApiTokenRequest {
             name: "wire".to_owned(),
             scopes: vec![],
+            ..Default::default()
         }))
         .await
         .expect_err("no admin secret");
@@ -41,6 +42,7 @@ async fn the_served_service_answers_over_grpc() {
     let mut bad = Request::new(CreateApiTokenRequest {
         name: String::new(),
         scopes: vec![],
+        ..Default::default()
     });
     bad.metadata_mut().insert(
         "authorization",
@@ -54,6 +56,7 @@ async fn the_served_service_answers_over_grpc() {
     let mut good = Request::new(CreateApiTokenRequest {
         name: "wire".to_owned(),
         scopes: vec![],
+        ..Default::default()
     });
     good.metadata_mut().insert(
         "authorization",

@@ -33,6 +33,7 @@ async fn create_introspect_revoke_through_postgres() {
             .create_api_token(admin(Request::new(CreateApiTokenRequest {
                 name: "postgres e2e".to_owned(),
                 scopes: vec![Scope::PodioWrite as i32],
+                ..Default::default()
             })))
             .await
             .expect("create")

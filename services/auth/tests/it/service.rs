@@ -37,6 +37,7 @@ fn create_request(name: &str, scopes: &[i32]) -> CreateApiTokenRequest {
     CreateApiTokenRequest {
         name: name.to_owned(),
         scopes: scopes.to_vec(),
+        ..Default::default()
     }
 }
 
@@ -259,6 +260,51 @@ async fn admin_rpcs_require_the_admin_secret_but_introspection_does_not() {
         .await
         .expect("right secret");
     assert!(introspect(&auth, &created.token).await.active);
+}
+
+#[tokio::test]
+async fn tokens_can_be_limited_to_workspaces_and_show_their_last_use() {
+    let (auth, _) = service(Some(ADMIN));
+    let mut request = create_request("sales only", &[READ]);
+    request.space_ids = vec![2_501_464];
+    request.org_ids = vec![720_691];
+    let created = auth
+        .create_api_token(admin(request))
+        .await
+        .expect("create")
+        .into_inner();
+    let info = created.info.expect("info");
+    assert_eq!(
+        (info.space_ids.as_slice(), info.org_ids.as_slice()),
+        (&[2_501_464][..], &[720_691][..])
+    );
+    assert_eq!(info.last_used_at, 0);
+
+    let principal = introspect(&auth, &created.token)
+        .await
+        .principal
+        .expect("active");
+    assert_eq!(principal.space_ids, [2_501_464]);
+    assert_eq!(principal.org_ids, [720_691]);
+    assert_eq!(principal.scopes, [READ]);
+
+    let listed = auth
+        .list_api_tokens(admin(ListApiTokensRequest {}))
+        .await
+        .expect("list")
+        .into_inner()
+        .tokens;
+    assert!(listed[0].last_used_at > 1_600_000_000, "{listed:?}");
+
+    let mut bad = create_request("bad", &[]);
+    bad.space_ids = vec![-1];
+    bad.org_ids = vec![1; 101];
+    let status = auth
+        .create_api_token(admin(bad))
+        .await
+        .expect_err("bad limits");
+    assert_bad_field(&status, "space_ids", "positive");
+    assert_bad_field(&status, "org_ids", "at most 100");
 }
 
 #[tokio::test]

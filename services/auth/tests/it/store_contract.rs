@@ -36,6 +36,8 @@ store_contract!(
     revoking_an_unknown_id_is_false,
     duplicate_hash_or_id_already_exists,
     ping_succeeds,
+    limits_are_stored,
+    touch_records_use_at_most_once_a_minute,
 );
 
 fn record(id: &str, token_hash: &str, created_at: i64) -> ApiTokenRecord {
@@ -47,12 +49,16 @@ fn record(id: &str, token_hash: &str, created_at: i64) -> ApiTokenRecord {
         token_hint: "portico_pat_abcd".to_owned(),
         created_at,
         revoked_at: None,
+        space_ids: Vec::new(),
+        org_ids: Vec::new(),
+        last_used_at: None,
     }
 }
 
 async fn inserted_tokens_are_found_by_hash(store: &dyn TokenStore) {
     let mut token = record("a", "hash-a", 100);
     token.scopes = vec!["podio:read".to_owned()];
+    token.last_used_at = Some(110);
     store.insert(&token).await.expect("insert");
     let revoked = ApiTokenRecord {
         revoked_at: Some(150),
@@ -159,4 +165,44 @@ async fn duplicate_hash_or_id_already_exists(store: &dyn TokenStore) {
 
 async fn ping_succeeds(store: &dyn TokenStore) {
     store.ping().await.expect("ping");
+}
+
+async fn limits_are_stored(store: &dyn TokenStore) {
+    let token = ApiTokenRecord {
+        space_ids: vec![2_501_464, 2_501_470],
+        org_ids: vec![720_690],
+        ..record("limited", "hash-limited", 100)
+    };
+    store.insert(&token).await.expect("insert");
+    let found = store
+        .find_by_hash("hash-limited")
+        .await
+        .expect("find")
+        .expect("stored");
+    assert_eq!(found.space_ids, [2_501_464, 2_501_470]);
+    assert_eq!(found.org_ids, [720_690]);
+}
+
+async fn touch_records_use_at_most_once_a_minute(store: &dyn TokenStore) {
+    store
+        .insert(&record("t", "hash-t", 100))
+        .await
+        .expect("insert");
+    assert_eq!(last_used(store, "hash-t").await, None);
+    assert!(store.touch("t", 1_000).await.expect("touch"));
+    assert_eq!(last_used(store, "hash-t").await, Some(1_000));
+    // Within the minute: kept, so a busy token costs one write a minute.
+    assert!(store.touch("t", 1_059).await.expect("touch"));
+    assert_eq!(last_used(store, "hash-t").await, Some(1_000));
+    assert!(store.touch("t", 1_061).await.expect("touch"));
+    assert_eq!(last_used(store, "hash-t").await, Some(1_061));
+    assert!(!store.touch("missing", 1_100).await.expect("touch"));
+}
+
+async fn last_used(store: &dyn TokenStore, hash: &str) -> Option<i64> {
+    store
+        .find_by_hash(hash)
+        .await
+        .expect("find")
+        .and_then(|t| t.last_used_at)
 }

@@ -13,9 +13,10 @@ use portico_proto::auth::Principal;
 use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
-/// How long an introspection result is trusted: the bound on how long a
-/// revoked token keeps working on this replica.
-pub const DEFAULT_TTL: Duration = Duration::from_secs(5);
+/// How long an introspection result is trusted. With the front door's own
+/// cache of the same length in front, a revoked token keeps working for at
+/// most twice this: within the 5 seconds revocation promises.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(2);
 /// How many tokens are remembered at most.
 pub const DEFAULT_CAPACITY: usize = 10_000;
 

@@ -24,7 +24,7 @@ pub struct Authenticator {
 }
 
 impl Authenticator {
-    /// An authenticator asking `auth`, with the default cache (5 s, 10k
+    /// An authenticator asking `auth`, with the default cache (2 s, 10k
     /// tokens).
     pub fn new(auth: Arc<dyn TokenIntrospector>) -> Self {
         Authenticator {
