@@ -6,8 +6,10 @@
 //! through the same `Config::from_env` + `serve` entries the binary uses, so
 //! the test exercises the production wiring, gRPC hops included.
 
+pub mod conformance;
 pub mod js;
 pub mod mcp;
+pub mod oauth;
 pub mod python;
 pub mod script;
 
@@ -309,6 +311,7 @@ pub async fn start_microservices_with(sim: podio_sim::Config) -> anyhow::Result<
     let mut request = tonic::Request::new(portico_proto::auth::v1::CreateApiTokenRequest {
         name: "e2e".to_owned(),
         scopes: Vec::new(),
+        ..Default::default()
     });
     request
         .metadata_mut()

@@ -42,3 +42,22 @@ pub async fn run_client(
     command.arg(python_dir().join(script)).arg(url).arg(token);
     script::json_line(command, script, Duration::from_secs(120)).await
 }
+
+/// Runs `oauth_client.py` with `python` against the Portico at `base_url`:
+/// the SDK's own OAuth client signs in as `username`/`password` at the
+/// simulator, calls a tool, refreshes and calls again. Returns the one JSON
+/// line it prints.
+pub async fn run_oauth_client(
+    python: &Path,
+    base_url: &str,
+    username: &str,
+    password: &str,
+) -> anyhow::Result<serde_json::Value> {
+    let mut command = tokio::process::Command::new(python);
+    command
+        .arg(python_dir().join("oauth_client.py"))
+        .arg(base_url)
+        .arg(username)
+        .arg(password);
+    script::json_line(command, "oauth_client.py", Duration::from_secs(120)).await
+}
