@@ -14,6 +14,7 @@ mod decode;
 mod encode;
 mod error;
 mod podio;
+mod scope;
 mod server;
 mod service;
 mod tools;

@@ -12,6 +12,7 @@ use portico_proto::connector::v1::{Caller, PodioRequest, QueryParam};
 use serde_json::Value;
 
 use crate::error::ToolError;
+use crate::scope::WorkspaceScope;
 pub use errors::Target;
 
 /// A Podio client bound to one caller.
@@ -19,6 +20,7 @@ pub use errors::Target;
 pub struct Podio {
     connector: Arc<dyn Connector>,
     caller: Caller,
+    scope: WorkspaceScope,
 }
 
 impl Podio {
@@ -31,7 +33,13 @@ impl Podio {
                 credential_mode: principal.credential_mode,
                 upstream_ref: principal.upstream_ref.clone(),
             },
+            scope: WorkspaceScope::of(principal),
         }
+    }
+
+    /// The workspaces the caller's token is limited to.
+    pub fn scope(&self) -> &WorkspaceScope {
+        &self.scope
     }
 
     /// `GET path?query`, returning Podio's JSON.

@@ -57,6 +57,7 @@ impl Tool for AddComment {
         let text = args.opt_text("text", MAX_TEXT);
         let silent = args.bool_or("silent", false);
         args.finish()?;
+        podio.scope().check_item_id(podio, item_id).await?;
 
         let target = Target::new(
             format!("item {item_id}"),

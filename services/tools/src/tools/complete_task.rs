@@ -63,6 +63,7 @@ impl Tool for CompleteTask {
     async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
         let task_id = args.id("task_id", "task id");
         args.finish()?;
+        podio.scope().check_task_id(podio, task_id).await?;
         let target = Target::new(format!("task {task_id}"), FIND_TASKS);
         let raw = podio
             .post_with_query(format!("/task/{task_id}/complete"), &[], None, &target)

@@ -130,6 +130,9 @@ impl Tool for CreateItem {
         }
         let checked = match fields {
             Some(fields) if args.ok_so_far() => {
+                // Before the values are checked (their problems would
+                // describe the app) and long before anything is written.
+                podio.scope().check_app(podio, app_id).await?;
                 Some(field_writes(podio, &mut args, app_id, &fields, Mode::Create).await?)
             }
             _ => None,

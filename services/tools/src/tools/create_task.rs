@@ -127,6 +127,7 @@ impl Tool for CreateTask {
         }
         args.finish()?;
         body.insert("text".to_owned(), json!(text.unwrap_or_default()));
+        check_reference(podio, ref_type, ref_id).await?;
 
         let (path, target) = match (ref_type, ref_id) {
             (Some(kind), Some(id)) => (
@@ -190,6 +191,33 @@ pub(super) fn task_body(args: &mut Args, many_responsible: bool) -> Map<String, 
         body.insert("private".to_owned(), json!(private));
     }
     body
+}
+
+/// For a scoped token: refuses a task attached to an object outside its
+/// workspaces, or to none (a task with no workspace), before it is created.
+async fn check_reference(
+    podio: &Podio,
+    ref_type: Option<&str>,
+    ref_id: Option<u64>,
+) -> Result<(), ToolError> {
+    let scope = podio.scope();
+    if scope.is_unlimited() {
+        return Ok(());
+    }
+    match (ref_type, ref_id) {
+        (Some("item"), Some(id)) => scope.check_item_id(podio, id).await,
+        (Some("app"), Some(id)) => scope.check_app(podio, id).await,
+        (Some("space"), Some(id)) => scope.check_space(podio, id, &format!("space {id}")).await,
+        (kind, id) => Err(crate::scope::refused(format!(
+            "This token is limited to {}, so a task must be attached to an item, app or \
+             workspace in them: give ref_type and ref_id{}.",
+            scope.limits(),
+            match (kind, id) {
+                (Some(kind), Some(id)) => format!(" (not {kind} {id})"),
+                _ => String::new(),
+            }
+        ))),
+    }
 }
 
 fn find_advice(kind: &str) -> &'static str {

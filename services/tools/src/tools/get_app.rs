@@ -41,6 +41,14 @@ impl Tool for GetApp {
             "use get_apps_in_space to find app ids",
         );
         let raw = podio.get(format!("/app/{app_id}"), &[], &target).await?;
+        podio
+            .scope()
+            .check_in(
+                podio,
+                crate::scope::id_at(&raw, "space_id"),
+                &format!("app {app_id}"),
+            )
+            .await?;
         let definition = app::definition(expect_object(&raw, "GET /app/{app_id}")?);
         Ok(ToolOutput {
             text: render(&definition),

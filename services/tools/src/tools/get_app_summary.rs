@@ -94,11 +94,29 @@ impl Tool for GetAppSummary {
                 .post(format!("/item/app/{app_id}/filter/"), &body, &target)
                 .await
         };
-        let (raw_app, raw_count, raw_items) = tokio::try_join!(
-            podio.get(format!("/app/{app_id}"), &[], &target),
-            podio.get(format!("/item/app/{app_id}/count"), &[], &target),
-            recent_items,
-        )?;
+        let scope = podio.scope();
+        let (raw_app, raw_count, raw_items) = if scope.is_unlimited() {
+            tokio::try_join!(
+                podio.get(format!("/app/{app_id}"), &[], &target),
+                podio.get(format!("/item/app/{app_id}/count"), &[], &target),
+                recent_items,
+            )?
+        } else {
+            // A scoped token learns the app's workspace before reading items.
+            let raw_app = podio.get(format!("/app/{app_id}"), &[], &target).await?;
+            scope
+                .check_in(
+                    podio,
+                    crate::scope::id_at(&raw_app, "space_id"),
+                    &format!("app {app_id}"),
+                )
+                .await?;
+            let (raw_count, raw_items) = tokio::try_join!(
+                podio.get(format!("/item/app/{app_id}/count"), &[], &target),
+                recent_items,
+            )?;
+            (raw_app, raw_count, raw_items)
+        };
 
         let raw_app = expect_object(&raw_app, "GET /app/{app_id}")?;
         let mut summary = app::definition(raw_app);

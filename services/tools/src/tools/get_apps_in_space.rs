@@ -76,6 +76,10 @@ impl Tool for GetAppsInSpace {
         let include_inactive = args.bool_or("include_inactive", false);
         let window = PAGING.parse(&mut args);
         args.finish()?;
+        podio
+            .scope()
+            .check_space(podio, space_id, &format!("space {space_id}"))
+            .await?;
 
         let target = Target::new(
             format!("space {space_id}"),

@@ -57,13 +57,31 @@ impl Tool for GetItem {
             format!("item {item_id}"),
             "use get_items on its app to find item ids",
         );
-        let raw = podio
+        let scope = podio.scope();
+        // A scoped token reads the item unmarked first, so an item outside
+        // its workspaces is never marked as viewed.
+        let first_mark = mark_as_viewed && scope.is_unlimited();
+        let mut raw = podio
             .get(
                 format!("/item/{item_id}"),
-                &[("mark_as_viewed", mark_as_viewed.to_string())],
+                &[("mark_as_viewed", first_mark.to_string())],
                 &target,
             )
             .await?;
+        if !scope.is_unlimited() {
+            scope
+                .check_item(podio, &raw, &format!("item {item_id}"))
+                .await?;
+            if mark_as_viewed {
+                raw = podio
+                    .get(
+                        format!("/item/{item_id}"),
+                        &[("mark_as_viewed", "true".to_owned())],
+                        &target,
+                    )
+                    .await?;
+            }
+        }
         let item = decode_item(expect_object(&raw, "GET /item/{item_id}")?);
         Ok(ToolOutput {
             text: render(&item),

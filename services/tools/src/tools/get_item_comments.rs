@@ -66,6 +66,7 @@ impl Tool for GetItemComments {
         let item_id = args.id("item_id", "item id");
         let window = PAGING.parse(&mut args);
         args.finish()?;
+        podio.scope().check_item_id(podio, item_id).await?;
 
         let target = Target::new(
             format!("item {item_id}"),

@@ -132,6 +132,7 @@ impl Tool for GetItems {
         let mut filters = Map::new();
         let mut sort_by = Value::Null;
         if args.ok_so_far() {
+            podio.scope().check_app(podio, app_id).await?;
             let app = if filters::needs_schema(given.as_ref(), sort_text.as_deref()) {
                 Some(AppSchema::fetch(podio, app_id).await?)
             } else {

@@ -7,9 +7,11 @@ use serde_json::{Value, json};
 use super::page::{self, Next, Page, Paging, Words};
 use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, schema};
 use crate::args::Args;
+use crate::decode::json::{array, get};
 use crate::decode::notification;
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
+use crate::scope::{id_at, org_of_space};
 
 /// Notifications per page: Podio's default of 20 unless the caller says, up
 /// to Podio's largest page of 100.
@@ -78,18 +80,54 @@ impl Tool for GetNotifications {
             .get("/notification/".to_owned(), &query, &target)
             .await?;
         let groups = expect_array(&raw, "GET /notification/")?;
-        let notifications = notification::flatten(groups);
+        let scope = podio.scope();
+        let visible: Vec<Value>;
+        let mut hidden = 0;
+        let shown = if scope.is_unlimited() {
+            groups
+        } else {
+            // A group's context names the workspace it happened in; a group
+            // without one is left out.
+            let mut kept = Vec::new();
+            for group in groups {
+                let space = get(group, "context").and_then(|c| get(c, "space"));
+                let space_id = space.and_then(|s| id_at(s, "space_id"));
+                let org_id = space.and_then(org_of_space).or_else(|| {
+                    get(group, "context")
+                        .and_then(|c| get(c, "org"))
+                        .and_then(|o| id_at(o, "org_id"))
+                });
+                if scope.shows(podio, space_id, org_id).await {
+                    kept.push(group.clone());
+                } else {
+                    hidden += array(group, "notifications").len();
+                }
+            }
+            visible = kept;
+            &visible
+        };
+        let notifications = notification::flatten(shown);
         // Whether Podio's limit counts notifications or groups is not
         // documented: a page holding as many of either as asked for may have
         // a successor.
         let full = |n: usize| i64::try_from(n).unwrap_or(i64::MAX) >= window.limit;
-        let page = window.upstream_with_more(
-            notifications.len(),
-            full(notifications.len()) || full(groups.len()),
-        );
+        let scanned = notification::flatten(groups).len();
+        let more = full(scanned) || full(groups.len());
+        let page = if scope.is_unlimited() {
+            window.upstream_with_more(notifications.len(), more)
+        } else {
+            // The next page starts after what Podio sent, hidden or not.
+            window.filtered(notifications.len(), scanned, more)
+        };
 
-        let text = render(&notifications, viewed, &page);
-        let structured = json!({ "notifications": notifications });
+        let mut text = render(&notifications, viewed, &page);
+        let mut structured = json!({ "notifications": notifications });
+        scope.annotate(
+            hidden,
+            ("notification", "notifications"),
+            &mut text,
+            &mut structured,
+        );
         Ok(ToolOutput {
             text,
             structured: page.add_keys(structured),

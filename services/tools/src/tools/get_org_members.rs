@@ -96,6 +96,9 @@ impl Tool for GetOrgMembers {
         let query = args.opt_text("query", MAX_QUERY_CHARS);
         let window = PAGING.parse(&mut args);
         args.finish()?;
+        podio
+            .scope()
+            .check_whole_org(org_id, &format!("the member list of organization {org_id}"))?;
 
         let target = Target::new(
             format!("the members of organization {org_id}"),

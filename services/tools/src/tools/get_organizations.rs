@@ -7,9 +7,11 @@ use serde_json::{Value, json};
 use super::page::{self, Next, Page, Paging, Words};
 use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, schema};
 use crate::args::Args;
+use crate::decode::json::array;
 use crate::decode::space;
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
+use crate::scope::{WorkspaceScope, id_at};
 
 /// Organizations per page: 100 unless the caller says (few users have
 /// more), up to 500.
@@ -95,14 +97,63 @@ impl Tool for GetOrganizations {
         );
         let raw = podio.get("/org/".to_owned(), &[], &target).await?;
         let all = expect_array(&raw, "GET /org/")?;
-        let (orgs, page) = window.local(all);
+        let scope = podio.scope();
+        if scope.is_unlimited() {
+            let (orgs, page) = window.local(all);
+            let orgs: Vec<Value> = orgs.iter().map(space::organization).collect();
+            let structured = json!({"total": all.len(), "organizations": orgs});
+            return Ok(ToolOutput {
+                text: render(&orgs, &page),
+                structured: page.add_keys(structured),
+            });
+        }
+        let (visible, hidden) = visible_orgs(scope, all);
+        let (orgs, page) = window.local(&visible);
         let orgs: Vec<Value> = orgs.iter().map(space::organization).collect();
-        let structured = json!({"total": all.len(), "organizations": orgs});
+        let mut structured = json!({"total": visible.len(), "organizations": orgs});
+        let mut text = render(&orgs, &page);
+        scope.annotate(
+            hidden,
+            ("workspace", "workspaces"),
+            &mut text,
+            &mut structured,
+        );
         Ok(ToolOutput {
-            text: render(&orgs, &page),
+            text,
             structured: page.add_keys(structured),
         })
     }
+}
+
+/// The organizations a scoped token may see, each with only its allowed
+/// workspaces (an organization the token lists keeps them all; one with no
+/// allowed workspace is left out), and how many workspaces were hidden.
+fn visible_orgs(scope: &WorkspaceScope, all: &[Value]) -> (Vec<Value>, usize) {
+    let mut hidden = 0;
+    let mut visible = Vec::new();
+    for org in all {
+        let org_id = id_at(org, "org_id");
+        let spaces = array(org, "spaces");
+        let kept: Vec<Value> = spaces
+            .iter()
+            .filter(|s| {
+                id_at(s, "space_id").is_some_and(|id| {
+                    scope.allows_space_in(id, org_id.or_else(|| id_at(s, "org_id")))
+                })
+            })
+            .cloned()
+            .collect();
+        hidden += spaces.len() - kept.len();
+        if kept.is_empty() && !org_id.is_some_and(|id| scope.allows_org(id)) {
+            continue;
+        }
+        let mut org = org.clone();
+        if let Value::Object(map) = &mut org {
+            map.insert("spaces".to_owned(), Value::Array(kept));
+        }
+        visible.push(org);
+    }
+    (visible, hidden)
 }
 
 fn render(orgs: &[Value], page: &Page) -> String {

@@ -9,6 +9,7 @@ use crate::decode::html;
 use crate::decode::json::{get, int_or_null, str_at, string_or_null};
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
+use crate::scope::{Decision, org_of_space};
 
 /// The get_space tool.
 pub struct GetSpace;
@@ -88,9 +89,21 @@ impl Tool for GetSpace {
             format!("space {space_id}"),
             "use get_organizations or get_spaces_in_organization to find space ids",
         );
+        let scope = podio.scope();
+        let what = format!("space {space_id}");
+        if scope.decide(space_id) == Decision::Denied {
+            return Err(scope.refusal(&what, Some(space_id)));
+        }
         let raw = podio
             .get(format!("/space/{space_id}"), &[], &target)
             .await?;
+        // Whether a workspace is in one of the token's organizations is
+        // what this very answer says.
+        if scope.decide(space_id) == Decision::NeedsOrg
+            && !scope.allows_space_in(space_id, org_of_space(&raw))
+        {
+            return Err(scope.refusal(&what, Some(space_id)));
+        }
         let space = decode(expect_object(&raw, "GET /space/{space_id}")?);
         Ok(ToolOutput {
             text: render(&space),

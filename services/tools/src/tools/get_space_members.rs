@@ -90,6 +90,10 @@ impl Tool for GetSpaceMembers {
         let space_id = args.id("space_id", "space id");
         let window = PAGING.parse(&mut args);
         args.finish()?;
+        podio
+            .scope()
+            .check_space(podio, space_id, &format!("space {space_id}"))
+            .await?;
 
         let target = Target::new(
             format!("space {space_id}"),

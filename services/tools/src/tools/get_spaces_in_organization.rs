@@ -10,6 +10,7 @@ use crate::args::Args;
 use crate::decode::space;
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
+use crate::scope::id_at;
 
 /// Workspaces per page: 100 unless the caller says, up to 500.
 const PAGING: Paging = Paging {
@@ -69,6 +70,12 @@ impl Tool for GetSpacesInOrganization {
         let org_id = args.id("org_id", "organization id");
         let window = PAGING.parse(&mut args);
         args.finish()?;
+        let scope = podio.scope();
+        // A token listing no workspace, and not this organization, can see
+        // nothing in it: no need to ask Podio.
+        if !scope.allows_org(org_id) && !scope.lists_spaces() {
+            return Err(scope.org_refusal(org_id));
+        }
 
         let target = Target::new(
             format!("organization {org_id}"),
@@ -78,6 +85,20 @@ impl Tool for GetSpacesInOrganization {
             .get(format!("/org/{org_id}/space/"), &[], &target)
             .await?;
         let all = expect_array(&raw, "GET /org/{org_id}/space/")?;
+        let visible: Vec<Value>;
+        let all = if scope.allows_org(org_id) {
+            all
+        } else {
+            visible = all
+                .iter()
+                .filter(|s| {
+                    id_at(s, "space_id").is_some_and(|id| scope.allows_space_in(id, Some(org_id)))
+                })
+                .cloned()
+                .collect();
+            &visible
+        };
+        let hidden = raw.as_array().map_or(0, Vec::len) - all.len();
         let (spaces, page) = window.local(all);
         let spaces: Vec<Value> = spaces.iter().map(space::space).collect();
         let mut lines = vec![page.header(&Words {
@@ -87,9 +108,18 @@ impl Tool for GetSpacesInOrganization {
             empty: &format!("You are a member of no workspace in organization {org_id}."),
         })];
         lines.extend(spaces.iter().map(|s| format!("- {}", space::space_line(s))));
-        let structured = json!({"org_id": org_id, "total": all.len(), "spaces": spaces});
+        let mut structured = json!({"org_id": org_id, "total": all.len(), "spaces": spaces});
+        let mut text = lines.join("\n");
+        if !scope.allows_org(org_id) {
+            scope.annotate(
+                hidden,
+                ("workspace", "workspaces"),
+                &mut text,
+                &mut structured,
+            );
+        }
         Ok(ToolOutput {
-            text: lines.join("\n"),
+            text,
             structured: page.add_keys(structured),
         })
     }

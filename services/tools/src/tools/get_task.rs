@@ -40,6 +40,14 @@ impl Tool for GetTask {
         let task_id = args.id("task_id", "task id");
         args.finish()?;
         let decoded = fetch(podio, task_id).await?;
+        podio
+            .scope()
+            .check_in(
+                podio,
+                crate::scope::id_at(&decoded, "space_id"),
+                &format!("task {task_id}"),
+            )
+            .await?;
         Ok(ToolOutput {
             text: render(&decoded),
             structured: decoded,

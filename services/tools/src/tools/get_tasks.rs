@@ -128,6 +128,7 @@ impl Tool for GetTasks {
         let filters = Filters::parse(&mut args);
         args.finish()?;
 
+        check_places(podio, &filters).await?;
         let mut notes = Vec::new();
         let me = filters.responsible_is_me || !filters.has_scope();
         let responsible = match filters.responsible {
@@ -145,10 +146,19 @@ impl Tool for GetTasks {
         let found = match podio.get("/task/".to_owned(), &query, &target).await {
             Ok(raw) => {
                 let tasks = decode_all(&raw)?;
+                let scanned = tasks.len();
+                let (tasks, hidden) = visible_tasks(podio, tasks).await;
+                let page = if podio.scope().is_unlimited() {
+                    filters.window.upstream(tasks.len(), None)
+                } else {
+                    let full = i64::try_from(scanned).unwrap_or(i64::MAX) >= filters.window.limit;
+                    filters.window.filtered(tasks.len(), scanned, full)
+                };
                 Tasks {
-                    page: filters.window.upstream(tasks.len(), None),
+                    page,
                     tasks,
                     query: query_object(&query),
+                    hidden,
                 }
             }
             // Podio's answer to a task query that names only a user
@@ -167,17 +177,20 @@ impl Tool for GetTasks {
         };
 
         let note = (!notes.is_empty()).then(|| notes.join(" "));
-        let text = render(
+        let mut text = render(
             &found.tasks,
             &found.page,
             filters.completed,
             note.as_deref(),
         );
-        let structured = json!({
+        let mut structured = json!({
             "tasks": found.tasks,
             "query": found.query,
             "note": note,
         });
+        podio
+            .scope()
+            .annotate(found.hidden, ("task", "tasks"), &mut text, &mut structured);
         Ok(ToolOutput {
             text,
             structured: found.page.add_keys(structured),
@@ -279,6 +292,52 @@ struct Tasks {
     tasks: Vec<Value>,
     page: Page,
     query: Value,
+    /// Tasks read but left out as outside the token's workspaces.
+    hidden: usize,
+}
+
+/// For a scoped token: refuses an app, workspace, organization or item
+/// filter outside its workspaces before the task list is asked for.
+async fn check_places(podio: &Podio, filters: &Filters) -> Result<(), ToolError> {
+    let scope = podio.scope();
+    if scope.is_unlimited() {
+        return Ok(());
+    }
+    if let Some(id) = filters.space {
+        scope.check_space(podio, id, &format!("space {id}")).await?;
+    }
+    if let Some(id) = filters.org
+        && !scope.allows_org(id)
+        && !scope.lists_spaces()
+    {
+        return Err(scope.org_refusal(id));
+    }
+    if let Some(id) = filters.app {
+        scope.check_app(podio, id).await?;
+    }
+    if let Some(id) = filters.item {
+        scope.check_item_id(podio, id).await?;
+    }
+    Ok(())
+}
+
+/// The tasks a scoped token may see (those in its workspaces; a task with no
+/// workspace is left out), and how many were left out.
+async fn visible_tasks(podio: &Podio, tasks: Vec<Value>) -> (Vec<Value>, usize) {
+    let scope = podio.scope();
+    if scope.is_unlimited() {
+        return (tasks, 0);
+    }
+    let total = tasks.len();
+    let mut kept = Vec::with_capacity(total);
+    for task in tasks {
+        let space = get(&task, "space_id").and_then(Value::as_u64);
+        if scope.shows(podio, space, None).await {
+            kept.push(task);
+        }
+    }
+    let hidden = total - kept.len();
+    (kept, hidden)
 }
 
 /// The connected user's id, from GET /user/status.
@@ -340,6 +399,7 @@ async fn per_org(
             }
         }
     }
+    let (mut merged, hidden) = visible_tasks(podio, merged).await;
     if let Some(key) = filters.sort_by.filter(|k| *k != "rank") {
         // Podio's timestamps sort as text; tasks lacking the key go last.
         merged.sort_by(|a, b| {
@@ -368,6 +428,7 @@ async fn per_org(
         // merged list's length is not the total, only whether more follow.
         page: window.upstream_with_more(page.count, page.next_offset.is_some()),
         query: query_object(&shown),
+        hidden,
     })
 }
 

@@ -89,10 +89,27 @@ impl Tool for ListViews {
             "use get_apps_in_space to find app ids",
         );
         let query = [("include_standard_views", include_standard.to_string())];
-        let (views, app) = tokio::join!(
-            podio.get(format!("/view/app/{app_id}/"), &query, &target),
-            podio.get(format!("/app/{app_id}"), &[], &target),
-        );
+        let scope = podio.scope();
+        let (views, app) = if scope.is_unlimited() {
+            tokio::join!(
+                podio.get(format!("/view/app/{app_id}/"), &query, &target),
+                podio.get(format!("/app/{app_id}"), &[], &target),
+            )
+        } else {
+            // A scoped token must know the app's workspace before the views.
+            let app = podio.get(format!("/app/{app_id}"), &[], &target).await?;
+            scope
+                .check_in(
+                    podio,
+                    crate::scope::id_at(&app, "space_id"),
+                    &format!("app {app_id}"),
+                )
+                .await?;
+            let views = podio
+                .get(format!("/view/app/{app_id}/"), &query, &target)
+                .await;
+            (views, Ok(app))
+        };
         let views = views?;
         // The app only names things; views without names beat no views.
         let app = app.ok().filter(Value::is_object);

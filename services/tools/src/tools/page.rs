@@ -127,6 +127,20 @@ impl Window {
         self.page(count, None, more)
     }
 
+    /// A page Podio cut that held `scanned` entries, of which only `shown`
+    /// are kept (the rest lie outside the token's workspaces): the next page
+    /// starts after every scanned entry, and there may be one when `more`.
+    pub fn filtered(self, shown: usize, scanned: usize, more: bool) -> Page {
+        let offset = to_usize(self.offset);
+        Page {
+            offset,
+            limit: to_usize(self.limit),
+            count: shown,
+            total: None,
+            next_offset: (more && scanned > 0).then(|| offset.saturating_add(scanned)),
+        }
+    }
+
     fn page(self, count: usize, total: Option<usize>, more: bool) -> Page {
         let offset = to_usize(self.offset);
         Page {

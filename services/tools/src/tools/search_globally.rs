@@ -210,27 +210,79 @@ impl Tool for SearchGlobally {
         if let Some(kind) = ref_type {
             body["ref_type"] = json!(kind);
         }
+        let limits = podio.scope();
+        match scope {
+            Scope::Account => {}
+            Scope::Org(id) if limits.allows_org(id) || limits.lists_spaces() => {}
+            Scope::Org(id) => return Err(limits.org_refusal(id)),
+            Scope::Space(id) => {
+                limits
+                    .check_space(podio, id, &format!("space {id}"))
+                    .await?
+            }
+            Scope::App(id) => limits.check_app(podio, id).await?,
+        }
         let raw = podio.post(scope.path(), &body, &scope.target()).await?;
         let mut results: Vec<Value> = expect_array(&raw, "POST /search/")?
             .iter()
             .map(search::hit)
             .collect();
+        let scanned = results.len();
+        if !limits.is_unlimited() {
+            // Before enrichment, so nothing more is read about hidden hits.
+            let mut kept = Vec::with_capacity(results.len());
+            for hit in results {
+                let (space, org) = place_of(&hit);
+                if limits.shows(podio, space, org).await {
+                    kept.push(hit);
+                }
+            }
+            results = kept;
+        }
         let (items, notes) = enrich(podio, &mut results).await;
 
-        let page = window.upstream(results.len(), None);
-        let text = render(&query, scope, &page, &results, &items, &notes);
-        let structured = json!({
+        let page = if limits.is_unlimited() {
+            window.upstream(results.len(), None)
+        } else {
+            let full = i64::try_from(scanned).unwrap_or(i64::MAX) >= window.limit;
+            window.filtered(results.len(), scanned, full)
+        };
+        let mut text = render(&query, scope, &page, &results, &items, &notes);
+        let mut structured = json!({
             "query": query,
             "scope": scope.json(),
             "ref_type": ref_type,
             "notes": notes,
             "results": results,
         });
+        limits.annotate(
+            scanned - results.len(),
+            ("result", "results"),
+            &mut text,
+            &mut structured,
+        );
         Ok(ToolOutput {
             text,
             structured: page.add_keys(structured),
         })
     }
+}
+
+/// The workspace and organization a decoded hit lies in (a workspace hit
+/// is its own workspace).
+fn place_of(hit: &Value) -> (Option<u64>, Option<u64>) {
+    let space = get(hit, "space")
+        .and_then(|s| get(s, "space_id"))
+        .and_then(Value::as_u64)
+        .or_else(|| {
+            (str_at(hit, "type") == Some("space"))
+                .then(|| get(hit, "id").and_then(Value::as_u64))
+                .flatten()
+        });
+    let org = get(hit, "org")
+        .and_then(|o| get(o, "org_id"))
+        .and_then(Value::as_u64);
+    (space, org)
 }
 
 /// Adds decoded field values to the item hits: one filter call per app

@@ -145,6 +145,10 @@ impl Tool for UpdateItem {
                 )
                 .await?;
             let before = decode_item(expect_object(&raw, "GET /item/{item_id}")?);
+            podio
+                .scope()
+                .check_item(podio, &raw, &format!("item {item_id}"))
+                .await?;
             let app_id = get(&raw, "app")
                 .and_then(|a| get(a, "app_id"))
                 .and_then(number)

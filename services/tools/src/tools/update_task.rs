@@ -87,6 +87,7 @@ impl Tool for UpdateTask {
             );
         }
         args.finish()?;
+        podio.scope().check_task_id(podio, task_id).await?;
 
         let target = Target::new(format!("task {task_id}"), FIND_TASKS);
         let raw = podio

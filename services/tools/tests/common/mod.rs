@@ -27,6 +27,21 @@ pub const TOKEN: &str = "portico_pat_full";
 pub const WRITE_ONLY: &str = "portico_pat_write";
 /// A revoked token.
 pub const REVOKED: &str = "portico_pat_revoked";
+/// A token (both scopes) limited to the Sales workspace of the fixtures.
+pub const SCOPED: &str = "portico_pat_sales_only";
+/// A token (both scopes) limited to the workspaces of the Acme organization.
+pub const ORG_SCOPED: &str = "portico_pat_acme_only";
+
+/// The fixtures' Sales workspace (in organization [`ACME`]).
+pub const SALES: i64 = 2501464;
+/// The fixtures' Support workspace (in organization [`ACME`]).
+pub const SUPPORT: i64 = 2501470;
+/// The fixtures' organization.
+pub const ACME: i64 = 720690;
+/// A workspace outside every scoped token, in organization [`OTHER_ORG`].
+pub const ELSEWHERE: i64 = 3000001;
+/// An organization outside every scoped token.
+pub const OTHER_ORG: i64 = 800000;
 
 /// An auth service knowing three tokens, counting introspections.
 #[derive(Default)]
@@ -38,9 +53,11 @@ pub struct FakeAuth {
 impl TokenIntrospector for FakeAuth {
     async fn introspect(&self, token: &str) -> Result<Option<Introspection>, ServiceError> {
         self.introspections.fetch_add(1, Ordering::SeqCst);
-        let scopes: &[Scope] = match token {
-            TOKEN => &[Scope::PodioRead, Scope::PodioWrite],
-            WRITE_ONLY => &[Scope::PodioWrite],
+        let (scopes, space_ids, org_ids): (&[Scope], Vec<i64>, Vec<i64>) = match token {
+            TOKEN => (&[Scope::PodioRead, Scope::PodioWrite], vec![], vec![]),
+            WRITE_ONLY => (&[Scope::PodioWrite], vec![], vec![]),
+            SCOPED => (&[Scope::PodioRead, Scope::PodioWrite], vec![SALES], vec![]),
+            ORG_SCOPED => (&[Scope::PodioRead, Scope::PodioWrite], vec![], vec![ACME]),
             _ => return Ok(None),
         };
         Ok(Some(Introspection {
@@ -52,8 +69,8 @@ impl TokenIntrospector for FakeAuth {
                 display_name: "test".to_owned(),
                 credential_mode: CredentialMode::Service as i32,
                 upstream_ref: String::new(),
-                space_ids: vec![],
-                org_ids: vec![],
+                space_ids,
+                org_ids,
             },
             expires_at: None,
         }))
@@ -211,8 +228,13 @@ impl Harness {
     /// A successful call's text and structured content, the latter checked
     /// against the tool's output schema.
     pub async fn ok(&self, name: &str, arguments: &str) -> (String, Value) {
+        self.ok_as(TOKEN, name, arguments).await
+    }
+
+    /// Like [`Harness::ok`], called with `token`.
+    pub async fn ok_as(&self, token: &str, name: &str, arguments: &str) -> (String, Value) {
         let response = self
-            .call(name, arguments)
+            .call_as(Some(token), name, arguments)
             .await
             .unwrap_or_else(|s| panic!("{name} failed: {s:?}"));
         assert!(!response.is_error, "{name}: {}", text(&response));
@@ -353,8 +375,13 @@ pub fn pairs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 
 /// The failed call's is_error text.
 pub async fn failure(h: &Harness, tool: &str, args: &str) -> String {
+    failure_as(h, TOKEN, tool, args).await
+}
+
+/// Like [`failure`], called with `token`.
+pub async fn failure_as(h: &Harness, token: &str, tool: &str, args: &str) -> String {
     let response = h
-        .call(tool, args)
+        .call_as(Some(token), tool, args)
         .await
         .unwrap_or_else(|s| panic!("{tool}: {s:?}"));
     assert!(response.is_error, "{tool} should fail: {}", text(&response));

@@ -1,0 +1,114 @@
+//! Personal API tokens limited to a workspace and to reading, made through the
+//! operator's admin API and used through `/mcp` in the microservices shape:
+//! the limits hold through every layer, and a write with a read-only token
+//! gets HTTP 403 with the step-up challenge.
+
+use anyhow::Context;
+use podio_sim::seed::{SALES_SPACE_ID, SUPPORT_SPACE_ID};
+use portico_proto::auth::v1::CreateApiTokenRequest;
+use portico_proto::vocab::Scope;
+use portico_tests::oauth::RawMcp;
+use portico_tests::{ADMIN_SECRET, Stack, mcp, start_microservices};
+use reqwest::StatusCode;
+use serde_json::json;
+
+async fn limited_token(stack: &Stack, request: CreateApiTokenRequest) -> anyhow::Result<String> {
+    let auth_url = stack
+        .grpc_services
+        .iter()
+        .find(|(name, _)| *name == portico_auth::SERVICE_NAME)
+        .map(|(_, url)| url.clone())
+        .context("auth service url")?;
+    let mut client = portico_proto::remote::RemoteAuth::connect_lazy(&auth_url)?.client();
+    let mut request = tonic::Request::new(request);
+    request
+        .metadata_mut()
+        .insert("authorization", format!("Bearer {ADMIN_SECRET}").parse()?);
+    Ok(client.create_api_token(request).await?.into_inner().token)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_limited_to_one_workspace_cannot_reach_another() -> anyhow::Result<()> {
+    let stack = start_microservices().await?;
+    let outcome = async {
+        let token = limited_token(
+            &stack,
+            CreateApiTokenRequest {
+                name: "sales only".to_owned(),
+                space_ids: vec![i64::try_from(SALES_SPACE_ID)?],
+                ..Default::default()
+            },
+        )
+        .await?;
+        let client = mcp::connect(&stack.mcp_url(0), &token).await?;
+        let sales = mcp::call(&client, "get_space", json!({"space_id": SALES_SPACE_ID})).await?;
+        mcp::structured(&sales)?;
+        let support =
+            mcp::call(&client, "get_space", json!({"space_id": SUPPORT_SPACE_ID})).await?;
+        let refusal = mcp::error_text(&support)?;
+        anyhow::ensure!(
+            refusal.contains("limited to workspace")
+                && refusal.contains(&SUPPORT_SPACE_ID.to_string()),
+            "unexpected refusal: {refusal}"
+        );
+        // Lists are filtered and say so.
+        let orgs = mcp::call(&client, "get_organizations", json!({})).await?;
+        let orgs = mcp::structured(&orgs)?;
+        let shown = orgs.to_string();
+        anyhow::ensure!(
+            shown.contains(&SALES_SPACE_ID.to_string())
+                && !shown.contains(&format!("\"space_id\":{SUPPORT_SPACE_ID}")),
+            "organizations not filtered to the token's workspace: {shown}"
+        );
+        anyhow::ensure!(
+            orgs.get("limited_to_workspaces").is_some(),
+            "the filtered list does not say it was limited: {shown}"
+        );
+        client.cancel().await?;
+        anyhow::Ok(())
+    }
+    .await;
+    stack.stop().await?;
+    outcome
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_token_gets_the_step_up_challenge_on_a_write() -> anyhow::Result<()> {
+    let stack = start_microservices().await?;
+    let outcome = async {
+        let token = limited_token(
+            &stack,
+            CreateApiTokenRequest {
+                name: "reader".to_owned(),
+                scopes: vec![Scope::PodioRead as i32],
+                ..Default::default()
+            },
+        )
+        .await?;
+        let raw = RawMcp::open(&stack.mcp_url(0), &token).await?;
+        let read = raw.call_tool("get_organizations", json!({})).await?;
+        anyhow::ensure!(read.status == StatusCode::OK, "read refused: {read:?}");
+        let write = raw
+            .call_tool(
+                "create_task",
+                json!({"text": "should not exist", "space_id": SALES_SPACE_ID}),
+            )
+            .await?;
+        anyhow::ensure!(
+            write.status == StatusCode::FORBIDDEN,
+            "write answered {:?}",
+            write
+        );
+        let challenge = write.challenge.clone().unwrap_or_default();
+        anyhow::ensure!(
+            challenge.contains("error=\"insufficient_scope\"")
+                && challenge.contains("scope=\"podio:write")
+                && challenge.contains("resource_metadata="),
+            "challenge: {challenge}"
+        );
+        anyhow::Ok(())
+    }
+    .await;
+    stack.stop().await?;
+    outcome
+}
