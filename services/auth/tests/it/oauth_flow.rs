@@ -45,6 +45,27 @@ async fn harness(grace: Duration) -> Harness {
         listener,
         shutdown.clone(),
     ));
+    let mut h = harness_over(
+        &sim,
+        grace,
+        Arc::new(MemoryTokenStore::new()),
+        Arc::new(MemoryOAuthStore::new()),
+        Keyring::generate().expect("keyring"),
+    );
+    h._shutdown = shutdown.drop_guard();
+    h
+}
+
+/// A service (one "process") over the given stores and keyring, against the
+/// simulator at `sim`, which the caller keeps running.
+fn harness_over(
+    sim: &str,
+    grace: Duration,
+    tokens: Arc<dyn portico_auth::TokenStore>,
+    store: Arc<dyn portico_auth::OAuthStore>,
+    keyring: Keyring,
+) -> Harness {
+    let sim = sim.to_owned();
     let podio = PodioOAuth::new(&sim, Duration::from_secs(10)).expect("podio client");
     let mut settings = OAuthSettings::new(BASE);
     settings.podio_authorize_url = format!("{sim}/oauth/authorize");
@@ -53,13 +74,13 @@ async fn harness(grace: Duration) -> Harness {
         client_secret: Secret::new(seed::DEV_CLIENT_SECRET),
     });
     settings.refresh_grace = grace;
-    let service = AuthService::new(Arc::new(MemoryTokenStore::new()), None)
+    let service = AuthService::new(tokens, None)
         .with_upstream(Upstream::new(podio, None))
         .with_oauth(
             settings,
-            Arc::new(MemoryOAuthStore::new()),
+            store,
             Arc::new(MemoryPendingStore::new()),
-            Keyring::generate().expect("keyring"),
+            keyring,
         );
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -69,7 +90,7 @@ async fn harness(grace: Duration) -> Harness {
         sim,
         service,
         http,
-        _shutdown: shutdown.drop_guard(),
+        _shutdown: CancellationToken::new().drop_guard(),
     }
 }
 
@@ -496,4 +517,89 @@ async fn pkce_redirect_and_client_checks_refuse() {
         .await
         .expect("revoke");
     assert!(revoked.error.is_none());
+}
+
+const KEY_OLD: &str = "old:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+const KEY_NEW: &str = "new:ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
+
+#[tokio::test]
+async fn clients_and_grants_survive_a_restart_and_a_key_rotation() {
+    crate::support::with_pg_store(|pg| async move {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let sim = format!("http://{}", listener.local_addr().expect("addr"));
+        let shutdown = CancellationToken::new();
+        tokio::spawn(podio_sim::serve(
+            podio_sim::Config::default(),
+            listener,
+            shutdown.clone(),
+        ));
+        let _stop_sim = shutdown.drop_guard();
+        let start = |keys: &str| {
+            harness_over(
+                &sim,
+                Duration::from_secs(30),
+                Arc::new(pg.clone()),
+                Arc::new(pg.oauth()),
+                Keyring::parse(keys).expect("keys"),
+            )
+        };
+
+        // First process: register, sign in, get tokens.
+        let first = start(KEY_OLD);
+        let info = first
+            .register(serde_json::json!({
+                "client_name": "Claude",
+                "redirect_uris": [CLAUDE],
+                "podio_client_id": seed::JANE_CLIENT_ID,
+                "podio_client_secret": seed::JANE_CLIENT_SECRET,
+            }))
+            .await;
+        let client_id = info["client_id"].as_str().expect("client_id").to_owned();
+        let code = first
+            .code_for(&client_id, CLAUDE, (seed::DEV_USERNAME, seed::DEV_PASSWORD))
+            .await;
+        let tokens = token_json(&first.exchange(&client_id, CLAUDE, &code, None).await);
+        let access = tokens["access_token"].as_str().expect("at").to_owned();
+        let refresh = tokens["refresh_token"].as_str().expect("rt").to_owned();
+        drop(first);
+
+        // A restart with a new key in front and the old one kept: every
+        // stored credential still works, and new sign-ins use the new key.
+        let rotated = start(&format!("{KEY_NEW},{KEY_OLD}"));
+        rotated
+            .check_access(&access, CredentialMode::Registered)
+            .await;
+        let renewed = token_json(&rotated.refresh(&client_id, &refresh, None).await);
+        rotated
+            .check_access(
+                renewed["access_token"].as_str().expect("at"),
+                CredentialMode::Registered,
+            )
+            .await;
+        let code = rotated
+            .code_for(&client_id, CLAUDE, (seed::DEV_USERNAME, seed::DEV_PASSWORD))
+            .await;
+        let fresh = token_json(&rotated.exchange(&client_id, CLAUDE, &code, None).await);
+        let fresh_access = fresh["access_token"].as_str().expect("at").to_owned();
+        drop(rotated);
+
+        // With the old key dropped, what was written under the new one
+        // works and what only the old one could read fails clearly.
+        let new_only = start(KEY_NEW);
+        new_only
+            .check_access(&fresh_access, CredentialMode::Registered)
+            .await;
+        let principal = TokenIntrospector::introspect(&new_only.service, &access)
+            .await
+            .expect("introspect")
+            .expect("still active")
+            .principal;
+        let err = new_only
+            .service
+            .upstream_token(&UpstreamRef::of(&principal), None)
+            .await
+            .expect_err("old key gone");
+        assert!(!err.message.is_empty(), "{err:?}");
+    })
+    .await;
 }
