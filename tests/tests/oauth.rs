@@ -329,11 +329,14 @@ async fn oauth_refresh_rotates_and_revocation_cuts_off_tool_calls() -> anyhow::R
         // Sessions opened before revocation, one per access token.
         let space = json!({"space_id": seed::PRIVATE_SPACE_ID});
         let mut sessions = Vec::new();
-        for access in [&first.access, &rotated.access, &retried.access] {
-            let raw = RawMcp::open(&stack.mcp_url(0), access).await?;
-            let answer = raw.call_tool("get_space", space.clone()).await?;
-            assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
-            sessions.push(raw);
+        // Sessions on both replicas, so revocation is seen on every one.
+        for replica in 0..stack.frontdoors.len() {
+            for access in [&first.access, &rotated.access, &retried.access] {
+                let raw = RawMcp::open(&stack.mcp_url(replica), access).await?;
+                let answer = raw.call_tool("get_space", space.clone()).await?;
+                assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+                sessions.push(raw);
+            }
         }
 
         assert_eq!(
@@ -411,6 +414,36 @@ async fn oauth_bad_verifier_replay_redirects_clients_and_tampered_tokens_are_ref
             let page = error_page(oauth.authorize(&request).await?).await?;
             assert!(!page.contains("evil.example/cb?"), "{page}");
         }
+
+        // A token for another server (RFC 8707 resource) is not issued:
+        // the client hears invalid_target at its verified redirect URI.
+        let request = Authorize::new(&client_id, &redirect);
+        let url = url::Url::parse_with_params(
+            &format!("{}/oauth/authorize", oauth.base),
+            [
+                ("response_type", "code"),
+                ("client_id", client_id.as_str()),
+                ("redirect_uri", redirect.as_str()),
+                (
+                    "code_challenge",
+                    portico_tests::oauth::challenge(&request.verifier).as_str(),
+                ),
+                ("code_challenge_method", "S256"),
+                ("state", request.state.as_str()),
+                ("resource", "https://other.example/mcp"),
+            ],
+        )?;
+        let back = portico_tests::oauth::location(oauth.http.get(url).send().await?, "authorize")?;
+        assert!(back.as_str().starts_with(&redirect), "{back}");
+        assert_eq!(
+            portico_tests::oauth::query(&back, "error").as_deref(),
+            Some("invalid_target"),
+            "{back}"
+        );
+        assert_eq!(
+            portico_tests::oauth::query(&back, "state").as_deref(),
+            Some(request.state.as_str())
+        );
 
         // A token with its last character changed is no token.
         let request = Authorize::new("", CHATGPT_REDIRECT);
