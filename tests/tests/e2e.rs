@@ -384,3 +384,23 @@ async fn dev_shape() -> anyhow::Result<()> {
     stack.stop().await?;
     outcome
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_keeps_the_simulator_on_loopback_whatever_the_host() -> anyhow::Result<()> {
+    portico_tests::install_tls_provider();
+    let options = portico::dev::DevOptions {
+        host: std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+        port: 0,
+        ..Default::default()
+    };
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let dev =
+        portico::dev::start(options, &std::collections::HashMap::new(), shutdown.clone()).await?;
+    let sim = dev.podio_sim_url.clone().unwrap_or_default();
+    dev.stop();
+    anyhow::ensure!(
+        sim.starts_with("http://127.0.0.1:"),
+        "podio-sim must bind to loopback, not {sim:?}"
+    );
+    Ok(())
+}
