@@ -187,6 +187,12 @@ async fn start(
     set("PORTICO_TOOLS_URL", url(tools));
     set("PORTICO_CONNECTOR_URL", url(connector));
     set("DATABASE_URL", schema.url.clone());
+    // Admin RPCs are refused without a secret; the auth service and
+    // `portico admin` read the same one from this environment.
+    set(
+        "PORTICO_ADMIN_SECRET",
+        format!("bench-{}", uuid::Uuid::new_v4().simple()),
+    );
     set("REDIS_URL", portico_tests::redis_url());
     set("PORTICO_REDIS_PREFIX", prefix.clone());
     let mut procs = Vec::new();
