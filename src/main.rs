@@ -91,6 +91,49 @@ enum AdminCommand {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// OAuth clients created for a user's custom integration.
+    Client {
+        #[command(subcommand)]
+        command: ClientCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Create a client for a user and print its secret once.
+    Create {
+        /// The user it belongs to (and acts as, for client_credentials): podio:<podio user id>.
+        #[arg(long)]
+        owner: String,
+        /// A descriptive name, e.g. "nightly report".
+        #[arg(long)]
+        name: String,
+        /// Grant type (repeatable): authorization_code (with refresh), client_credentials.
+        #[arg(long = "grant", required = true)]
+        grants: Vec<String>,
+        /// Redirect URI for authorization_code (repeatable): https, or http on localhost/127.0.0.1.
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+        /// Scopes it may be granted (repeatable): podio:read, podio:write. Default: all.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+    },
+    /// List clients (never their secrets).
+    List {
+        /// Only the clients of this user (podio:<podio user id>).
+        #[arg(long)]
+        owner: Option<String>,
+    },
+    /// Give a client a new secret, printed once; the old one stops working at once.
+    Rotate {
+        /// The client id (mcp-client-…).
+        client_id: String,
+    },
+    /// Revoke a client and every token issued to it.
+    Revoke {
+        /// The client id (mcp-client-…).
+        client_id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -259,6 +302,77 @@ async fn run(command: Command, env: &HashMap<String, String>) -> anyhow::Result<
                 TokenCommand::Revoke { id } => {
                     client.revoke_token(&id).await?;
                     eprintln!("Revoked token {id}.");
+                }
+            }
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::Client { command },
+        } => {
+            let client = admin::AdminClient::from_env(env)?;
+            match command {
+                ClientCommand::Create {
+                    owner,
+                    name,
+                    grants,
+                    redirect_uris,
+                    scopes,
+                } => {
+                    let created = client
+                        .create_client(&admin::NewOAuthClient {
+                            owner_subject: owner,
+                            name,
+                            grant_types: grants,
+                            redirect_uris,
+                            scopes,
+                        })
+                        .await?;
+                    let info = created.info.unwrap_or_default();
+                    eprintln!(
+                        "Created OAuth client {:?} for {} (client id {}, grants {}, scopes {}). Its secret is shown only this once:",
+                        info.name,
+                        info.owner_subject,
+                        info.client_id,
+                        info.grant_types.join(" "),
+                        scope_string(&scopes_of(&info.scopes))
+                    );
+                    println!("{}", created.client_secret);
+                }
+                ClientCommand::List { owner } => {
+                    let clients = client.list_clients(owner.as_deref().unwrap_or("")).await?;
+                    println!(
+                        "client id\towner\tstate\tgrants\tscopes\tredirect uris\tsecret prefix\tcreated\tname"
+                    );
+                    for c in clients {
+                        let state = if c.revoked_at > 0 {
+                            "revoked"
+                        } else {
+                            "active"
+                        };
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                            c.client_id,
+                            c.owner_subject,
+                            state,
+                            admin::joined(&c.grant_types, ","),
+                            scope_string(&scopes_of(&c.scopes)),
+                            admin::joined(&c.redirect_uris, ","),
+                            c.secret_hint,
+                            admin::unix_time(c.created_at),
+                            c.name
+                        );
+                    }
+                }
+                ClientCommand::Rotate { client_id } => {
+                    let rotated = client.rotate_client(&client_id).await?;
+                    eprintln!(
+                        "Rotated the secret of OAuth client {client_id}; the old one no longer works. The new one is shown only this once:"
+                    );
+                    println!("{}", rotated.client_secret);
+                }
+                ClientCommand::Revoke { client_id } => {
+                    client.revoke_client(&client_id).await?;
+                    eprintln!("Revoked OAuth client {client_id} and every token issued to it.");
                 }
             }
             Ok(())

@@ -565,3 +565,46 @@ pub fn post_mcp(
     }
     request
 }
+
+/// The operator creates an OAuth client for a user's integration through
+/// the auth service's admin gRPC API (as `portico admin client create`
+/// does), with the stack's admin secret: the secret (shown once) and info.
+pub async fn create_integration_client(
+    stack: &Stack,
+    request: portico_proto::auth::v1::CreateOAuthClientRequest,
+) -> anyhow::Result<(String, portico_proto::auth::v1::OAuthClientInfo)> {
+    let url = stack
+        .grpc_services
+        .iter()
+        .find(|(name, _)| *name == portico_auth::SERVICE_NAME)
+        .map(|(_, url)| url.clone())
+        .context("the stack has no auth service")?;
+    let mut auth = portico_proto::remote::RemoteAuth::connect_lazy(&url)?.client();
+    let mut request = tonic::Request::new(request);
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {}", crate::ADMIN_SECRET).parse()?,
+    );
+    let created = auth.create_o_auth_client(request).await?.into_inner();
+    let info = created.info.context("created without info")?;
+    Ok((created.client_secret, info))
+}
+
+impl OAuthClient {
+    /// A client credentials grant with the client's id and secret in an
+    /// `Authorization: Basic` header: the raw answer.
+    pub async fn client_credentials(
+        &self,
+        client_id: &str,
+        secret: &str,
+    ) -> anyhow::Result<(StatusCode, Value)> {
+        let response = self
+            .http
+            .post(format!("{}/oauth/token", self.base))
+            .basic_auth(client_id, Some(secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await?;
+        json_answer(response).await
+    }
+}

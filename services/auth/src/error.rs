@@ -40,6 +40,17 @@ pub enum AuthError {
     /// No API token has this id.
     #[error("no api token with id {0:?}")]
     NotFound(String),
+    /// No integration OAuth client has this client id.
+    #[error("no oauth client with client id {0:?}: list them with `portico admin client list`")]
+    ClientNotFound(String),
+    /// The integration OAuth client was revoked, so it cannot change.
+    #[error("the oauth client {0:?} is revoked: create a new one")]
+    ClientRevoked(String),
+    /// An OAuth client RPC on a service without its OAuth server.
+    #[error(
+        "this auth service runs without its oauth server: set PORTICO_ENCRYPTION_KEYS and REDIS_URL"
+    )]
+    OAuthDisabled,
     /// The token is already registered.
     #[error("this token is already registered")]
     AlreadyExists,
@@ -76,7 +87,7 @@ impl AuthError {
     pub fn code(&self) -> ErrorCode {
         match self {
             AuthError::InvalidArgument(_) => ErrorCode::InvalidArgument,
-            AuthError::NotFound(_) => ErrorCode::NotFound,
+            AuthError::NotFound(_) | AuthError::ClientNotFound(_) => ErrorCode::NotFound,
             AuthError::AlreadyExists | AuthError::Store(StoreError::AlreadyExists) => {
                 ErrorCode::Conflict
             }
@@ -85,9 +96,10 @@ impl AuthError {
             AuthError::Store(StoreError::Internal(_)) | AuthError::Randomness(_) => {
                 ErrorCode::Internal
             }
-            AuthError::NoServiceAccount | AuthError::NoUpstreamCredential(_) => {
-                ErrorCode::FailedPrecondition
-            }
+            AuthError::NoServiceAccount
+            | AuthError::NoUpstreamCredential(_)
+            | AuthError::ClientRevoked(_)
+            | AuthError::OAuthDisabled => ErrorCode::FailedPrecondition,
             AuthError::Upstream(PodioGrantError::Refused { .. }) => ErrorCode::Unauthenticated,
             AuthError::Upstream(PodioGrantError::Unavailable(_)) => ErrorCode::Unavailable,
         }
@@ -118,6 +130,9 @@ impl From<AuthError> for ServiceError {
                     .collect(),
             ),
             AuthError::NotFound(_)
+            | AuthError::ClientNotFound(_)
+            | AuthError::ClientRevoked(_)
+            | AuthError::OAuthDisabled
             | AuthError::AlreadyExists
             | AuthError::Unauthenticated(_)
             | AuthError::NoServiceAccount

@@ -4,18 +4,22 @@
 
 use portico_proto::auth::v1::{
     ApiTokenInfo, AuthorizeRequest, CallbackRequest, CreateApiTokenRequest, CreateApiTokenResponse,
-    GetUpstreamTokenRequest, GetUpstreamTokenResponse, IntrospectTokenRequest,
-    IntrospectTokenResponse, ListApiTokensRequest, ListApiTokensResponse, NavigationResponse,
-    RegisterClientRequest, RegisterClientResponse, RevokeApiTokenRequest, RevokeApiTokenResponse,
-    RevokeRequest, RevokeResponse, TokenRequest, TokenResponse, auth_server::Auth,
+    CreateOAuthClientRequest, CreateOAuthClientResponse, GetUpstreamTokenRequest,
+    GetUpstreamTokenResponse, IntrospectTokenRequest, IntrospectTokenResponse,
+    ListApiTokensRequest, ListApiTokensResponse, ListOAuthClientsRequest, ListOAuthClientsResponse,
+    NavigationResponse, OAuthClientInfo, RegisterClientRequest, RegisterClientResponse,
+    RevokeApiTokenRequest, RevokeApiTokenResponse, RevokeOAuthClientRequest,
+    RevokeOAuthClientResponse, RevokeRequest, RevokeResponse, RotateOAuthClientSecretRequest,
+    RotateOAuthClientSecretResponse, TokenRequest, TokenResponse, auth_server::Auth,
 };
 use portico_proto::auth::{OAuthEndpoints, TokenIntrospector, UpstreamRef, UpstreamTokens};
 use portico_proto::error::bearer_token;
 use portico_proto::vocab::{Scope, scope_values};
 use tonic::{Request, Response, Status};
 
+use crate::oauth::NewClient;
 use crate::service::AuthService;
-use crate::store::ApiTokenRecord;
+use crate::store::{ApiTokenRecord, ClientRecord};
 
 #[tonic::async_trait]
 impl Auth for AuthService {
@@ -57,6 +61,64 @@ impl Auth for AuthService {
         self.authorize_admin(bearer_token(request.metadata()))?;
         self.revoke_token(&request.into_inner().id).await?;
         Ok(Response::new(RevokeApiTokenResponse {}))
+    }
+
+    async fn create_o_auth_client(
+        &self,
+        request: Request<CreateOAuthClientRequest>,
+    ) -> Result<Response<CreateOAuthClientResponse>, Status> {
+        self.authorize_admin(bearer_token(request.metadata()))?;
+        let request = request.into_inner();
+        let created = self
+            .create_oauth_client(&NewClient {
+                owner_subject: request.owner_subject,
+                name: request.name,
+                grant_types: request.grant_types,
+                redirect_uris: request.redirect_uris,
+                scopes: request.scopes,
+            })
+            .await?;
+        Ok(Response::new(CreateOAuthClientResponse {
+            client_secret: created.secret.expose().to_owned(),
+            info: Some(client_info(created.record)),
+        }))
+    }
+
+    async fn list_o_auth_clients(
+        &self,
+        request: Request<ListOAuthClientsRequest>,
+    ) -> Result<Response<ListOAuthClientsResponse>, Status> {
+        self.authorize_admin(bearer_token(request.metadata()))?;
+        let clients = self
+            .list_oauth_clients(&request.into_inner().owner_subject)
+            .await?;
+        Ok(Response::new(ListOAuthClientsResponse {
+            clients: clients.into_iter().map(client_info).collect(),
+        }))
+    }
+
+    async fn rotate_o_auth_client_secret(
+        &self,
+        request: Request<RotateOAuthClientSecretRequest>,
+    ) -> Result<Response<RotateOAuthClientSecretResponse>, Status> {
+        self.authorize_admin(bearer_token(request.metadata()))?;
+        let rotated = self
+            .rotate_oauth_client_secret(&request.into_inner().client_id)
+            .await?;
+        Ok(Response::new(RotateOAuthClientSecretResponse {
+            client_secret: rotated.secret.expose().to_owned(),
+            info: Some(client_info(rotated.record)),
+        }))
+    }
+
+    async fn revoke_o_auth_client(
+        &self,
+        request: Request<RevokeOAuthClientRequest>,
+    ) -> Result<Response<RevokeOAuthClientResponse>, Status> {
+        self.authorize_admin(bearer_token(request.metadata()))?;
+        self.revoke_oauth_client(&request.into_inner().client_id)
+            .await?;
+        Ok(Response::new(RevokeOAuthClientResponse {}))
     }
 
     async fn introspect_token(
@@ -150,5 +212,24 @@ fn info(record: ApiTokenRecord) -> ApiTokenInfo {
         space_ids: record.space_ids,
         org_ids: record.org_ids,
         last_used_at: record.last_used_at.unwrap_or(0),
+    }
+}
+
+fn client_info(record: ClientRecord) -> OAuthClientInfo {
+    let scopes: Vec<Scope> = record
+        .scopes
+        .iter()
+        .filter_map(|name| Scope::parse(name).ok())
+        .collect();
+    OAuthClientInfo {
+        client_id: record.client_id,
+        name: record.name,
+        owner_subject: record.owner_subject.unwrap_or_default(),
+        grant_types: record.grant_types,
+        redirect_uris: record.redirect_uris,
+        scopes: scope_values(&scopes),
+        secret_hint: record.secret_hint.unwrap_or_default(),
+        created_at: record.created_at,
+        revoked_at: record.revoked_at.unwrap_or(0),
     }
 }

@@ -81,6 +81,34 @@ impl Auth for WireAuth {
         Err(Status::unimplemented("not in this fake"))
     }
 
+    async fn create_o_auth_client(
+        &self,
+        _: Request<CreateOAuthClientRequest>,
+    ) -> Result<Response<CreateOAuthClientResponse>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
+    async fn list_o_auth_clients(
+        &self,
+        _: Request<ListOAuthClientsRequest>,
+    ) -> Result<Response<ListOAuthClientsResponse>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
+    async fn rotate_o_auth_client_secret(
+        &self,
+        _: Request<RotateOAuthClientSecretRequest>,
+    ) -> Result<Response<RotateOAuthClientSecretResponse>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
+    async fn revoke_o_auth_client(
+        &self,
+        _: Request<RevokeOAuthClientRequest>,
+    ) -> Result<Response<RevokeOAuthClientResponse>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
     async fn introspect_token(
         &self,
         request: Request<IntrospectTokenRequest>,

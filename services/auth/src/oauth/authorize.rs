@@ -209,6 +209,14 @@ pub(crate) async fn authorize(
                 "unknown client: this client is not registered here (or was removed); register again",
             ));
         };
+        if client.kind == ClientKind::Integration
+            && !client.grant_types.iter().any(|g| g == "authorization_code")
+        {
+            return Ok(page(
+                "unauthorized_client",
+                "this client was created for the client_credentials grant only: request tokens from the token endpoint with its client_id and client_secret",
+            ));
+        }
         if !registered_redirect(&client.redirect_uris, &redirect_uri) {
             return Ok(page(
                 "invalid_request",

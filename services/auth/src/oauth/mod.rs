@@ -3,6 +3,9 @@
 //! sign-in (`authorize`: authorize and callback), the token endpoint and
 //! revocation (`token`), and what its tokens stand for afterwards (`access`:
 //! introspection of `portico_at_` tokens and the per-user Podio tokens).
+//! Integration clients, which users create for their own back ends through
+//! the admin RPCs, live in `clients`; their client credentials grant act as
+//! their owner with the owner's Podio credential.
 //!
 //! Without [`AuthService::with_oauth`] every endpoint answers
 //! `temporarily_unavailable` with a sentence saying so, so a client fails
@@ -36,6 +39,7 @@
 
 mod access;
 mod authorize;
+mod clients;
 mod register;
 mod token;
 
@@ -61,6 +65,9 @@ use crate::store::{OAuthStore, PendingStore};
 use crate::upstream::podio::PodioKey;
 
 pub(crate) use access::{introspect_oauth, upstream_token};
+pub use clients::{
+    AUTHORIZATION_CODE, CLIENT_CREDENTIALS, CreatedClient, NewClient, REFRESH_TOKEN,
+};
 
 /// The server's public base URL (issuer and base of every endpoint).
 pub const PUBLIC_URL_VAR: &str = "PORTICO_PUBLIC_URL";

@@ -25,7 +25,9 @@ use super::{
     oauth_error, secs,
 };
 use crate::error::AuthError;
-use crate::store::{ClientRecord, CodeRecord, CodeUse, GrantRecord, TokenKind, TokenRecord};
+use crate::store::{
+    ClientKind, ClientRecord, CodeRecord, CodeUse, GrantRecord, TokenKind, TokenRecord,
+};
 use crate::tokens;
 use crate::upstream::podio::{PodioGrantError, PodioKey, PodioOAuth};
 
@@ -173,10 +175,7 @@ pub(crate) async fn token(
     let result = match params.get("grant_type") {
         Some("authorization_code") => code_grant(oauth, podio, &params, &caller).await?,
         Some("refresh_token") => refresh_grant(oauth, &params, &caller).await?,
-        Some("client_credentials") => Err(refused(
-            "unauthorized_client",
-            "the client_credentials grant needs an integration client with an owner, which this server does not offer yet",
-        )),
+        Some("client_credentials") => client_credentials_grant(oauth, &params, &caller).await?,
         Some(other) => Err(refused(
             "unsupported_grant_type",
             format!(
@@ -452,6 +451,126 @@ async fn refresh_grant(
         )));
     }
     Ok(Ok(issue(oauth, &grant, &record.family_id).await?))
+}
+
+/// The id prefix of grants made by the client credentials grant (one per
+/// integration client and owner credential), which are never the source of
+/// an owner's Podio credential themselves.
+const CLIENT_CREDENTIALS_GRANT_PREFIX: &str = "cc-";
+
+/// Why a client credentials token cannot be issued before the owner signed in.
+pub(crate) const OWNER_NOT_SIGNED_IN: &str = "the owner has not signed in to Portico through Podio yet: sign in once (any OAuth client) so Portico holds their Podio credential";
+
+/// The client credentials grant (RFC 6749 §4.4) of an integration client:
+/// an access token acting as the client's owner, with the Podio credential
+/// of the owner's newest sign-in. No refresh token (§4.4.3).
+async fn client_credentials_grant(
+    oauth: &OAuth,
+    params: &Params,
+    caller: &Caller,
+) -> Result<Result<String, Refusal>, AuthError> {
+    let client = match caller {
+        Caller::Registered(client) if client.kind == ClientKind::Integration => client,
+        _ => {
+            return Ok(Err(refused(
+                "unauthorized_client",
+                "the client_credentials grant is for oauth clients created for a custom integration (portico admin client create --grant client_credentials): authenticate with that client_id and client_secret",
+            )));
+        }
+    };
+    // The grant type was checked against the client's before; an
+    // integration client always has an owner and a secret.
+    let Some(owner) = client.owner_subject.as_deref() else {
+        return Ok(Err(refused(
+            "unauthorized_client",
+            "this client has no owner to act as",
+        )));
+    };
+    let scopes: Vec<String> = match params.get("scope").map(parse_scopes) {
+        None => client.scopes.clone(),
+        Some(Ok(asked)) if asked.is_empty() => client.scopes.clone(),
+        Some(Ok(asked)) => {
+            if let Some(bad) = asked
+                .iter()
+                .find(|s| !client.scopes.iter().any(|c| c == s.name()))
+            {
+                return Ok(Err(refused(
+                    "invalid_scope",
+                    format!("scope {} is not allowed for this client", bad.name()),
+                )));
+            }
+            asked.iter().map(|s| s.name().to_owned()).collect()
+        }
+        Some(Err(e)) => return Ok(Err(refused("invalid_scope", e.to_string()))),
+    };
+    let grants = oauth.store.grants_of(owner).await?;
+    let Some(source) = grants.iter().find(|g| {
+        g.revoked_at.is_none()
+            && g.upstream_id.is_some()
+            && !g.id.starts_with(CLIENT_CREDENTIALS_GRANT_PREFIX)
+    }) else {
+        return Ok(Err(refused("invalid_grant", OWNER_NOT_SIGNED_IN)));
+    };
+    let resource = oauth.settings.resource();
+    let reusable = grants.iter().find(|g| {
+        g.id.starts_with(CLIENT_CREDENTIALS_GRANT_PREFIX)
+            && g.client_id == client.client_id
+            && g.revoked_at.is_none()
+            && g.upstream_id == source.upstream_id
+            && g.credential_mode == source.credential_mode
+            && g.scopes == scopes
+            && g.resource == resource
+    });
+    let grant = match reusable {
+        Some(grant) => grant.clone(),
+        None => {
+            let grant = GrantRecord {
+                id: format!("{CLIENT_CREDENTIALS_GRANT_PREFIX}{}", uuid::Uuid::new_v4()),
+                client_id: client.client_id.clone(),
+                subject: owner.to_owned(),
+                credential_mode: source.credential_mode.clone(),
+                scopes,
+                space_ids: Vec::new(),
+                org_ids: Vec::new(),
+                upstream_id: source.upstream_id.clone(),
+                resource,
+                created_at: now(),
+                last_used_at: None,
+                revoked_at: None,
+            };
+            oauth.store.insert_grant(&grant).await?;
+            tracing::info!(grant_id = %grant.id, client_id = %client.client_id, mode = %grant.credential_mode, "client credentials grant created");
+            grant
+        }
+    };
+    Ok(Ok(issue_access(oauth, &grant).await?))
+}
+
+/// Mints an access token (only) under `grant`.
+async fn issue_access(oauth: &OAuth, grant: &GrantRecord) -> Result<String, AuthError> {
+    let at = now();
+    let access = mint(ACCESS_TOKEN_PREFIX)?;
+    oauth
+        .store
+        .insert_token(&TokenRecord {
+            token_hash: tokens::hash(access.expose()),
+            kind: TokenKind::Access,
+            grant_id: grant.id.clone(),
+            family_id: uuid::Uuid::new_v4().to_string(),
+            expires_at: at + secs(oauth.settings.access_ttl),
+            created_at: at,
+            used_at: None,
+            revoked_at: None,
+        })
+        .await?;
+    oauth.store.touch_grant(&grant.id, at).await?;
+    Ok(json!({
+        "access_token": access.expose(),
+        "token_type": "Bearer",
+        "expires_in": secs(oauth.settings.access_ttl),
+        "scope": grant.scopes.join(" "),
+    })
+    .to_string())
 }
 
 /// Mints an access and refresh token of `family` under `grant`.

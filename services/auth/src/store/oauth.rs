@@ -237,6 +237,10 @@ pub trait OAuthStore: Send + Sync + 'static {
     /// (ties broken by insertion order, later first).
     async fn clients_owned_by(&self, subject: &str) -> Result<Vec<ClientRecord>, StoreError>;
 
+    /// The clients of `kind`, revoked or not, newest first (ties broken by
+    /// insertion order, later first).
+    async fn clients_of_kind(&self, kind: ClientKind) -> Result<Vec<ClientRecord>, StoreError>;
+
     /// Replaces the client's secret. `false` if no such client exists.
     async fn set_client_secret(
         &self,

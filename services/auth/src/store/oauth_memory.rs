@@ -11,7 +11,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::StoreError;
 use super::oauth::{
-    ClientRecord, CodeRecord, CodeUse, GrantRecord, OAuthStore, TokenKind, TokenRecord,
+    ClientKind, ClientRecord, CodeRecord, CodeUse, GrantRecord, OAuthStore, TokenKind, TokenRecord,
     UpstreamRecord,
 };
 
@@ -114,6 +114,14 @@ impl OAuthStore for MemoryOAuthStore {
         Ok(newest_first(
             &self.state().clients,
             |c| c.owner_subject.as_deref() == Some(subject),
+            |c| c.created_at,
+        ))
+    }
+
+    async fn clients_of_kind(&self, kind: ClientKind) -> Result<Vec<ClientRecord>, StoreError> {
+        Ok(newest_first(
+            &self.state().clients,
+            |c| c.kind == kind,
             |c| c.created_at,
         ))
     }

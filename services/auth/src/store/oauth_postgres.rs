@@ -155,6 +155,14 @@ impl OAuthStore for PgOAuthStore {
         self.fetch_all(sql, subject, client_record).await
     }
 
+    async fn clients_of_kind(&self, kind: ClientKind) -> Result<Vec<ClientRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {CLIENT_COLUMNS} FROM oauth_clients WHERE kind = $1 \
+             ORDER BY created_at DESC, seq DESC"
+        );
+        self.fetch_all(sql, kind.as_str(), client_record).await
+    }
+
     async fn set_client_secret(
         &self,
         client_id: &str,

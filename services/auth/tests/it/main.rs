@@ -5,6 +5,7 @@
 mod client_metadata;
 mod client_metadata_flow;
 mod grpc_server;
+mod oauth_clients;
 mod oauth_flow;
 mod oauth_store_contract;
 mod pending_store_contract;

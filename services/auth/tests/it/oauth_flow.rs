@@ -25,18 +25,23 @@ use sha2::{Digest as _, Sha256};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-const BASE: &str = "http://127.0.0.1:9";
-const CLAUDE: &str = "https://claude.ai/api/mcp/auth_callback";
-const VERIFIER: &str = "verifier-verifier-verifier-verifier-verifier-01";
+pub(crate) const BASE: &str = "http://127.0.0.1:9";
+pub(crate) const CLAUDE: &str = "https://claude.ai/api/mcp/auth_callback";
+pub(crate) const VERIFIER: &str = "verifier-verifier-verifier-verifier-verifier-01";
 
-struct Harness {
-    sim: String,
-    service: AuthService,
-    http: reqwest::Client,
+pub(crate) struct Harness {
+    pub(crate) sim: String,
+    pub(crate) service: AuthService,
+    pub(crate) http: reqwest::Client,
     _shutdown: tokio_util::sync::DropGuard,
 }
 
 async fn harness(grace: Duration) -> Harness {
+    harness_with_admin(grace, None).await
+}
+
+/// [`harness`] whose service has the admin secret `admin_secret`.
+pub(crate) async fn harness_with_admin(grace: Duration, admin_secret: Option<&str>) -> Harness {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let sim = format!("http://{}", listener.local_addr().expect("addr"));
     let shutdown = CancellationToken::new();
@@ -45,12 +50,13 @@ async fn harness(grace: Duration) -> Harness {
         listener,
         shutdown.clone(),
     ));
-    let mut h = harness_over(
+    let mut h = harness_over_admin(
         &sim,
         grace,
         Arc::new(MemoryTokenStore::new()),
         Arc::new(MemoryOAuthStore::new()),
         Keyring::generate().expect("keyring"),
+        admin_secret,
     );
     h._shutdown = shutdown.drop_guard();
     h
@@ -65,6 +71,18 @@ fn harness_over(
     store: Arc<dyn portico_auth::OAuthStore>,
     keyring: Keyring,
 ) -> Harness {
+    harness_over_admin(sim, grace, tokens, store, keyring, None)
+}
+
+/// [`harness_over`] whose service has the admin secret `admin_secret`.
+fn harness_over_admin(
+    sim: &str,
+    grace: Duration,
+    tokens: Arc<dyn portico_auth::TokenStore>,
+    store: Arc<dyn portico_auth::OAuthStore>,
+    keyring: Keyring,
+    admin_secret: Option<&str>,
+) -> Harness {
     let sim = sim.to_owned();
     let podio = PodioOAuth::new(&sim, Duration::from_secs(10)).expect("podio client");
     let mut settings = OAuthSettings::new(BASE);
@@ -74,7 +92,7 @@ fn harness_over(
         client_secret: Secret::new(seed::DEV_CLIENT_SECRET),
     });
     settings.refresh_grace = grace;
-    let service = AuthService::new(tokens, None)
+    let service = AuthService::new(tokens, admin_secret.map(str::to_owned))
         .with_upstream(Upstream::new(podio, None))
         .with_oauth(
             settings,
@@ -94,7 +112,7 @@ fn harness_over(
     }
 }
 
-fn params(pairs: &[(&str, &str)]) -> Vec<Param> {
+pub(crate) fn params(pairs: &[(&str, &str)]) -> Vec<Param> {
     pairs
         .iter()
         .map(|(n, v)| Param {
@@ -128,7 +146,7 @@ fn query(url: &url::Url, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-fn token_json(response: &TokenResponse) -> serde_json::Value {
+pub(crate) fn token_json(response: &TokenResponse) -> serde_json::Value {
     assert!(
         response.error.is_none(),
         "token refused: {:?}",
@@ -138,7 +156,7 @@ fn token_json(response: &TokenResponse) -> serde_json::Value {
 }
 
 impl Harness {
-    async fn register(&self, body: serde_json::Value) -> serde_json::Value {
+    pub(crate) async fn register(&self, body: serde_json::Value) -> serde_json::Value {
         let answer = self
             .service
             .register_client(RegisterClientRequest {
@@ -150,7 +168,11 @@ impl Harness {
         serde_json::from_str(&answer.client_information_json).expect("json")
     }
 
-    async fn authorize(&self, client_id: &str, redirect_uri: &str) -> NavigationResponse {
+    pub(crate) async fn authorize(
+        &self,
+        client_id: &str,
+        redirect_uri: &str,
+    ) -> NavigationResponse {
         let challenge = challenge(VERIFIER);
         self.service
             .authorize(AuthorizeRequest {
@@ -228,7 +250,12 @@ impl Harness {
     }
 
     /// Authorize → Podio → callback; the client's code.
-    async fn code_for(&self, client_id: &str, redirect_uri: &str, user: (&str, &str)) -> String {
+    pub(crate) async fn code_for(
+        &self,
+        client_id: &str,
+        redirect_uri: &str,
+        user: (&str, &str),
+    ) -> String {
         let to_podio = redirect_of(&self.authorize(client_id, redirect_uri).await);
         let from_podio = self.podio_sign_in(&to_podio, user.0, user.1).await;
         assert!(
@@ -244,7 +271,7 @@ impl Harness {
         query(&back, "code").expect("code")
     }
 
-    async fn token(&self, pairs: &[(&str, &str)]) -> TokenResponse {
+    pub(crate) async fn token(&self, pairs: &[(&str, &str)]) -> TokenResponse {
         self.service
             .token(TokenRequest {
                 params: params(pairs),
@@ -254,7 +281,7 @@ impl Harness {
             .expect("token")
     }
 
-    async fn exchange(
+    pub(crate) async fn exchange(
         &self,
         client_id: &str,
         redirect_uri: &str,
@@ -274,7 +301,12 @@ impl Harness {
         self.token(&pairs).await
     }
 
-    async fn refresh(&self, client_id: &str, refresh: &str, secret: Option<&str>) -> TokenResponse {
+    pub(crate) async fn refresh(
+        &self,
+        client_id: &str,
+        refresh: &str,
+        secret: Option<&str>,
+    ) -> TokenResponse {
         let mut pairs = vec![
             ("grant_type", "refresh_token"),
             ("client_id", client_id),
@@ -287,7 +319,7 @@ impl Harness {
     }
 
     /// Introspects `access`, fetches its Podio token and uses it at the sim.
-    async fn check_access(&self, access: &str, mode: CredentialMode) {
+    pub(crate) async fn check_access(&self, access: &str, mode: CredentialMode) {
         let found = TokenIntrospector::introspect(&self.service, access)
             .await
             .expect("introspect")

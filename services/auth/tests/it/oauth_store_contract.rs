@@ -40,6 +40,7 @@ macro_rules! oauth_contract {
 oauth_contract!(
     clients_are_found_by_id,
     clients_owned_by_is_newest_first,
+    clients_of_kind_is_newest_first,
     set_client_secret_replaces_it,
     revoke_client_cascades_and_keeps_first_times,
     revoking_an_unknown_client_revokes_nothing,
@@ -196,6 +197,41 @@ async fn clients_are_found_by_id(store: Store) {
     );
     assert_eq!(store.client("c3").await.expect("client"), None);
     assert_eq!(store.client("").await.expect("client"), None);
+}
+
+async fn clients_of_kind_is_newest_first(store: Store) {
+    assert_eq!(
+        store
+            .clients_of_kind(ClientKind::Integration)
+            .await
+            .expect("list"),
+        vec![]
+    );
+    for (id, owner, created_at) in [
+        ("old", Some("podio:1"), 100),
+        ("registered", None, 250),
+        ("new", Some("podio:2"), 300),
+        ("same-second", Some("podio:1"), 300),
+    ] {
+        store
+            .insert_client(&client(id, owner, created_at))
+            .await
+            .expect("insert");
+    }
+    store.revoke_client("old", 400).await.expect("revoke");
+    let integration = store
+        .clients_of_kind(ClientKind::Integration)
+        .await
+        .expect("list");
+    assert_eq!(
+        ids(&integration, |c| &c.client_id),
+        ["same-second", "new", "old"]
+    );
+    let registered = store
+        .clients_of_kind(ClientKind::Registered)
+        .await
+        .expect("list");
+    assert_eq!(ids(&registered, |c| &c.client_id), ["registered"]);
 }
 
 async fn clients_owned_by_is_newest_first(store: Store) {
