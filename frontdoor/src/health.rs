@@ -9,8 +9,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
+use portico_proto::auth::v1::ServerInfo;
 use portico_proto::error::ErrorCode;
 use portico_proto::tools::v1::ListToolsRequest;
+use portico_proto::vocab::CredentialMode;
 use serde_json::{Value, json};
 
 use crate::state::AppState;
@@ -25,14 +27,50 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/ready", get(ready))
 }
 
-async fn health() -> Json<Value> {
+/// Liveness, and what this server really offers: always bearer tokens;
+/// OAuth sign-in and its credential modes as the auth service reports them
+/// (`"unknown"` while it has never answered: liveness never fails on a
+/// dependency, `/ready` does).
+async fn health(State(state): State<AppState>) -> Json<Value> {
+    let info = state.server_info.get(state.deps.oauth.as_ref()).await;
+    let oauth = match &info {
+        None => json!({"status": "unknown", "reason": "the auth service has not answered yet"}),
+        Some(info) if !info.oauth => json!({
+            "status": "off",
+            "reason": "the auth service has no PORTICO_ENCRYPTION_KEYS or REDIS_URL; personal api tokens still work",
+        }),
+        Some(info) => json!({
+            "status": "on",
+            "issuer": state.settings.issuer(),
+            "metadata": format!("{}/.well-known/oauth-authorization-server", state.settings.issuer()),
+            "grant_types": crate::oauth::GRANT_TYPES,
+            "dynamic_client_registration": true,
+            "client_id_metadata_documents": true,
+            "credential_modes": mode_names(info),
+        }),
+    };
     Json(json!({
         "status": "healthy",
         "service": "portico",
         "version": env!("CARGO_PKG_VERSION"),
         "transport": "streamable-http",
-        "auth": "oauth2_authorization_code",
+        "endpoint": state.settings.resource_url(),
+        "auth": {
+            "bearer": "required",
+            "personal_api_tokens": true,
+            "oauth": oauth,
+            "admin": info.as_ref().map(|i| i.admin),
+        },
     }))
+}
+
+/// The credential modes a token can be issued in, by their wire names.
+fn mode_names(info: &ServerInfo) -> Vec<&'static str> {
+    info.credential_modes
+        .iter()
+        .filter_map(|m| CredentialMode::try_from(*m).ok())
+        .map(CredentialMode::name)
+        .collect()
 }
 
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {

@@ -23,6 +23,7 @@ mod oauth;
 mod origin;
 mod ratelimit;
 mod serve;
+mod server_info;
 mod state;
 mod trace;
 mod wellknown;

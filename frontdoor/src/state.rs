@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::auth::IntrospectionCache;
 use crate::config::Settings;
 use crate::origin::OriginPolicy;
+use crate::server_info::ServerInfoCache;
 use crate::store::{RateLimiter, SessionStore};
 
 /// The services and stores the front door talks to. In the microservices
@@ -37,6 +38,8 @@ pub(crate) struct AppState {
     pub(crate) deps: Deps,
     pub(crate) origins: Arc<OriginPolicy>,
     pub(crate) introspection: Arc<IntrospectionCache>,
+    /// What the auth service offers, for `/health` and the metadata.
+    pub(crate) server_info: Arc<ServerInfoCache>,
     /// Cancelled when shutdown begins, so `/ready` turns false before the
     /// listener closes and load balancers stop routing here first.
     pub(crate) shutdown: CancellationToken,
@@ -49,6 +52,7 @@ impl AppState {
             settings: Arc::new(settings),
             deps,
             introspection: Arc::new(IntrospectionCache::default()),
+            server_info: Arc::new(ServerInfoCache::default()),
             shutdown,
         }
     }

@@ -21,12 +21,18 @@ pub(crate) fn router() -> Router<AppState> {
     cors::any_origin(documents, "GET, HEAD, OPTIONS")
 }
 
+/// The document; without `authorization_servers` when OAuth sign-in is
+/// switched off (the field is optional, and naming a server that cannot
+/// sign anyone in would send clients into a dead end).
 async fn metadata(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({
+    let mut document = json!({
         "resource": state.settings.resource_url(),
-        "authorization_servers": [state.settings.issuer()],
         "bearer_methods_supported": ["header"],
         "scopes_supported": Scope::all_names(),
         "resource_name": "Portico",
-    }))
+    });
+    if !crate::oauth::oauth_is_off(&state).await {
+        document["authorization_servers"] = json!([state.settings.issuer()]);
+    }
+    Json(document)
 }

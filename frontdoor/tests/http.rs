@@ -8,22 +8,25 @@ use std::sync::atomic::Ordering;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use portico_frontdoor::store::memory::MemoryStore;
+use portico_proto::auth::v1 as oauth;
+use portico_proto::error::{ErrorCode, ServiceError};
 use serde_json::{Value, json};
 use support::*;
 
 const PRM: &str = "https://portico.example.com/.well-known/oauth-protected-resource/mcp";
 
+fn get_health() -> Request<Body> {
+    Request::get("/health")
+        .body(Body::empty())
+        .expect("request")
+}
+
 #[tokio::test]
-async fn health_is_exact() {
+async fn health_says_what_the_auth_service_offers() {
     let app = app();
-    let reply = send(
-        &app.router,
-        Request::get("/health")
-            .body(Body::empty())
-            .expect("request"),
-    )
-    .await;
+    let reply = send(&app.router, get_health()).await;
     assert_eq!(reply.status, StatusCode::OK);
+    let issuer = "https://portico.example.com";
     assert_eq!(
         reply.json(),
         json!({
@@ -31,9 +34,68 @@ async fn health_is_exact() {
             "service": "portico",
             "version": env!("CARGO_PKG_VERSION"),
             "transport": "streamable-http",
-            "auth": "oauth2_authorization_code"
+            "endpoint": format!("{issuer}/mcp"),
+            "auth": {
+                "bearer": "required",
+                "personal_api_tokens": true,
+                "oauth": {
+                    "status": "on",
+                    "issuer": issuer,
+                    "metadata": format!("{issuer}/.well-known/oauth-authorization-server"),
+                    "grant_types": ["authorization_code", "refresh_token", "client_credentials"],
+                    "dynamic_client_registration": true,
+                    "client_id_metadata_documents": true,
+                    "credential_modes": ["default", "direct", "registered"],
+                },
+                "admin": false,
+            },
         })
     );
+}
+
+#[tokio::test]
+async fn with_oauth_off_health_says_so_and_no_metadata_advertises_it() {
+    let app = app();
+    *app.oauth.server_info.lock().expect("lock") = Ok(oauth::ServerInfo {
+        oauth: false,
+        credential_modes: vec![oauth::CredentialMode::Service as i32],
+        admin: true,
+    });
+    let health = send(&app.router, get_health()).await.json();
+    assert_eq!(health["auth"]["oauth"]["status"], "off");
+    assert_eq!(health["auth"]["admin"], true);
+    let get = |path: &str| Request::get(path).body(Body::empty()).expect("request");
+    let metadata = send(&app.router, get("/.well-known/oauth-authorization-server")).await;
+    assert_eq!(metadata.status, StatusCode::NOT_FOUND);
+    assert!(
+        metadata.json()["error_description"]
+            .as_str()
+            .is_some_and(|d| d.contains("personal api token")),
+        "{}",
+        metadata.json()
+    );
+    let resource = send(
+        &app.router,
+        get("/.well-known/oauth-protected-resource/mcp"),
+    )
+    .await;
+    assert_eq!(resource.status, StatusCode::OK);
+    assert!(resource.json().get("authorization_servers").is_none());
+}
+
+#[tokio::test]
+async fn health_stays_up_when_the_auth_service_never_answered() {
+    let app = app();
+    *app.oauth.server_info.lock().expect("lock") = Err(ServiceError::new(
+        ErrorCode::Unavailable,
+        "connection refused",
+    ));
+    let reply = send(&app.router, get_health()).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let body = reply.json();
+    assert_eq!(body["status"], "healthy");
+    assert_eq!(body["auth"]["oauth"]["status"], "unknown");
+    assert_eq!(body["auth"]["admin"], Value::Null);
 }
 
 #[tokio::test]

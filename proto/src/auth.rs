@@ -107,4 +107,8 @@ pub trait OAuthEndpoints: Send + Sync + 'static {
 
     /// `POST /oauth/revoke`.
     async fn revoke(&self, request: v1::RevokeRequest) -> Result<v1::RevokeResponse, ServiceError>;
+
+    /// What the server is configured to offer (for `/health` and the
+    /// metadata documents).
+    async fn server_info(&self) -> Result<v1::ServerInfo, ServiceError>;
 }

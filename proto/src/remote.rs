@@ -121,6 +121,15 @@ impl OAuthEndpoints for RemoteAuth {
     ) -> Result<auth::RevokeResponse, ServiceError> {
         Ok(self.0.clone().revoke(request).await?.into_inner())
     }
+
+    async fn server_info(&self) -> Result<auth::ServerInfo, ServiceError> {
+        Ok(self
+            .0
+            .clone()
+            .get_server_info(auth::GetServerInfoRequest {})
+            .await?
+            .into_inner())
+    }
 }
 
 /// The tools service reached over gRPC.

@@ -484,3 +484,34 @@ fn tamper(token: &str) -> String {
     }
     chars.into_iter().collect()
 }
+
+/// `/health` reports what the running services really offer, in both shapes.
+#[tokio::test]
+async fn health_reports_the_oauth_server_and_its_credential_modes() -> anyhow::Result<()> {
+    let dev = portico_tests::start_dev().await?;
+    let stacks = [
+        ("microservices", start_microservices().await?),
+        ("dev", dev),
+    ];
+    let http = reqwest::Client::new();
+    let mut outcome = Ok(());
+    for (shape, stack) in &stacks {
+        let health: serde_json::Value = http
+            .get(format!("{}/health", stack.frontdoors[0]))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let oauth = &health["auth"]["oauth"];
+        if oauth["status"] != "on"
+            || oauth["credential_modes"] != json!(["service", "default", "direct", "registered"])
+            || oauth["issuer"] != json!(stack.frontdoors[0])
+        {
+            outcome = Err(anyhow::anyhow!("{shape}: {health:#}"));
+        }
+    }
+    for (_, stack) in stacks {
+        stack.stop().await?;
+    }
+    outcome
+}

@@ -4,8 +4,10 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use portico_proto::vocab::Scope;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::oauth::{AUTHORIZE_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH};
 use crate::state::AppState;
@@ -15,8 +17,23 @@ use crate::state::AppState;
 /// in Basic.
 const CLIENT_AUTH_METHODS: [&str; 3] = ["none", "client_secret_post", "client_secret_basic"];
 
-/// The metadata document, the same at every well-known location.
-pub(crate) async fn document(State(state): State<AppState>) -> Json<Value> {
+/// The grants `/oauth/token` accepts.
+pub(crate) const GRANT_TYPES: [&str; 3] =
+    ["authorization_code", "refresh_token", "client_credentials"];
+
+/// The metadata document, the same at every well-known location; a 404
+/// with a sentence when the auth service says OAuth sign-in is switched
+/// off, so no client starts a flow that cannot finish. While the auth
+/// service has not answered, the document is served: it describes this
+/// server's endpoints, which answer for themselves.
+pub(crate) async fn document(State(state): State<AppState>) -> Response {
+    if oauth_is_off(&state).await {
+        let body = json!({
+            "error": "not_found",
+            "error_description": "oauth sign-in is switched off on this server: connect with a personal api token (Authorization: Bearer), or ask the operator to set PORTICO_ENCRYPTION_KEYS and REDIS_URL on the auth service",
+        });
+        return (StatusCode::NOT_FOUND, Json(body)).into_response();
+    }
     let issuer = state.settings.issuer();
     Json(json!({
         "issuer": issuer,
@@ -25,7 +42,7 @@ pub(crate) async fn document(State(state): State<AppState>) -> Json<Value> {
         "registration_endpoint": format!("{issuer}{REGISTER_PATH}"),
         "revocation_endpoint": format!("{issuer}{REVOKE_PATH}"),
         "response_types_supported": ["code"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "grant_types_supported": GRANT_TYPES,
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
         "revocation_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
@@ -35,4 +52,14 @@ pub(crate) async fn document(State(state): State<AppState>) -> Json<Value> {
         "authorization_response_iss_parameter_supported": true,
         "client_id_metadata_document_supported": true,
     }))
+    .into_response()
+}
+
+/// True only when the auth service said OAuth is off.
+pub(crate) async fn oauth_is_off(state: &AppState) -> bool {
+    state
+        .server_info
+        .get(state.deps.oauth.as_ref())
+        .await
+        .is_some_and(|info| !info.oauth)
 }

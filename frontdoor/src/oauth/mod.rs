@@ -16,6 +16,8 @@
 mod basic;
 mod endpoints;
 mod metadata;
+
+pub(crate) use metadata::{GRANT_TYPES, oauth_is_off};
 mod page;
 mod params;
 mod refusal;

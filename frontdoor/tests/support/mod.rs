@@ -117,6 +117,7 @@ pub struct FakeOAuth {
     pub navigation: Mutex<Result<oauth::NavigationResponse, ServiceError>>,
     pub token: Mutex<Result<oauth::TokenResponse, ServiceError>>,
     pub revoke: Mutex<Result<oauth::RevokeResponse, ServiceError>>,
+    pub server_info: Mutex<Result<oauth::ServerInfo, ServiceError>>,
 }
 
 /// The fake's default token answer.
@@ -148,6 +149,15 @@ impl Default for FakeOAuth {
             revoke: Mutex::new(Ok(oauth::RevokeResponse {
                 error: None,
                 http_status: 0,
+            })),
+            server_info: Mutex::new(Ok(oauth::ServerInfo {
+                oauth: true,
+                credential_modes: vec![
+                    oauth::CredentialMode::Default as i32,
+                    oauth::CredentialMode::Direct as i32,
+                    oauth::CredentialMode::Registered as i32,
+                ],
+                admin: false,
             })),
         }
     }
@@ -211,6 +221,10 @@ impl OAuthEndpoints for FakeOAuth {
     ) -> Result<oauth::RevokeResponse, ServiceError> {
         self.record(OAuthCall::Revoke(request));
         self.revoke.lock().expect("lock").clone()
+    }
+
+    async fn server_info(&self) -> Result<oauth::ServerInfo, ServiceError> {
+        self.server_info.lock().expect("lock").clone()
     }
 }
 

@@ -4,13 +4,14 @@
 
 use portico_proto::auth::v1::{
     ApiTokenInfo, AuthorizeRequest, CallbackRequest, CreateApiTokenRequest, CreateApiTokenResponse,
-    CreateOAuthClientRequest, CreateOAuthClientResponse, GetUpstreamTokenRequest,
-    GetUpstreamTokenResponse, IntrospectTokenRequest, IntrospectTokenResponse,
-    ListApiTokensRequest, ListApiTokensResponse, ListOAuthClientsRequest, ListOAuthClientsResponse,
-    NavigationResponse, OAuthClientInfo, RegisterClientRequest, RegisterClientResponse,
-    RevokeApiTokenRequest, RevokeApiTokenResponse, RevokeOAuthClientRequest,
-    RevokeOAuthClientResponse, RevokeRequest, RevokeResponse, RotateOAuthClientSecretRequest,
-    RotateOAuthClientSecretResponse, TokenRequest, TokenResponse, auth_server::Auth,
+    CreateOAuthClientRequest, CreateOAuthClientResponse, GetServerInfoRequest,
+    GetUpstreamTokenRequest, GetUpstreamTokenResponse, IntrospectTokenRequest,
+    IntrospectTokenResponse, ListApiTokensRequest, ListApiTokensResponse, ListOAuthClientsRequest,
+    ListOAuthClientsResponse, NavigationResponse, OAuthClientInfo, RegisterClientRequest,
+    RegisterClientResponse, RevokeApiTokenRequest, RevokeApiTokenResponse,
+    RevokeOAuthClientRequest, RevokeOAuthClientResponse, RevokeRequest, RevokeResponse,
+    RotateOAuthClientSecretRequest, RotateOAuthClientSecretResponse, ServerInfo, TokenRequest,
+    TokenResponse, auth_server::Auth,
 };
 use portico_proto::auth::{OAuthEndpoints, TokenIntrospector, UpstreamRef, UpstreamTokens};
 use portico_proto::error::bearer_token;
@@ -193,6 +194,13 @@ impl Auth for AuthService {
     ) -> Result<Response<RevokeResponse>, Status> {
         let answer = OAuthEndpoints::revoke(self, request.into_inner()).await?;
         Ok(Response::new(answer))
+    }
+
+    async fn get_server_info(
+        &self,
+        _request: Request<GetServerInfoRequest>,
+    ) -> Result<Response<ServerInfo>, Status> {
+        Ok(Response::new(OAuthEndpoints::server_info(self).await?))
     }
 }
 

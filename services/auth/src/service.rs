@@ -87,6 +87,15 @@ impl AuthService {
         self.oauth.as_deref()
     }
 
+    pub(crate) fn upstream(&self) -> Option<&Upstream> {
+        self.upstream.as_deref()
+    }
+
+    /// Whether admin RPCs can be authorized at all (an admin secret is set).
+    pub(crate) fn admin_enabled(&self) -> bool {
+        self.admin_secret.is_some()
+    }
+
     pub(crate) fn podio(&self) -> Result<&PodioOAuth, AuthError> {
         self.upstream.as_deref().map(|u| &u.podio).ok_or_else(|| {
             AuthError::Store(StoreError::Internal(

@@ -396,6 +396,44 @@ impl WorkspaceScope {
     }
 }
 
+impl WorkspaceScope {
+    /// Hides what relationship fields of the Podio item `raw` say about
+    /// items outside the allowed workspaces: such a reference keeps only its
+    /// item id (the link exists, but its title and app are not shown). A
+    /// reference whose workspace Podio did not name is hidden too. Returns
+    /// how many were hidden; unlimited tokens return at once.
+    pub async fn redact_references(&self, podio: &Podio, raw: &mut Value) -> usize {
+        if self.is_unlimited() {
+            return 0;
+        }
+        let Some(fields) = raw.get_mut("fields").and_then(Value::as_array_mut) else {
+            return 0;
+        };
+        let mut hidden = 0;
+        for field in fields {
+            if field.get("type").and_then(Value::as_str) != Some("app") {
+                continue;
+            }
+            let Some(values) = field.get_mut("values").and_then(Value::as_array_mut) else {
+                continue;
+            };
+            for value in values {
+                let Some(item) = value.get("value") else {
+                    continue;
+                };
+                let space = item.get("app").and_then(|app| id_at(app, "space_id"));
+                if self.shows(podio, space, None).await {
+                    continue;
+                }
+                let item_id = item.get("item_id").cloned().unwrap_or(Value::Null);
+                *value = json!({"value": {"item_id": item_id}});
+                hidden += 1;
+            }
+        }
+        hidden
+    }
+}
+
 /// An actionable refusal (an `is_error` result) saying `message`.
 pub fn refused(message: String) -> ToolError {
     ToolError::Refused(Refusal {

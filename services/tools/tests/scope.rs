@@ -522,3 +522,60 @@ async fn get_notifications_keeps_only_the_tokens_workspaces() {
         "{text}"
     );
 }
+
+/// An item in Sales whose relationship field links one item in Sales and
+/// one in the ELSEWHERE workspace.
+const LINKING_ITEM: u64 = 222;
+
+fn linking_item() -> Value {
+    let reference = |item_id: u64, title: &str, app: &str, space: i64| {
+        json!({"value": {"item_id": item_id, "title": title,
+            "app": {"app_id": 1, "name": app, "space_id": space}}})
+    };
+    json!({
+        "item_id": LINKING_ITEM, "title": "Renewal",
+        "app": {"app_id": 5551234, "name": "Deals", "space_id": SALES},
+        "fields": [{"field_id": 9, "external_id": "related", "type": "app", "label": "Related",
+            "values": [
+                reference(123450001, "Acme Corp", "Companies", SALES),
+                reference(FOREIGN_ITEM, "Secret deal", "Secrets", ELSEWHERE),
+            ]}],
+    })
+}
+
+#[tokio::test]
+async fn a_scoped_read_shows_only_the_ids_of_linked_items_in_other_workspaces() {
+    let h = harness();
+    h.connector.reply(
+        &format!("GET /item/{LINKING_ITEM}"),
+        Reply::Json(linking_item().to_string()),
+    );
+    let args = json!({"item_id": LINKING_ITEM}).to_string();
+    let (text, out) = h.ok_as(SCOPED, "get_item", &args).await;
+    let shown = format!("{text}\n{out}");
+    assert!(shown.contains("Acme Corp"), "{shown}");
+    assert!(!shown.contains("Secret deal"), "{shown}");
+    assert!(!shown.contains("Secrets"), "{shown}");
+    assert!(shown.contains(&FOREIGN_ITEM.to_string()), "{shown}");
+
+    // Unlimited tokens see both, as before.
+    let (text, out) = h.ok_as(TOKEN, "get_item", &args).await;
+    assert!(format!("{text}\n{out}").contains("Secret deal"));
+}
+
+#[tokio::test]
+async fn a_scoped_write_may_not_link_an_item_in_another_workspace() {
+    let h = harness();
+    let message = failure_as(
+        &h,
+        SCOPED,
+        "create_item",
+        &json!({"app_id": 5551234, "fields": {"title": "x", "company": FOREIGN_ITEM}}).to_string(),
+    )
+    .await;
+    assert!(
+        message.contains("item 111 is in workspace 3000001"),
+        "{message}"
+    );
+    assert!(writes(&h).is_empty(), "{:?}", h.routes());
+}

@@ -109,6 +109,13 @@ impl Auth for WireAuth {
         Err(Status::unimplemented("not in this fake"))
     }
 
+    async fn get_server_info(
+        &self,
+        _: Request<GetServerInfoRequest>,
+    ) -> Result<Response<ServerInfo>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
     async fn introspect_token(
         &self,
         request: Request<IntrospectTokenRequest>,

@@ -46,9 +46,16 @@ pub(crate) async fn introspect_oauth(
             _ => grant.client_id.clone(),
         }
     };
+    // A narrowed token's scopes, but never beyond what the grant holds now.
     let scopes: Vec<Scope> = grant
         .scopes
         .iter()
+        .filter(|g| {
+            record
+                .scopes
+                .as_ref()
+                .is_none_or(|narrow| narrow.contains(g))
+        })
         .filter_map(|s| Scope::parse(s).ok())
         .collect();
     let mode = CredentialMode::parse(&grant.credential_mode).unwrap_or(CredentialMode::Unspecified);

@@ -472,6 +472,15 @@ pub(crate) async fn callback(
                 );
             }
         };
+        if let Some(owner) = integration_owner(oauth, &pending.client_id).await?
+            && issued.user_id.map(|id| format!("podio:{id}")).as_deref() != Some(owner.as_str())
+        {
+            // Nothing is stored: the Podio tokens just obtained are dropped.
+            return to_client(
+                "access_denied",
+                "this oauth client was created by another portico user for their own integration: only its owner can sign in with it",
+            );
+        }
         let grant = match create_grant(oauth, &pending, mode, &key, None, issued).await? {
             Ok(grant) => grant,
             Err(description) => return to_client("server_error", &description),
@@ -532,6 +541,21 @@ pub(crate) async fn exchange(
 
 /// Stores Podio's tokens and the user's grant. `Err(description)` when
 /// Podio's answer did not name the user.
+/// The owner of `client_id` when it is an OAuth client made for a custom
+/// integration (its tokens act as that user only); `None` for every other
+/// client.
+async fn integration_owner(oauth: &OAuth, client_id: &str) -> Result<Option<String>, AuthError> {
+    if !client_id.starts_with(CLIENT_ID_PREFIX) {
+        return Ok(None);
+    }
+    Ok(oauth
+        .store
+        .client(client_id)
+        .await?
+        .filter(|c| c.kind == ClientKind::Integration)
+        .and_then(|c| c.owner_subject))
+}
+
 pub(crate) async fn create_grant(
     oauth: &OAuth,
     pending: &PendingAuth,

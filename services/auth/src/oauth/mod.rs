@@ -50,18 +50,20 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use portico_proto::auth::OAuthEndpoints;
 use portico_proto::auth::v1::{
     AuthorizeRequest, CallbackRequest, NavigationResponse, OAuthError, Param,
-    RegisterClientRequest, RegisterClientResponse, RevokeRequest, RevokeResponse, TokenRequest,
-    TokenResponse, navigation_response::Next,
+    RegisterClientRequest, RegisterClientResponse, RevokeRequest, RevokeResponse, ServerInfo,
+    TokenRequest, TokenResponse, navigation_response::Next,
 };
 use portico_proto::env::{ConfigError, Env};
 use portico_proto::error::ServiceError;
 use portico_proto::secret::Secret;
+use portico_proto::vocab::CredentialMode;
 
 use crate::client_metadata::{ClientMetadataFetcher, FetchPolicy, MetadataError};
 use crate::crypto::Keyring;
 use crate::error::AuthError;
 use crate::service::AuthService;
 use crate::store::{OAuthStore, PendingStore};
+use crate::upstream::Upstream;
 use crate::upstream::podio::PodioKey;
 
 pub(crate) use access::{introspect_oauth, upstream_token};
@@ -405,5 +407,28 @@ impl OAuthEndpoints for AuthService {
             });
         };
         Ok(token::revoke(oauth, &request).await?)
+    }
+
+    async fn server_info(&self) -> Result<ServerInfo, ServiceError> {
+        let oauth = self.oauth();
+        let service_account = self.upstream().is_some_and(Upstream::has_service_account);
+        let modes = [
+            (CredentialMode::Service, service_account),
+            (
+                CredentialMode::Default,
+                oauth.is_some_and(|o| o.settings.shared_key.is_some()),
+            ),
+            (CredentialMode::Direct, oauth.is_some()),
+            (CredentialMode::Registered, oauth.is_some()),
+        ];
+        Ok(ServerInfo {
+            oauth: oauth.is_some(),
+            credential_modes: modes
+                .into_iter()
+                .filter(|(_, on)| *on)
+                .map(|(mode, _)| mode as i32)
+                .collect(),
+            admin: self.admin_enabled(),
+        })
     }
 }

@@ -247,9 +247,13 @@ async fn code_grant(
                     "the grant behind this code was revoked",
                 )));
             };
-            Ok(Ok(
-                issue(oauth, &grant, &uuid::Uuid::new_v4().to_string()).await?
-            ))
+            Ok(Ok(issue(
+                oauth,
+                &grant,
+                &uuid::Uuid::new_v4().to_string(),
+                None,
+            )
+            .await?))
         }
         CodeUse::Replayed(record) => {
             oauth.store.revoke_grant(&record.grant_id, at).await?;
@@ -340,9 +344,13 @@ async fn code_grant(
                     used_at: Some(at),
                 })
                 .await?;
-            Ok(Ok(
-                issue(oauth, &grant, &uuid::Uuid::new_v4().to_string()).await?
-            ))
+            Ok(Ok(issue(
+                oauth,
+                &grant,
+                &uuid::Uuid::new_v4().to_string(),
+                None,
+            )
+            .await?))
         }
     }
 }
@@ -407,17 +415,17 @@ async fn refresh_grant(
             "the refresh token is unknown, expired or revoked: sign in again",
         )))
     };
-    let Some(record) = oauth
-        .store
-        .mark_refresh_used(&tokens::hash(refresh), at)
-        .await?
-    else {
+    let hash = tokens::hash(refresh);
+    // Read first, claim last: a request refused for its client or scope
+    // must not use the refresh token up (a retry after the grace period
+    // would otherwise revoke the whole sign-in).
+    let Some(seen) = oauth.store.token(&hash).await? else {
         return invalid();
     };
-    if record.revoked_at.is_some() || record.expires_at <= at {
+    if seen.kind != TokenKind::Refresh || seen.revoked_at.is_some() || seen.expires_at <= at {
         return invalid();
     }
-    let Some(grant) = live_grant(oauth, &record.grant_id).await? else {
+    let Some(grant) = live_grant(oauth, &seen.grant_id).await? else {
         return invalid();
     };
     if !caller_owns(oauth, caller, &grant).await? {
@@ -426,19 +434,35 @@ async fn refresh_grant(
             "the refresh token was issued to another client (or the client secret is wrong)",
         )));
     }
-    if let Some(scope) = params.get("scope") {
-        match parse_scopes(scope) {
-            Ok(asked)
-                if asked
-                    .iter()
-                    .all(|s| grant.scopes.iter().any(|g| g == s.name())) => {}
-            _ => {
-                return Ok(Err(refused(
-                    "invalid_scope",
-                    "a refresh may not widen the scopes of the sign-in",
-                )));
-            }
+    // RFC 6749 §6: a refresh may ask for fewer scopes, never more; the new
+    // access token carries the narrower set, the refresh token keeps the
+    // sign-in's so a later refresh can ask for them again.
+    let narrowed = match params.get("scope").map(parse_scopes) {
+        None => None,
+        Some(Ok(asked)) if asked.is_empty() => None,
+        Some(Ok(asked))
+            if asked
+                .iter()
+                .all(|s| grant.scopes.iter().any(|g| g == s.name())) =>
+        {
+            Some(asked.iter().map(|s| s.name().to_owned()).collect())
         }
+        Some(Ok(_)) => {
+            return Ok(Err(refused(
+                "invalid_scope",
+                format!(
+                    "a refresh may not widen the scopes of the sign-in: it granted {:?}",
+                    grant.scopes.join(" ")
+                ),
+            )));
+        }
+        Some(Err(e)) => return Ok(Err(refused("invalid_scope", e.to_string()))),
+    };
+    let Some(record) = oauth.store.mark_refresh_used(&hash, at).await? else {
+        return invalid();
+    };
+    if record.revoked_at.is_some() {
+        return invalid();
     }
     if let Some(used_at) = record.used_at
         && at - used_at > secs(oauth.settings.refresh_grace)
@@ -450,7 +474,7 @@ async fn refresh_grant(
             "the refresh token was already used: every token of this sign-in is revoked; sign in again",
         )));
     }
-    Ok(Ok(issue(oauth, &grant, &record.family_id).await?))
+    Ok(Ok(issue(oauth, &grant, &record.family_id, narrowed).await?))
 }
 
 /// The id prefix of grants made by the client credentials grant (one per
@@ -561,6 +585,7 @@ async fn issue_access(oauth: &OAuth, grant: &GrantRecord) -> Result<String, Auth
             created_at: at,
             used_at: None,
             revoked_at: None,
+            scopes: None,
         })
         .await?;
     oauth.store.touch_grant(&grant.id, at).await?;
@@ -573,14 +598,31 @@ async fn issue_access(oauth: &OAuth, grant: &GrantRecord) -> Result<String, Auth
     .to_string())
 }
 
-/// Mints an access and refresh token of `family` under `grant`.
-async fn issue(oauth: &OAuth, grant: &GrantRecord, family: &str) -> Result<String, AuthError> {
+/// Mints an access and refresh token of `family` under `grant`; the access
+/// token carries `narrowed` scopes when a refresh asked for fewer.
+async fn issue(
+    oauth: &OAuth,
+    grant: &GrantRecord,
+    family: &str,
+    narrowed: Option<Vec<String>>,
+) -> Result<String, AuthError> {
     let at = now();
     let access = mint(ACCESS_TOKEN_PREFIX)?;
     let refresh = mint(REFRESH_TOKEN_PREFIX)?;
-    for (token, kind, ttl) in [
-        (&access, TokenKind::Access, oauth.settings.access_ttl),
-        (&refresh, TokenKind::Refresh, oauth.settings.refresh_ttl),
+    let scope = narrowed.as_ref().unwrap_or(&grant.scopes).join(" ");
+    for (token, kind, ttl, scopes) in [
+        (
+            &access,
+            TokenKind::Access,
+            oauth.settings.access_ttl,
+            narrowed,
+        ),
+        (
+            &refresh,
+            TokenKind::Refresh,
+            oauth.settings.refresh_ttl,
+            None,
+        ),
     ] {
         oauth
             .store
@@ -593,6 +635,7 @@ async fn issue(oauth: &OAuth, grant: &GrantRecord, family: &str) -> Result<Strin
                 created_at: at,
                 used_at: None,
                 revoked_at: None,
+                scopes,
             })
             .await?;
     }
@@ -602,7 +645,7 @@ async fn issue(oauth: &OAuth, grant: &GrantRecord, family: &str) -> Result<Strin
         "token_type": "Bearer",
         "expires_in": secs(oauth.settings.access_ttl),
         "refresh_token": refresh.expose(),
-        "scope": grant.scopes.join(" "),
+        "scope": scope,
     })
     .to_string())
 }

@@ -181,6 +181,10 @@ pub struct TokenRecord {
     pub used_at: Option<i64>,
     /// Revocation time.
     pub revoked_at: Option<i64>,
+    /// For an access token from a refresh that narrowed the scope: the
+    /// scopes it carries (never wider than the grant's); `None` means the
+    /// grant's.
+    pub scopes: Option<Vec<String>>,
 }
 
 /// An authorization code, by hash.

@@ -26,7 +26,7 @@ const UPSTREAM_COLUMNS: &str = "id, subject, podio_user_id, podio_client_id, \
 const GRANT_COLUMNS: &str = "id, client_id, subject, credential_mode, scopes, space_ids, \
      org_ids, upstream_id, resource, created_at, last_used_at, revoked_at";
 const TOKEN_COLUMNS: &str =
-    "token_hash, kind, grant_id, family_id, expires_at, created_at, used_at, revoked_at";
+    "token_hash, kind, grant_id, family_id, expires_at, created_at, used_at, revoked_at, scopes";
 const CODE_COLUMNS: &str =
     "code_hash, grant_id, client_id, redirect_uri, code_challenge, resource, expires_at, used_at";
 
@@ -380,8 +380,8 @@ impl OAuthStore for PgOAuthStore {
     async fn insert_token(&self, token: &TokenRecord) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO oauth_tokens \
-             (token_hash, kind, grant_id, family_id, expires_at, created_at, used_at, revoked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             (token_hash, kind, grant_id, family_id, expires_at, created_at, used_at, revoked_at, scopes) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&token.token_hash)
         .bind(token.kind.as_str())
@@ -391,6 +391,7 @@ impl OAuthStore for PgOAuthStore {
         .bind(token.created_at)
         .bind(token.used_at)
         .bind(token.revoked_at)
+        .bind(&token.scopes)
         .execute(&self.pool)
         .await
         .map_err(translate)?;
@@ -532,6 +533,7 @@ fn token_record(row: &PgRow) -> Result<TokenRecord, StoreError> {
         created_at: row.try_get("created_at").map_err(translate)?,
         used_at: row.try_get("used_at").map_err(translate)?,
         revoked_at: row.try_get("revoked_at").map_err(translate)?,
+        scopes: row.try_get("scopes").map_err(translate)?,
     })
 }
 

@@ -34,6 +34,11 @@ impl Upstream {
         }
     }
 
+    /// Whether the server's own Podio account (the service mode) is set up.
+    pub fn has_service_account(&self) -> bool {
+        self.service.is_some()
+    }
+
     /// The current Podio token for `upstream` (see `UpstreamTokens`).
     pub async fn token(
         &self,

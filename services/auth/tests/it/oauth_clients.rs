@@ -18,7 +18,7 @@ use portico_proto::vocab::{CredentialMode, Scope};
 use tonic::{Code, Request, Status};
 use tonic_types::StatusExt as _;
 
-use crate::oauth_flow::{CLAUDE, Harness, harness_with_admin, params, token_json};
+use crate::oauth_flow::{CLAUDE, Harness, harness_with_admin, params, query, token_json};
 
 const ADMIN: &str = "admin-secret-for-client-tests";
 const NOT_SIGNED_IN: &str = "the owner has not signed in to Portico through Podio yet: sign in once (any OAuth client) so Portico holds their Podio credential";
@@ -474,6 +474,22 @@ async fn authorization_code_integration_clients_need_their_secret() {
         CredentialMode::Default,
     )
     .await;
+
+    // Only the owner may sign in with it: Bob is sent back with an error,
+    // and nothing is kept of his sign-in.
+    let back = h
+        .sign_in(&id, CLAUDE, (seed::BOB_USERNAME, seed::BOB_PASSWORD))
+        .await;
+    assert_eq!(query(&back, "error").as_deref(), Some("access_denied"));
+    assert!(query(&back, "code").is_none(), "{back}");
+    let bob = format!("podio:{}", seed::BOB_USER_ID);
+    assert!(
+        h.oauth_store
+            .grants_of(&bob)
+            .await
+            .expect("grants")
+            .is_empty()
+    );
 
     // Not a client credentials client.
     let refused = client_credentials(&h.service, &id, &secret, true, None).await;

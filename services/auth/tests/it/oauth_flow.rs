@@ -20,7 +20,7 @@ use portico_proto::auth::v1::{
     RegisterClientRequest, RevokeRequest, TokenRequest, TokenResponse, navigation_response::Next,
 };
 use portico_proto::auth::{OAuthEndpoints, TokenIntrospector, UpstreamRef, UpstreamTokens};
-use portico_proto::vocab::CredentialMode;
+use portico_proto::vocab::{CredentialMode, Scope};
 use sha2::{Digest as _, Sha256};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -32,6 +32,8 @@ pub(crate) const VERIFIER: &str = "verifier-verifier-verifier-verifier-verifier-
 pub(crate) struct Harness {
     pub(crate) sim: String,
     pub(crate) service: AuthService,
+    /// The service's OAuth store, to check what was (not) kept.
+    pub(crate) oauth_store: Arc<dyn portico_auth::OAuthStore>,
     pub(crate) http: reqwest::Client,
     _shutdown: tokio_util::sync::DropGuard,
 }
@@ -96,7 +98,7 @@ fn harness_over_admin(
         .with_upstream(Upstream::new(podio, None))
         .with_oauth(
             settings,
-            store,
+            store.clone(),
             Arc::new(MemoryPendingStore::new()),
             keyring,
         );
@@ -107,6 +109,7 @@ fn harness_over_admin(
     Harness {
         sim,
         service,
+        oauth_store: store,
         http,
         _shutdown: CancellationToken::new().drop_guard(),
     }
@@ -140,7 +143,7 @@ fn page_of(nav: &NavigationResponse) -> (String, String) {
     }
 }
 
-fn query(url: &url::Url, name: &str) -> Option<String> {
+pub(crate) fn query(url: &url::Url, name: &str) -> Option<String> {
     url.query_pairs()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
@@ -256,6 +259,18 @@ impl Harness {
         redirect_uri: &str,
         user: (&str, &str),
     ) -> String {
+        let back = self.sign_in(client_id, redirect_uri, user).await;
+        query(&back, "code").expect("code")
+    }
+
+    /// Authorize → Podio → callback; where the client is sent back to
+    /// (with its code, or an error), state and `iss` checked.
+    pub(crate) async fn sign_in(
+        &self,
+        client_id: &str,
+        redirect_uri: &str,
+        user: (&str, &str),
+    ) -> url::Url {
         let to_podio = redirect_of(&self.authorize(client_id, redirect_uri).await);
         let from_podio = self.podio_sign_in(&to_podio, user.0, user.1).await;
         assert!(
@@ -268,7 +283,7 @@ impl Harness {
         assert!(back.as_str().starts_with(redirect_uri), "{back}");
         assert_eq!(query(&back, "state").as_deref(), Some("client-state"));
         assert_eq!(query(&back, "iss").as_deref(), Some(BASE));
-        query(&back, "code").expect("code")
+        back
     }
 
     pub(crate) async fn token(&self, pairs: &[(&str, &str)]) -> TokenResponse {
@@ -433,6 +448,71 @@ async fn reuse_after_the_grace_period_revokes_the_family() {
             .expect("introspect")
             .is_none()
     );
+}
+
+#[tokio::test]
+async fn a_refresh_may_narrow_the_scope_of_its_access_token_but_never_widen_it() {
+    // No grace: a refresh token used twice revokes everything, so the
+    // refusals below must not have used it.
+    let h = harness(Duration::ZERO).await;
+    let code = h
+        .code_for("", CLAUDE, (seed::DEV_USERNAME, seed::DEV_PASSWORD))
+        .await;
+    let tokens = token_json(&h.exchange("", CLAUDE, &code, None).await);
+    let refresh = tokens["refresh_token"].as_str().expect("rt").to_owned();
+    let scopes_of = |access: String| {
+        let service = h.service.clone();
+        async move {
+            TokenIntrospector::introspect(&service, &access)
+                .await
+                .expect("introspect")
+                .expect("active")
+                .principal
+                .scopes
+        }
+    };
+
+    let narrow = h
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refresh),
+            ("scope", "podio:read"),
+        ])
+        .await;
+    let narrow = token_json(&narrow);
+    assert_eq!(narrow["scope"], "podio:read");
+    let access = narrow["access_token"].as_str().expect("at").to_owned();
+    assert_eq!(scopes_of(access).await, vec![Scope::PodioRead as i32]);
+
+    // The new refresh token keeps the sign-in's scopes: asking again
+    // without `scope` gives them all back, as RFC 6749 §6 says.
+    let next = narrow["refresh_token"].as_str().expect("rt").to_owned();
+    let full = token_json(&h.refresh("", &next, None).await);
+    assert_eq!(full["scope"], "podio:read podio:write");
+    let access = full["access_token"].as_str().expect("at").to_owned();
+    assert_eq!(scopes_of(access).await.len(), 2);
+
+    let rest = full["refresh_token"].as_str().expect("rt").to_owned();
+    for (scope, why) in [
+        ("podio:admin", "unknown scope"),
+        ("podio:read email", "unknown scope"),
+    ] {
+        let refused = h
+            .token(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &rest),
+                ("scope", scope),
+            ])
+            .await;
+        assert_eq!(
+            refused.error.as_ref().map(|e| e.error.as_str()),
+            Some("invalid_scope"),
+            "{why}: {refused:?}"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let after = token_json(&h.refresh("", &rest, None).await);
+    assert_eq!(after["scope"], "podio:read podio:write");
 }
 
 #[tokio::test]

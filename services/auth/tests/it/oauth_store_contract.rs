@@ -136,6 +136,7 @@ fn token(token_hash: &str, kind: TokenKind, grant_id: &str, family_id: &str) -> 
         created_at: 100,
         used_at: None,
         revoked_at: None,
+        scopes: None,
     }
 }
 
@@ -735,7 +736,10 @@ async fn tokens_are_found_by_hash(store: Store) {
         .insert_grant(&grant("g1", "c1", "podio:1", 100))
         .await
         .expect("insert");
-    let access = token("a1", TokenKind::Access, "g1", "f1");
+    let access = TokenRecord {
+        scopes: Some(vec!["podio:read".to_owned()]),
+        ..token("a1", TokenKind::Access, "g1", "f1")
+    };
     let refresh = TokenRecord {
         expires_at: 2_592_100,
         used_at: Some(150),

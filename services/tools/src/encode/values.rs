@@ -61,8 +61,26 @@ impl FieldWrites {
         self.entries.iter().map(|(f, _)| f)
     }
 
+    /// The item ids that relationship (app reference) fields point at.
+    pub fn referenced_items(&self) -> impl Iterator<Item = u64> + '_ {
+        self.entries
+            .iter()
+            .filter(|(field, _)| field.kind == "app")
+            .filter_map(|(_, ready)| match ready {
+                Ready::Value(Value::Array(ids)) => Some(ids.iter().filter_map(Value::as_u64)),
+                _ => None,
+            })
+            .flatten()
+    }
+
     /// Podio's `fields` object, creating the embeds of link URLs first.
+    /// A token limited to some workspaces may not link to items outside
+    /// them: every referenced item is checked before anything is written
+    /// (embeds included).
     pub async fn into_podio(self, podio: &Podio) -> Result<Map<String, Value>, ToolError> {
+        for item_id in self.referenced_items() {
+            podio.scope().check_item_id(podio, item_id).await?;
+        }
         let mut out = Map::new();
         for (field, ready) in self.entries {
             let value = match ready {

@@ -208,7 +208,7 @@ pub(super) fn stored_item_schema() -> Value {
 /// shown, so a model does not repeat a write that happened.
 pub(super) async fn read_back(podio: &Podio, item_id: u64) -> Result<DecodedItem, String> {
     let target = Target::new(format!("item {item_id}"), "use get_item to read it later");
-    let raw = podio
+    let mut raw = podio
         .get(
             format!("/item/{item_id}"),
             &[("mark_as_viewed", "false".to_owned())],
@@ -216,6 +216,7 @@ pub(super) async fn read_back(podio: &Podio, item_id: u64) -> Result<DecodedItem
         )
         .await
         .map_err(|e| e.to_string())?;
+    podio.scope().redact_references(podio, &mut raw).await;
     expect_object(&raw, "GET /item/{item_id}")
         .map(decode_item)
         .map_err(|e| e.to_string())

@@ -81,6 +81,7 @@ impl Tool for GetItem {
                     )
                     .await?;
             }
+            scope.redact_references(podio, &mut raw).await;
         }
         let item = decode_item(expect_object(&raw, "GET /item/{item_id}")?);
         Ok(ToolOutput {

@@ -164,10 +164,15 @@ impl Tool for GetItems {
         if let Some(desc) = sort_desc {
             body["sort_desc"] = json!(desc);
         }
-        let raw = podio
+        let mut raw = podio
             .post(format!("/item/app/{app_id}/filter/"), &body, &target)
             .await?;
         let request = "POST /item/app/{app_id}/filter/";
+        if let Some(found) = raw.get_mut("items").and_then(Value::as_array_mut) {
+            for item in found {
+                podio.scope().redact_references(podio, item).await;
+            }
+        }
         let raw = expect_object(&raw, request)?;
         let items: Vec<DecodedItem> =
             expect_array(get(raw, "items").unwrap_or(&json!([])), request)?
