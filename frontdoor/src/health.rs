@@ -11,7 +11,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use portico_proto::auth::v1::ServerInfo;
 use portico_proto::error::ErrorCode;
-use portico_proto::tools::v1::ListToolsRequest;
 use portico_proto::vocab::CredentialMode;
 use serde_json::{Value, json};
 
@@ -119,22 +118,9 @@ async fn check_auth(state: &AppState) -> Result<(), String> {
 /// Listing tools without a token must be refused with UNAUTHENTICATED: that
 /// proves the service is up and enforcing auth.
 async fn check_tools(state: &AppState) -> Result<(), String> {
-    match state
-        .deps
-        .tools
-        .list_tools(tonic::Request::new(ListToolsRequest {}))
-        .await
-    {
+    match state.deps.tools.list_tools("").await {
         Ok(_) => Ok(()),
-        Err(status) if status.code() == tonic::Code::Unauthenticated => Ok(()),
-        Err(status) => Err(grpc_failure(&status)),
+        Err(err) if err.code == ErrorCode::Unauthenticated => Ok(()),
+        Err(err) => Err(format!("{}: {}", err.code.as_str(), err.message)),
     }
-}
-
-fn grpc_failure(status: &tonic::Status) -> String {
-    format!(
-        "{}: {}",
-        ErrorCode::from_grpc(status.code()).as_str(),
-        status.message()
-    )
 }

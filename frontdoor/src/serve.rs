@@ -69,7 +69,7 @@ pub async fn serve(
     let deps = Deps {
         auth: auth.clone(),
         oauth: auth,
-        tools: RemoteTools::connect_lazy(&config.tools_url).context("PORTICO_TOOLS_URL")?,
+        tools: Arc::new(RemoteTools::lazy(&config.tools_url).context("PORTICO_TOOLS_URL")?),
         sessions: store.clone(),
         limiter: store,
     };

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use portico_proto::auth::{OAuthEndpoints, TokenIntrospector};
-use portico_proto::tools::v1::tools_server::Tools;
+use portico_proto::tools::ToolCalls;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::IntrospectionCache;
@@ -24,7 +24,7 @@ pub struct Deps {
     /// the front door only translates HTTP to them and back).
     pub oauth: Arc<dyn OAuthEndpoints>,
     /// The tool catalog and tool calls.
-    pub tools: Arc<dyn Tools>,
+    pub tools: Arc<dyn ToolCalls>,
     /// Legacy-generation MCP sessions.
     pub sessions: Arc<dyn SessionStore>,
     /// Per-principal request counting.

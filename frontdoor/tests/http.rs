@@ -253,8 +253,9 @@ async fn initialize_opens_a_session_and_negotiates() {
     assert_eq!(result["protocolVersion"], "2025-06-18");
     assert_eq!(
         result["capabilities"],
-        json!({"tools": {"listChanged": false}})
+        json!({"tools": {"listChanged": false}, "logging": {}})
     );
+    assert!(result.get("resultType").is_none(), "{result}");
     assert_eq!(
         result["serverInfo"],
         json!({"name": "portico", "title": "Portico", "version": env!("CARGO_PKG_VERSION")})
@@ -677,26 +678,61 @@ async fn root_path_is_the_same_endpoint() {
 async fn protocol_version_header_must_be_supported() {
     let app = app();
     let session = open_session(&app.router, ALICE).await;
-    for (version, needle) in [
-        ("1999-01-01", "unsupported MCP-Protocol-Version"),
-        ("2026-07-28", "not supported yet"),
-    ] {
-        let mut request = mcp_post(Some(ALICE), Some(&session), &request(1, "ping", json!({})));
+    let mut request = mcp_post(Some(ALICE), Some(&session), &request(1, "ping", json!({})));
+    request.headers_mut().insert(
+        "mcp-protocol-version",
+        "1999-01-01".parse().expect("header"),
+    );
+    let reply = send(&app.router, request).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let body = reply.json();
+    assert_eq!(body["id"], 1);
+    assert_eq!(body["error"]["code"], -32022);
+    assert_eq!(
+        body["error"]["data"],
+        json!({"supported": ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26"], "requested": "1999-01-01"})
+    );
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains("supported versions are 2026-07-28, 2025-11-25, 2025-06-18, 2025-03-26"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn protocol_version_header_must_not_exceed_the_session() {
+    let app = app();
+    let reply = send(
+        &app.router,
+        mcp_post(Some(ALICE), None, &initialize_body("2025-06-18")),
+    )
+    .await;
+    let session = reply.header("mcp-session-id").expect("session").to_owned();
+    let ping = |id: i64, version: &str| {
+        let mut request = mcp_post(Some(ALICE), Some(&session), &request(id, "ping", json!({})));
         request
             .headers_mut()
             .insert("mcp-protocol-version", version.parse().expect("header"));
-        let reply = send(&app.router, request).await;
-        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{version}");
-        let message = reply.json()["error"]["message"]
-            .as_str()
-            .expect("message")
-            .to_owned();
-        assert!(message.contains(needle), "{message}");
-        assert!(
-            message.contains("2025-11-25, 2025-06-18, 2025-03-26"),
-            "{message}"
-        );
+        request
+    };
+    let reply = send(&app.router, ping(1, "2025-11-25")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let body = reply.json();
+    assert_eq!(body["error"]["code"], -32600);
+    assert_eq!(
+        body["error"]["message"],
+        "MCP-Protocol-Version \"2025-11-25\" does not match this session's negotiated version 2025-06-18: send 2025-06-18, or initialize a new session"
+    );
+
+    // The negotiated version and older ones are served.
+    for (id, version) in [(2, "2025-06-18"), (3, "2025-03-26")] {
+        let reply = send(&app.router, ping(id, version)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{version}");
     }
+    // Absent, the session's version is assumed.
+    let mut without = ping(4, "2025-06-18");
+    without.headers_mut().remove("mcp-protocol-version");
+    assert_eq!(send(&app.router, without).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -781,14 +817,30 @@ async fn malformed_messages_are_400() {
 }
 
 #[tokio::test]
-async fn accept_must_allow_json() {
+async fn accept_must_allow_json_or_an_event_stream() {
     let app = app();
-    let mut request = mcp_post(Some(ALICE), None, &initialize_body("2025-11-25"));
-    request
-        .headers_mut()
-        .insert("accept", "text/event-stream".parse().expect("header"));
-    assert_eq!(
-        send(&app.router, request).await.status,
-        StatusCode::NOT_ACCEPTABLE
-    );
+    let with_accept = |accept: &str| {
+        let mut request = mcp_post(Some(ALICE), None, &initialize_body("2025-11-25"));
+        request
+            .headers_mut()
+            .insert("accept", accept.parse().expect("header"));
+        request
+    };
+    let reply = send(&app.router, with_accept("text/html")).await;
+    assert_eq!(reply.status, StatusCode::NOT_ACCEPTABLE);
+    assert_eq!(reply.json()["error"]["code"], -32000);
+
+    // An event stream only: the result comes as one SSE event, the session
+    // header as usual.
+    let reply = send(&app.router, with_accept("text/event-stream")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.header("content-type"), Some("text/event-stream"));
+    assert!(reply.header("mcp-session-id").is_some());
+    let text = String::from_utf8_lossy(&reply.body).into_owned();
+    let data = text
+        .lines()
+        .find_map(|l| l.strip_prefix("data: "))
+        .expect("one data line");
+    let message: Value = serde_json::from_str(data).expect("json event");
+    assert_eq!(message["result"]["protocolVersion"], "2025-11-25");
 }

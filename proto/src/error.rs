@@ -103,7 +103,20 @@ pub struct ServiceError {
     pub message: String,
     /// Each bad field, for [`ErrorCode::InvalidArgument`].
     pub violations: Vec<FieldViolation>,
+    /// The scope the caller lacks, for [`ErrorCode::PermissionDenied`] (the
+    /// front door names it in its `insufficient_scope` challenge). On gRPC
+    /// it travels as a `google.rpc.ErrorInfo` detail (reason
+    /// [`MISSING_SCOPE`], metadata `required_scope`).
+    pub required_scope: Option<String>,
 }
+
+/// The `ErrorInfo` reason of a [`ErrorCode::PermissionDenied`] that names the
+/// missing scope.
+pub const MISSING_SCOPE: &str = "MISSING_SCOPE";
+
+/// The `ErrorInfo` domain of a [`MISSING_SCOPE`] error: the tools service
+/// is where scopes are checked.
+pub const MISSING_SCOPE_DOMAIN: &str = "portico.tools";
 
 impl ServiceError {
     /// An error without field violations.
@@ -112,6 +125,15 @@ impl ServiceError {
             code,
             message: message.into(),
             violations: Vec::new(),
+            required_scope: None,
+        }
+    }
+
+    /// A [`ErrorCode::PermissionDenied`] naming the `scope` the caller lacks.
+    pub fn missing_scope(scope: impl Into<String>, message: impl Into<String>) -> ServiceError {
+        ServiceError {
+            required_scope: Some(scope.into()),
+            ..ServiceError::new(ErrorCode::PermissionDenied, message)
         }
     }
 
@@ -127,6 +149,7 @@ impl ServiceError {
             code: ErrorCode::InvalidArgument,
             message,
             violations,
+            required_scope: None,
         }
     }
 }
@@ -134,6 +157,14 @@ impl ServiceError {
 impl From<ServiceError> for Status {
     fn from(err: ServiceError) -> Status {
         let code = err.code.grpc_code();
+        if let Some(scope) = err.required_scope {
+            let details = ErrorDetails::with_error_info(
+                MISSING_SCOPE,
+                MISSING_SCOPE_DOMAIN,
+                std::collections::HashMap::from([("required_scope".to_owned(), scope)]),
+            );
+            return Status::with_error_details(code, err.message, details);
+        }
         if err.violations.is_empty() {
             return Status::new(code, err.message);
         }
@@ -161,10 +192,14 @@ impl From<Status> for ServiceError {
                     .collect()
             })
             .unwrap_or_default();
+        let required_scope = status
+            .get_details_error_info()
+            .and_then(|info| info.metadata.get("required_scope").cloned());
         ServiceError {
             code: ErrorCode::from_grpc(status.code()),
             message: status.message().to_owned(),
             violations,
+            required_scope,
         }
     }
 }
@@ -212,6 +247,12 @@ mod tests {
         assert_eq!(back, err);
         let plain = ServiceError::new(ErrorCode::NotFound, "no such client");
         assert_eq!(ServiceError::from(Status::from(plain.clone())), plain);
+        let denied = ServiceError::missing_scope("podio:write", "needs podio:write");
+        let status = Status::from(denied.clone());
+        assert_eq!(status.code(), Code::PermissionDenied);
+        let info = status.get_details_error_info().expect("error info");
+        assert_eq!(info.reason, MISSING_SCOPE);
+        assert_eq!(ServiceError::from(status), denied);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! This is the only crate the services share: the generated messages, clients
 //! and server traits of `portico.{auth,tools,connector}.v1`; the plain-Rust
-//! traits each consumer of the auth service holds (`auth`) and the typed
+//! traits each consumer of the auth and tools services holds (`auth`,
+//! `tools`) and the typed
 //! vocabularies (`vocab`: scopes, credential modes); remote adapters
 //! that make a gRPC client usable wherever a service trait is expected (so the
 //! same caller code runs in-process in `portico dev` and over the network in
@@ -15,16 +16,8 @@ pub mod error;
 pub mod grpc;
 pub mod remote;
 pub mod secret;
+pub mod tools;
 pub mod vocab;
-
-/// `portico.tools.v1`: the tool catalog and tool calls.
-pub mod tools {
-    /// Version 1 of the tools API.
-    pub mod v1 {
-        #![allow(missing_docs, clippy::all)]
-        tonic::include_proto!("portico.tools.v1");
-    }
-}
 
 /// `portico.connector.v1`: requests to the Podio API.
 pub mod connector {

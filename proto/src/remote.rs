@@ -1,10 +1,10 @@
 //! Remote adapters: a gRPC client wrapped so it implements the trait its
 //! callers hold. Callers hold an `Arc<dyn Trait>` and do not know whether the
 //! service runs in the same process (`portico dev`) or behind the network (the
-//! microservices shape). The auth service's consumers hold narrow plain-Rust
-//! traits (`crate::auth`); the tools and connector services are still reached
-//! through their generated server traits, with request metadata (the bearer
-//! token) travelling with the request.
+//! microservices shape). The auth and tools services' consumers hold narrow
+//! plain-Rust traits (`crate::auth`, `crate::tools`); the connector is still
+//! reached through its generated server trait, with request metadata (the
+//! bearer token) travelling with the request.
 
 use std::sync::Arc;
 
@@ -16,10 +16,12 @@ use crate::auth::{
     Introspection, OAuthEndpoints, TokenIntrospector, UpstreamRef, UpstreamToken, UpstreamTokens,
 };
 use crate::connector::v1 as connector;
-use crate::error::ServiceError;
+use crate::error::{AUTHORIZATION, ErrorCode, ServiceError};
 use crate::grpc::{GrpcError, channel};
 use crate::secret::Secret;
 use crate::tools::v1 as tools;
+use crate::tools::{ToolCalls, ToolEvents};
+use tokio_stream::StreamExt as _;
 
 /// The auth service reached over gRPC, behind the plain-Rust traits its
 /// consumers hold.
@@ -132,33 +134,64 @@ impl OAuthEndpoints for RemoteAuth {
     }
 }
 
-/// The tools service reached over gRPC.
+/// The tools service reached over gRPC, behind [`ToolCalls`].
 #[derive(Clone)]
 pub struct RemoteTools(tools::tools_client::ToolsClient<Channel>);
 
 impl RemoteTools {
-    /// A client of the tools service at `url` (e.g. `http://tools:50052`).
-    pub fn connect_lazy(url: &str) -> Result<Arc<dyn tools::tools_server::Tools>, GrpcError> {
-        Ok(Arc::new(Self(tools::tools_client::ToolsClient::new(
-            channel(url)?,
-        ))))
+    /// A client of the tools service at `url` (e.g. `http://tools:50052`),
+    /// connecting on first use.
+    pub fn lazy(url: &str) -> Result<RemoteTools, GrpcError> {
+        Ok(Self(tools::tools_client::ToolsClient::new(channel(url)?)))
     }
 }
 
-#[tonic::async_trait]
-impl tools::tools_server::Tools for RemoteTools {
-    async fn list_tools(
-        &self,
-        request: Request<tools::ListToolsRequest>,
-    ) -> Result<Response<tools::ListToolsResponse>, Status> {
-        self.0.clone().list_tools(request).await
+/// `message` with the caller's bearer token in its metadata.
+fn with_bearer<T>(token: &str, message: T) -> Result<Request<T>, ServiceError> {
+    let mut request = Request::new(message);
+    let value = format!("Bearer {token}").parse().map_err(|_| {
+        ServiceError::new(
+            ErrorCode::Unauthenticated,
+            "the bearer token is not a valid header value",
+        )
+    })?;
+    request.metadata_mut().insert(AUTHORIZATION, value);
+    Ok(request)
+}
+
+#[async_trait::async_trait]
+impl ToolCalls for RemoteTools {
+    async fn list_tools(&self, token: &str) -> Result<Vec<tools::Tool>, ServiceError> {
+        let request = with_bearer(token, tools::ListToolsRequest {})?;
+        Ok(self.0.clone().list_tools(request).await?.into_inner().tools)
     }
 
     async fn call_tool(
         &self,
-        request: Request<tools::CallToolRequest>,
-    ) -> Result<Response<tools::CallToolResponse>, Status> {
-        self.0.clone().call_tool(request).await
+        token: &str,
+        call: tools::ToolCall,
+    ) -> Result<tools::ToolResult, ServiceError> {
+        // The streaming RPC, events off: the unary one carries text only.
+        let call = tools::ToolCall {
+            progress: false,
+            min_log_level: tools::LogLevel::Unspecified as i32,
+            ..call
+        };
+        self.call_tool_stream(token, call).await?.result().await
+    }
+
+    async fn call_tool_stream(
+        &self,
+        token: &str,
+        call: tools::ToolCall,
+    ) -> Result<ToolEvents, ServiceError> {
+        let request = with_bearer(token, call)?;
+        let stream = self.0.clone().call_tool_stream(request).await?.into_inner();
+        // Dropping `stream` resets the HTTP/2 stream, which the service sees
+        // as a disconnect and cancels the call.
+        Ok(ToolEvents::new(
+            stream.map(|event| event.map_err(ServiceError::from)),
+        ))
     }
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the official MCP conformance suite and the Node.js 22 it needs
-# (both pinned in package.json and package-lock.json) for
-# tests/tests/conformance.rs.
+# Installs the official MCP conformance suite, 0.2.0-alpha.12 and (under the
+# npm alias conformance-0.1.16) 0.1.16, and the Node.js 22 they need (all
+# pinned in package.json and package-lock.json) for tests/tests/conformance.rs
+# and tests/tests/conformance_server.rs.
 #
 # Usage: tests/conformance/setup.sh
 # Environment:
@@ -21,8 +22,9 @@
 # versions there. Idempotent: a stamp holds the hash of both files; when it
 # matches, nothing is done and nothing is fetched (offline once installed).
 # Guarded by flock, so parallel test processes can call it at the same time.
-# Prints "node=<node path>" and "conformance=<the suite's CLI script>" on
-# stdout; all other output goes to stderr.
+# Prints "node=<node path>", "conformance=<the 0.2.0-alpha.12 CLI script>"
+# and "conformance_0_1_16=<the 0.1.16 CLI script>" on stdout; all other
+# output goes to stderr.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -48,9 +50,10 @@ flock 9
 
 modules="$dir/node_modules"
 cli="$modules/@modelcontextprotocol/conformance/dist/index.js"
+cli_0_1_16="$modules/conformance-0.1.16/dist/index.js"
 stamp="$modules/.portico-stamp"
 want="$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1)"
-if [[ -f "$cli" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+if [[ -f "$cli" && -f "$cli_0_1_16" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
   log "the conformance suite is up to date ($modules)"
 else
   log "installing the locked packages into $dir with npm $npm_version"
@@ -61,7 +64,9 @@ else
   # which the installing npm need not meet: only a warning.
   (cd "$dir" && "$npm" ci --no-audit --no-fund --ignore-scripts --loglevel=error >&2) \
     || { rm -rf "$modules"; die "npm ci in $dir failed (is the npm registry reachable?)"; }
-  [[ -f "$cli" ]] || { rm -rf "$modules"; die "npm ci left no $cli"; }
+  for f in "$cli" "$cli_0_1_16"; do
+    [[ -f "$f" ]] || { rm -rf "$modules"; die "npm ci left no $f"; }
+  done
   printf '%s\n' "$want" >"$stamp"
 fi
 
@@ -76,3 +81,4 @@ node_version="$("$node" -p 'process.versions.node')" || die "'$node' did not run
 
 echo "node=$node"
 echo "conformance=$cli"
+echo "conformance_0_1_16=$cli_0_1_16"

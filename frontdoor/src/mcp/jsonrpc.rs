@@ -1,14 +1,15 @@
 //! JSON-RPC 2.0 framing of MCP over HTTP: classifying one POSTed message,
 //! and the error replies with the HTTP status each one travels with.
 
-use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use rmcp::model::{ErrorCode, ErrorData, JsonRpcResponse, JsonRpcVersion2_0, RequestId};
+use rmcp::model::{
+    ErrorCode, ErrorData, JsonRpcError, JsonRpcResponse, JsonRpcVersion2_0, RequestId,
+};
 use serde_json::{Value, json};
 
 use crate::errors::{SERVER_ERROR, jsonrpc_error};
-use crate::mcp::legacy::SUPPORTED_VERSIONS;
+use crate::mcp::protocol::{SUPPORTED_VERSIONS, clip};
 
 /// JSON-RPC code for an unknown or ended session (as the MCP SDKs use).
 const SESSION_NOT_FOUND: ErrorCode = ErrorCode(-32001);
@@ -23,9 +24,12 @@ pub(crate) enum Incoming {
         params: Option<Value>,
     },
     /// A notification: no response.
-    Notification { method: String },
+    Notification {
+        method: String,
+        params: Option<Value>,
+    },
     /// The client's response to a server request (we send none yet).
-    Response,
+    Response { id: Option<RequestId> },
 }
 
 impl Incoming {
@@ -69,13 +73,16 @@ impl Incoming {
                     method,
                     params: object.remove("params"),
                 },
-                None => Incoming::Notification { method },
+                None => Incoming::Notification {
+                    method,
+                    params: object.remove("params"),
+                },
             }),
             Some(_) => Err(RpcError::invalid_request(id, "method must be a string")),
             None if id.is_some()
                 && (object.contains_key("result") || object.contains_key("error")) =>
             {
-                Ok(Incoming::Response)
+                Ok(Incoming::Response { id })
             }
             None => Err(RpcError::invalid_request(
                 id,
@@ -85,14 +92,19 @@ impl Incoming {
     }
 }
 
-/// A successful JSON-RPC response.
-pub(crate) fn success(id: RequestId, result: Value) -> Response {
-    Json(JsonRpcResponse {
+/// A successful JSON-RPC response message.
+pub(crate) fn success(id: RequestId, result: Value) -> Value {
+    serde_json::to_value(JsonRpcResponse {
         jsonrpc: JsonRpcVersion2_0,
         id,
         result,
     })
-    .into_response()
+    .unwrap_or(Value::Null)
+}
+
+/// A JSON-RPC notification message.
+pub(crate) fn notification(method: &str, params: Value) -> Value {
+    json!({"jsonrpc": "2.0", "method": method, "params": params})
 }
 
 /// A JSON-RPC error reply and the HTTP status it travels with: 4xx for
@@ -124,10 +136,55 @@ impl RpcError {
             None,
             ErrorData::new(
                 SERVER_ERROR,
-                "not acceptable: the Accept header must allow application/json \
-                 (send Accept: application/json, text/event-stream)",
+                "not acceptable: the Accept header must allow application/json or \
+                 text/event-stream (send Accept: application/json, text/event-stream)",
                 None,
             ),
+        )
+    }
+
+    /// 2026-07-28: a mirrored header is missing, malformed or differs from
+    /// the body (`HeaderMismatch`).
+    pub(crate) fn header_mismatch(id: Option<RequestId>, message: impl Into<String>) -> RpcError {
+        RpcError::new(
+            StatusCode::BAD_REQUEST,
+            id,
+            ErrorData::new(ErrorCode::HEADER_MISMATCH, message.into(), None),
+        )
+    }
+
+    /// 2026-07-28: a required `_meta` field is missing or malformed; the
+    /// spec wants -32602 with HTTP 400.
+    pub(crate) fn invalid_meta(id: RequestId, message: impl Into<String>) -> RpcError {
+        RpcError::new(
+            StatusCode::BAD_REQUEST,
+            Some(id),
+            ErrorData::invalid_params(message.into(), None),
+        )
+    }
+
+    /// A legacy request whose `MCP-Protocol-Version` differs from the
+    /// version its session negotiated.
+    pub(crate) fn session_version_mismatch(
+        id: Option<RequestId>,
+        sent: &str,
+        negotiated: &str,
+    ) -> RpcError {
+        RpcError::invalid_request(
+            id,
+            format!(
+                "MCP-Protocol-Version {:?} does not match this session's negotiated version {negotiated}: \
+                 send {negotiated}, or initialize a new session",
+                clip(sent, 64)
+            ),
+        )
+    }
+
+    /// A 2026-07-28 client sent a JSON-RPC response, which that revision forbids.
+    pub(crate) fn modern_response(id: Option<RequestId>) -> RpcError {
+        RpcError::invalid_request(
+            id,
+            "protocol version 2026-07-28 has no client-to-server responses: send requests or notifications",
         )
     }
 
@@ -155,18 +212,14 @@ impl RpcError {
         )
     }
 
-    /// An `MCP-Protocol-Version` header this server does not speak.
+    /// A protocol version this server does not speak (`UnsupportedProtocolVersion`,
+    /// with the supported list and the requested version in `data`).
     pub(crate) fn unsupported_version(id: Option<RequestId>, requested: &str) -> RpcError {
+        let requested = clip(requested, 64);
         let supported = SUPPORTED_VERSIONS.join(", ");
-        let message = if requested == "2026-07-28" {
-            format!(
-                "protocol version 2026-07-28 is not supported yet: use initialize with one of {supported}"
-            )
-        } else {
-            format!(
-                "unsupported MCP-Protocol-Version {requested:?}: supported versions are {supported}"
-            )
-        };
+        let message = format!(
+            "unsupported protocol version {requested:?}: supported versions are {supported}"
+        );
         RpcError::new(
             StatusCode::BAD_REQUEST,
             id,
@@ -178,13 +231,15 @@ impl RpcError {
         )
     }
 
-    pub(crate) fn method_not_found(id: RequestId, method: &str) -> RpcError {
+    /// An unknown method: 2026-07-28 answers it with HTTP 404, the legacy
+    /// revisions inside a 200.
+    pub(crate) fn method_not_found(id: RequestId, method: &str, status: StatusCode) -> RpcError {
         RpcError::new(
-            StatusCode::OK,
+            status,
             Some(id),
             ErrorData::new(
                 ErrorCode::METHOD_NOT_FOUND,
-                format!("method not found: {method}"),
+                format!("method not found: {}", clip(method, 64)),
                 None,
             ),
         )
@@ -219,6 +274,14 @@ impl RpcError {
     }
 }
 
+impl RpcError {
+    /// The error as a JSON-RPC message, for a reply stream (where the HTTP
+    /// status has already been sent).
+    pub(crate) fn into_message(self) -> Value {
+        serde_json::to_value(JsonRpcError::new(self.id, self.error)).unwrap_or(Value::Null)
+    }
+}
+
 impl IntoResponse for RpcError {
     fn into_response(self) -> Response {
         jsonrpc_error(self.status, self.id, self.error)
@@ -245,7 +308,7 @@ mod tests {
         ));
         assert!(matches!(
             parse(r#"{"jsonrpc":"2.0","id":"a","result":{}}"#),
-            Ok(Incoming::Response)
+            Ok(Incoming::Response { .. })
         ));
     }
 

@@ -6,47 +6,28 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
-use rmcp::model::{
-    Implementation, InitializeRequestParams, InitializeResult, ProtocolVersion, RequestId,
-    ServerCapabilities, ToolsCapability,
-};
-use serde_json::Value;
+use rmcp::model::{InitializeRequestParams, ProtocolVersion, RequestId};
+use serde_json::{Value, json};
 
 use crate::auth::Caller;
 use crate::errors::HttpError;
 use crate::mcp::McpError;
-use crate::mcp::jsonrpc::{RpcError, success};
+use crate::mcp::jsonrpc::RpcError;
+use crate::mcp::protocol::{
+    self, INSTRUCTIONS, MAX_CLIENT_STRING, SESSION_HEADER, VERSION_HEADER, clip,
+};
+use crate::mcp::reply::LogLevel;
 use crate::state::AppState;
 use crate::store::Session;
 
-/// Protocol revisions this server speaks, newest first.
-pub(crate) const SUPPORTED_VERSIONS: [&str; 3] = ["2025-11-25", "2025-06-18", "2025-03-26"];
-
-/// The session header (HTTP header names are case-insensitive).
-pub(crate) const SESSION_HEADER: &str = "mcp-session-id";
-/// The negotiated-version header sent on every request after initialize.
-pub(crate) const VERSION_HEADER: &str = "mcp-protocol-version";
-
-// Names only tools the catalog has today; extend it as tools are added, so a
-// model is never sent looking for a tool that does not exist.
-const INSTRUCTIONS: &str = "Portico gives you a user's Podio data. Podio is organised as \
-organizations, which contain workspaces (spaces), which contain apps, which contain items \
-(records with fields). Navigate top-down: get_organizations, get_spaces_in_organization, \
-get_apps_in_space, then get_app_summary or get_app to learn an app's fields (their \
-external_ids, types and category options) before reading items with get_items (filters, \
-sorting, paging) or get_item, or writing them with create_item and update_item. \
-search_globally finds items, apps, workspaces and tasks by text. Tasks: get_tasks, get_task, \
-create_task, update_task, complete_task. Comments: get_item_comments, add_comment. \
-Activity: get_notifications. People: get_space_members, get_org_members. Every list result \
-says how to get its next page.";
-
 /// The version to answer `initialize` with: the requested one if spoken,
-/// otherwise the newest (the client then decides whether to continue).
+/// otherwise the newest legacy one (the client then decides whether to
+/// continue). 2026-07-28 has no `initialize`, so it is never the answer.
 pub(crate) fn negotiate(requested: &str) -> ProtocolVersion {
     match requested {
         "2025-06-18" => ProtocolVersion::V_2025_06_18,
@@ -55,19 +36,35 @@ pub(crate) fn negotiate(requested: &str) -> ProtocolVersion {
     }
 }
 
-/// Checks `MCP-Protocol-Version` when present (absent means 2025-03-26).
-pub(crate) fn check_version_header(
-    headers: &HeaderMap,
+/// The `MCP-Protocol-Version` header, trimmed, if sent.
+pub(crate) fn version_header(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(VERSION_HEADER)
+        .map(|raw| raw.to_str().unwrap_or("<not ascii>").trim().to_owned())
+}
+
+/// Checks a legacy request's `MCP-Protocol-Version` against the versions
+/// spoken and then the session's negotiated one. Absent is allowed: the
+/// session already says which version is in use. A version newer than the
+/// negotiated one is refused (the client would expect features the session
+/// never agreed on); an older one is tolerated and the session's version
+/// governs the reply, because clients in the field (the official
+/// conformance client among them) pin `2025-03-26` on later requests.
+pub(crate) fn check_version(
+    sent: Option<&str>,
+    session: &Session,
     id: Option<&RequestId>,
 ) -> Result<(), RpcError> {
-    let Some(raw) = headers.get(VERSION_HEADER) else {
-        return Ok(());
-    };
-    let version = raw.to_str().unwrap_or("<not ascii>").trim();
-    if SUPPORTED_VERSIONS.contains(&version) {
-        Ok(())
-    } else {
-        Err(RpcError::unsupported_version(id.cloned(), version))
+    match sent {
+        None => Ok(()),
+        Some(version) if !protocol::is_legacy(version) => {
+            Err(RpcError::unsupported_version(id.cloned(), version))
+        }
+        // ISO dates: newer sorts later.
+        Some(version) if version > session.protocol_version.as_str() => Err(
+            RpcError::session_version_mismatch(id.cloned(), version, &session.protocol_version),
+        ),
+        Some(_) => Ok(()),
     }
 }
 
@@ -99,19 +96,21 @@ pub(crate) async fn require_session(
     }
 }
 
-/// `initialize`: negotiates the version and opens a session.
+/// `initialize`: negotiates the version and opens a session. Returns the
+/// result and the new session's id.
 pub(crate) async fn initialize(
     state: &AppState,
     caller: &Caller,
-    id: RequestId,
+    id: &RequestId,
     params: Option<Value>,
-) -> Result<Response, McpError> {
+) -> Result<(Value, String), McpError> {
     let params: InitializeRequestParams = serde_json::from_value(params.unwrap_or(Value::Null))
         .map_err(|e| {
             RpcError::invalid_params(
                 id.clone(),
                 format!(
-                    "invalid initialize params ({e}): expected protocolVersion, capabilities and clientInfo"
+                    "invalid initialize params ({}): expected protocolVersion, capabilities and clientInfo",
+                    clip(&e.to_string(), MAX_CLIENT_STRING)
                 ),
             )
         })?;
@@ -120,12 +119,14 @@ pub(crate) async fn initialize(
         id: new_session_id(),
         subject: caller.principal.subject.clone(),
         protocol_version: version.to_string(),
-        client_name: params.client_info.name.clone(),
-        client_version: params.client_info.version.clone(),
+        // Capped: both are stored with the session and logged.
+        client_name: clip(&params.client_info.name, MAX_CLIENT_STRING).to_owned(),
+        client_version: clip(&params.client_info.version, MAX_CLIENT_STRING).to_owned(),
         created_at: SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
             .unwrap_or_default(),
+        log_level: None,
     };
     state
         .deps
@@ -139,28 +140,44 @@ pub(crate) async fn initialize(
         protocol_version = %session.protocol_version,
         "mcp session opened"
     );
+    let result = json!({
+        "protocolVersion": version.as_str(),
+        "capabilities": protocol::capabilities(),
+        "serverInfo": protocol::server_info(),
+        "instructions": INSTRUCTIONS,
+    });
+    Ok((result, session.id))
+}
 
-    let mut tools = ToolsCapability::default();
-    tools.list_changed = Some(false);
-    let mut capabilities = ServerCapabilities::default();
-    capabilities.tools = Some(tools);
-    let result = InitializeResult::new(capabilities)
-        .with_protocol_version(version)
-        .with_server_info(
-            Implementation::new("portico", env!("CARGO_PKG_VERSION")).with_title("Portico"),
-        )
-        .with_instructions(INSTRUCTIONS);
-    let result = serde_json::to_value(result).map_err(|e| {
-        let request_id = uuid::Uuid::new_v4().to_string();
-        tracing::error!(%request_id, error = %e, "could not encode the initialize result");
-        RpcError::internal(id.clone(), &request_id)
-    })?;
-    let mut response = success(id, result);
-    // Session ids are base64url: always a valid header value.
-    if let Ok(value) = HeaderValue::from_str(&session.id) {
-        response.headers_mut().insert(SESSION_HEADER, value);
-    }
-    Ok(response)
+/// `logging/setLevel`: remembered with the session, for log messages sent
+/// during later calls of this session.
+pub(crate) async fn set_level(
+    state: &AppState,
+    mut session: Session,
+    id: &RequestId,
+    params: Option<&Value>,
+) -> Result<Value, McpError> {
+    let level = params
+        .and_then(|p| p.get("level"))
+        .and_then(Value::as_str)
+        .and_then(LogLevel::parse)
+        .ok_or_else(|| {
+            RpcError::invalid_params(
+                id.clone(),
+                format!(
+                    "logging/setLevel expects {{\"level\": one of {}}}",
+                    LogLevel::names()
+                ),
+            )
+        })?;
+    session.log_level = Some(level.as_str().to_owned());
+    state
+        .deps
+        .sessions
+        .create(&session, state.settings.session_ttl)
+        .await
+        .map_err(store_failed)?;
+    Ok(json!({}))
 }
 
 /// DELETE: ends the caller's session.

@@ -1,27 +1,46 @@
-//! The MCP endpoint (`/mcp`, also answered at `/`): Streamable HTTP,
-//! legacy protocol generation, JSON responses only (no SSE yet).
+//! The MCP endpoint (`/mcp`, also answered at `/`): Streamable HTTP for
+//! both protocol generations, revision 2026-07-28 (stateless) and the
+//! `initialize`-and-session revisions before it, on one endpoint.
 //!
 //! Layers run in the order the spec and common sense want: origin check,
 //! body size, bearer authentication, rate limit, then the JSON-RPC message.
+//! Each message's generation is decided once (`dispatch::decide`), one
+//! method table serves both (`dispatch::dispatch`), and the reply is framed
+//! as JSON or an event stream from the client's `Accept` (`reply`).
+//!
+//! | file | concern |
+//! | --- | --- |
+//! | `protocol` | versions, header and `_meta` names, server identity |
+//! | `jsonrpc` | message framing and error replies |
+//! | `dispatch` | the generation of a request and the method table |
+//! | `modern` | 2026-07-28: `_meta`, mirrored headers, discover, result shape |
+//! | `legacy` | `initialize`, sessions, `logging/setLevel` |
+//! | `reply` | JSON or SSE, the per-call context and notifier |
+//! | `tools` | `tools/list` and `tools/call` over gRPC |
 
+pub(crate) mod dispatch;
 pub(crate) mod jsonrpc;
 pub(crate) mod legacy;
+pub(crate) mod modern;
+pub(crate) mod protocol;
+pub(crate) mod reply;
 pub(crate) mod tools;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::{ACCEPT, ALLOW, CONTENT_LENGTH};
+use axum::http::header::{ALLOW, CONTENT_LENGTH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use axum::{Extension, Router};
 use rmcp::model::ErrorData;
-use serde_json::json;
 
 use crate::auth::{self, Caller};
 use crate::errors::{HttpError, SERVER_ERROR, jsonrpc_error};
-use crate::mcp::jsonrpc::{Incoming, RpcError, success};
+use crate::mcp::jsonrpc::{Incoming, RpcError};
+use crate::mcp::protocol::clip;
+use crate::mcp::reply::Accept;
 use crate::state::AppState;
 use crate::{origin, ratelimit};
 
@@ -108,6 +127,22 @@ async fn end_session(
     headers: HeaderMap,
 ) -> Response {
     tracing::Span::current().record("mcp.method", "session/delete");
+    // 2026-07-28 has no sessions to end.
+    if dispatch::is_modern(&headers, None) {
+        let mut response = jsonrpc_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            None,
+            ErrorData::new(
+                SERVER_ERROR,
+                "method not allowed: protocol version 2026-07-28 has no sessions to end; use POST",
+                None,
+            ),
+        );
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
     legacy::end_session(&state, &headers, &caller)
         .await
         .unwrap_or_else(IntoResponse::into_response)
@@ -119,7 +154,8 @@ async fn handle_post(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, McpError> {
-    if !accepts_json(headers) {
+    let accept = Accept::from_headers(headers);
+    if !accept.any() {
         return Err(RpcError::not_acceptable().into());
     }
     let limit = state.settings.max_body_bytes;
@@ -132,52 +168,30 @@ async fn handle_post(
     })?;
     match Incoming::parse(&body)? {
         Incoming::Request { id, method, params } => {
-            tracing::Span::current().record("mcp.method", method.as_str());
-            if method == "initialize" {
-                return legacy::initialize(state, caller, id, params).await;
-            }
-            legacy::check_version_header(headers, Some(&id))?;
-            legacy::require_session(state, headers, caller, Some(&id)).await?;
-            match method.as_str() {
-                "ping" => Ok(success(id, json!({}))),
-                "tools/list" => tools::list(state, caller, id).await,
-                "tools/call" => tools::call(state, caller, id, params).await,
-                _ => Err(RpcError::method_not_found(id, &method).into()),
-            }
+            tracing::Span::current().record("mcp.method", clip(&method, 64));
+            let generation =
+                dispatch::decide(state, caller, headers, &id, &method, params.as_ref()).await?;
+            let reply =
+                dispatch::dispatch(state, caller, generation, id.clone(), &method, params).await;
+            Ok(reply.into_response(id, accept).await)
         }
-        Incoming::Notification { method } => {
-            tracing::Span::current().record("mcp.method", method.as_str());
-            legacy::check_version_header(headers, None)?;
-            legacy::require_session(state, headers, caller, None).await?;
+        Incoming::Notification { method, params } => {
+            tracing::Span::current().record("mcp.method", clip(&method, 64));
+            // 2026-07-28 defines no client notifications over HTTP and has
+            // no session to check them against: accepted and ignored.
+            if !dispatch::is_modern(headers, params.as_ref()) {
+                dispatch::legacy_session(state, caller, headers, None).await?;
+            }
             Ok(StatusCode::ACCEPTED.into_response())
         }
-        Incoming::Response => {
-            legacy::check_version_header(headers, None)?;
-            legacy::require_session(state, headers, caller, None).await?;
+        Incoming::Response { id } => {
+            if dispatch::is_modern(headers, None) {
+                return Err(RpcError::modern_response(id).into());
+            }
+            dispatch::legacy_session(state, caller, headers, None).await?;
             Ok(StatusCode::ACCEPTED.into_response())
         }
     }
-}
-
-/// Whether the `Accept` header allows a JSON answer (absent allows anything).
-fn accepts_json(headers: &HeaderMap) -> bool {
-    let mut values = headers.get_all(ACCEPT).iter().peekable();
-    if values.peek().is_none() {
-        return true;
-    }
-    values
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|range| {
-            let mut parts = range.split(';').map(str::trim);
-            let media = parts.next().unwrap_or_default().to_ascii_lowercase();
-            let refused = parts.any(|p| {
-                p.strip_prefix("q=")
-                    .and_then(|q| q.parse::<f32>().ok())
-                    .is_some_and(|q| q == 0.0)
-            });
-            !refused && matches!(media.as_str(), "application/json" | "application/*" | "*/*")
-        })
 }
 
 /// Middleware: refuses a declared oversized body before authentication
@@ -197,27 +211,4 @@ async fn limit_declared_body(
         return HttpError::BodyTooLarge { limit }.into_response();
     }
     next.run(request).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn accept(value: &str) -> bool {
-        let mut headers = HeaderMap::new();
-        if let Ok(v) = HeaderValue::from_str(value) {
-            headers.insert(ACCEPT, v);
-        }
-        accepts_json(&headers)
-    }
-
-    #[test]
-    fn accept_header_must_allow_json() {
-        assert!(accepts_json(&HeaderMap::new()));
-        assert!(accept("application/json, text/event-stream"));
-        assert!(accept("*/*"));
-        assert!(accept("Application/JSON;q=0.5"));
-        assert!(!accept("text/event-stream"));
-        assert!(!accept("application/json;q=0"));
-    }
 }

@@ -1,26 +1,32 @@
 //! `tools/list` and `tools/call`: proto tools and results converted to MCP
-//! shapes, with the caller's Portico token forwarded as gRPC metadata, and
-//! every gRPC error placed once in MCP terms (tool result, JSON-RPC error or
-//! HTTP status).
+//! shapes, with the caller's Portico token passed to the tools service, and
+//! every service error placed once in MCP terms (tool result, JSON-RPC
+//! error or HTTP status).
 
 use std::sync::Arc;
 
-use portico_proto::error::{AUTHORIZATION, ErrorCode};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use futures::StreamExt as _;
+use portico_proto::error::{ErrorCode, ServiceError};
 use portico_proto::tools::v1 as proto;
+use proto::content_block::Kind;
+use proto::embedded_resource::Contents;
+use proto::tool_call_event::Event;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResult, ContentBlock, ErrorData, JsonObject, RequestId, Tool,
-    ToolAnnotations,
+    CallToolRequestParams, CallToolResult, ContentBlock, ErrorData, JsonObject, RequestId,
+    ResourceContents, Tool, ToolAnnotations,
 };
 use serde_json::{Value, json};
-use tonic_types::StatusExt;
 
 use axum::http::StatusCode;
-use axum::response::Response;
 
 use crate::auth::{Caller, unauthorized};
 use crate::errors::{HttpError, SERVER_ERROR, Unauthorized};
 use crate::mcp::McpError;
-use crate::mcp::jsonrpc::{RpcError, success};
+use crate::mcp::jsonrpc::RpcError;
+use crate::mcp::protocol::{MAX_CLIENT_STRING, clip};
+use crate::mcp::reply::{CallContext, LogLevel, Notifier, Reply};
 use crate::state::AppState;
 
 /// `tools/list`.
@@ -28,12 +34,11 @@ pub(crate) async fn list(
     state: &AppState,
     caller: &Caller,
     id: RequestId,
-) -> Result<Response, McpError> {
-    let request = with_token(state, caller, proto::ListToolsRequest {})?;
-    let tools = match state.deps.tools.list_tools(request).await {
-        Ok(answer) => answer.into_inner().tools,
-        Err(status) => {
-            return Err(match classify(state, &id, None, &status) {
+) -> Result<Value, McpError> {
+    let tools = match state.deps.tools.list_tools(&caller.token).await {
+        Ok(tools) => tools,
+        Err(err) => {
+            return Err(match classify(state, &id, None, &err) {
                 Failure::ToolError(message) => RpcError::new(
                     StatusCode::OK,
                     Some(id),
@@ -45,72 +50,177 @@ pub(crate) async fn list(
         }
     };
     let tools: Vec<Tool> = tools.into_iter().map(to_mcp_tool).collect();
-    Ok(success(id, json!({ "tools": tools })))
+    Ok(json!({ "tools": tools }))
 }
 
-/// `tools/call`.
+/// `tools/call`. When the client opted in to progress or log messages the
+/// call runs through the tools service's streaming CallTool and the reply
+/// is a stream, so whatever the tool reports reaches the client before its
+/// result; otherwise it is one unary call and one answer.
 pub(crate) async fn call(
     state: &AppState,
     caller: &Caller,
     id: RequestId,
     params: Option<Value>,
-) -> Result<Response, McpError> {
-    let params: CallToolRequestParams = match params {
-        Some(params) => serde_json::from_value(params).map_err(|e| {
-            RpcError::invalid_params(
-                id.clone(),
-                format!("invalid tools/call params ({e}): expected {{\"name\": string, \"arguments\": object}}"),
-            )
-        })?,
-        None => {
-            return Err(RpcError::invalid_params(
-                id,
-                "missing params: tools/call expects {\"name\": string, \"arguments\": object}",
-            )
-            .into());
-        }
+    context: CallContext,
+) -> Reply {
+    let call = match tool_call(&id, params, &context) {
+        Ok(call) => call,
+        Err(err) => return Reply::single(Err(err)),
     };
+    if context.wants_events() {
+        let (state, caller) = (state.clone(), caller.clone());
+        Reply::streamed(&context, move |notifier| async move {
+            call_streaming(&state, &caller, id, call, notifier).await
+        })
+    } else {
+        Reply::single(call_unary(state, caller, id, call).await)
+    }
+}
+
+/// The tools service's request for `tools/call` params.
+fn tool_call(
+    id: &RequestId,
+    params: Option<Value>,
+    context: &CallContext,
+) -> Result<proto::ToolCall, McpError> {
+    let Some(params) = params else {
+        return Err(RpcError::invalid_params(
+            id.clone(),
+            "missing params: tools/call expects {\"name\": string, \"arguments\": object}",
+        )
+        .into());
+    };
+    let idempotency_key = params
+        .get("_meta")
+        .and_then(|m| m.get(IDEMPOTENCY_KEY))
+        .and_then(Value::as_str)
+        .map(|k| clip(k, MAX_IDEMPOTENCY_KEY).to_owned())
+        .unwrap_or_default();
+    let params: CallToolRequestParams = serde_json::from_value(params).map_err(|e| {
+        RpcError::invalid_params(
+            id.clone(),
+            format!("invalid tools/call params ({e}): expected {{\"name\": string, \"arguments\": object}}"),
+        )
+    })?;
     let name = params.name.to_string();
-    tracing::Span::current().record("mcp.tool", name.as_str());
+    tracing::Span::current().record("mcp.tool", clip(&name, MAX_CLIENT_STRING));
     let arguments_json = match params.arguments {
         Some(arguments) => Value::Object(arguments).to_string(),
         None => "{}".to_owned(),
     };
-    let request = with_token(
-        state,
-        caller,
-        proto::CallToolRequest {
-            name: name.clone(),
-            arguments_json,
-        },
-    )?;
-    let result = match state.deps.tools.call_tool(request).await {
-        Ok(answer) => to_mcp_result(answer.into_inner(), &id)?,
-        Err(status) => match classify(state, &id, Some(&name), &status) {
+    Ok(proto::ToolCall {
+        name,
+        arguments_json,
+        progress: context.progress_token.is_some(),
+        min_log_level: context
+            .log_level
+            .map_or(proto::LogLevel::Unspecified, to_proto_level) as i32,
+        traceparent: String::new(),
+        idempotency_key,
+    })
+}
+
+async fn call_unary(
+    state: &AppState,
+    caller: &Caller,
+    id: RequestId,
+    call: proto::ToolCall,
+) -> Result<Value, McpError> {
+    let name = call.name.clone();
+    let result = match state.deps.tools.call_tool(&caller.token, call).await {
+        Ok(answer) => to_mcp_result(answer, &id)?,
+        Err(err) => match classify(state, &id, Some(&name), &err) {
             Failure::ToolError(message) => tool_error(message),
             Failure::Fatal(err) => return Err(err),
         },
     };
-    let result = serde_json::to_value(result).map_err(|e| internal(&id, &e))?;
-    Ok(success(id, result))
+    serde_json::to_value(result).map_err(|e| internal(&id, &e))
 }
 
-/// A gRPC request carrying the caller's own Portico token. It is a token
-/// Portico issued for itself, never an upstream Podio one.
-fn with_token<T>(
+/// Relays the call's progress and log events to the client, then answers
+/// with its result. Dropping this future (the client went away) drops the
+/// event stream, which cancels the call in the tools service.
+async fn call_streaming(
     state: &AppState,
     caller: &Caller,
-    message: T,
-) -> Result<tonic::Request<T>, McpError> {
-    let mut request = tonic::Request::new(message);
-    let value = format!("Bearer {}", caller.token)
-        .parse()
-        .map_err(|_| unauthorized(state, Unauthorized::InvalidToken))?;
-    request.metadata_mut().insert(AUTHORIZATION, value);
-    Ok(request)
+    id: RequestId,
+    call: proto::ToolCall,
+    notifier: Notifier,
+) -> Result<Value, McpError> {
+    let name = call.name.clone();
+    let failed = |err: &ServiceError| match classify(state, &id, Some(&name), err) {
+        Failure::ToolError(message) => {
+            serde_json::to_value(tool_error(message)).map_err(|e| internal(&id, &e))
+        }
+        Failure::Fatal(err) => Err(err),
+    };
+    let mut events = match state.deps.tools.call_tool_stream(&caller.token, call).await {
+        Ok(events) => events,
+        Err(err) => return failed(&err),
+    };
+    while let Some(event) = events.next().await {
+        match event.map(|e| e.event) {
+            Ok(Some(Event::Progress(p))) => {
+                let message = (!p.message.is_empty()).then_some(p.message.as_str());
+                notifier.progress(p.progress, p.total, message).await;
+            }
+            Ok(Some(Event::Log(log))) => {
+                let Some(level) = from_proto_level(log.level) else {
+                    continue;
+                };
+                let data =
+                    serde_json::from_str(&log.data_json).unwrap_or(Value::String(log.data_json));
+                notifier.log(level, &log.logger, data).await;
+            }
+            Ok(Some(Event::Result(result))) => {
+                let result = to_mcp_result(result, &id)?;
+                return serde_json::to_value(result).map_err(|e| internal(&id, &e));
+            }
+            Ok(None) => {}
+            Err(err) => return failed(&err),
+        }
+    }
+    failed(&ServiceError::new(
+        ErrorCode::Unavailable,
+        "the tool call ended without a result",
+    ))
 }
 
-/// How a gRPC failure reaches the client.
+/// `_meta` key of an idempotency key for a write (Portico's own key, as
+/// MCP reserves no name for one).
+const IDEMPOTENCY_KEY: &str = "io.portico/idempotencyKey";
+/// The tools service takes idempotency keys of at most this many bytes.
+const MAX_IDEMPOTENCY_KEY: usize = 200;
+
+fn to_proto_level(level: LogLevel) -> proto::LogLevel {
+    match level {
+        LogLevel::Debug => proto::LogLevel::Debug,
+        LogLevel::Info => proto::LogLevel::Info,
+        LogLevel::Notice => proto::LogLevel::Notice,
+        LogLevel::Warning => proto::LogLevel::Warning,
+        LogLevel::Error => proto::LogLevel::Error,
+        LogLevel::Critical => proto::LogLevel::Critical,
+        LogLevel::Alert => proto::LogLevel::Alert,
+        LogLevel::Emergency => proto::LogLevel::Emergency,
+    }
+}
+
+fn from_proto_level(level: i32) -> Option<LogLevel> {
+    Some(match proto::LogLevel::try_from(level).ok()? {
+        proto::LogLevel::Unspecified => return None,
+        proto::LogLevel::Debug => LogLevel::Debug,
+        proto::LogLevel::Info => LogLevel::Info,
+        proto::LogLevel::Notice => LogLevel::Notice,
+        proto::LogLevel::Warning => LogLevel::Warning,
+        proto::LogLevel::Error => LogLevel::Error,
+        proto::LogLevel::Critical => LogLevel::Critical,
+        proto::LogLevel::Alert => LogLevel::Alert,
+        proto::LogLevel::Emergency => LogLevel::Emergency,
+    })
+}
+
+/// How a failure reaches the client.
 enum Failure {
     /// Something the model can act on: a tool result with `isError`.
     ToolError(String),
@@ -118,26 +228,20 @@ enum Failure {
     Fatal(McpError),
 }
 
-fn classify(
-    state: &AppState,
-    id: &RequestId,
-    tool: Option<&str>,
-    status: &tonic::Status,
-) -> Failure {
-    let code = ErrorCode::from_grpc(status.code());
-    match code {
+fn classify(state: &AppState, id: &RequestId, tool: Option<&str>, err: &ServiceError) -> Failure {
+    match err.code {
         // MCP: argument validation errors are tool execution errors, so the
         // model sees what to fix.
         ErrorCode::InvalidArgument
         | ErrorCode::RateLimited
         | ErrorCode::Conflict
-        | ErrorCode::FailedPrecondition => Failure::ToolError(status.message().to_owned()),
+        | ErrorCode::FailedPrecondition => Failure::ToolError(err.message.clone()),
         ErrorCode::NotFound => Failure::Fatal(
             RpcError::invalid_params(
                 id.clone(),
                 match tool {
-                    Some(tool) => format!("unknown tool: {tool}"),
-                    None => status.message().to_owned(),
+                    Some(tool) => format!("unknown tool: {}", clip(tool, MAX_CLIENT_STRING)),
+                    None => err.message.clone(),
                 },
             )
             .into(),
@@ -146,10 +250,9 @@ fn classify(
             Failure::Fatal(unauthorized(state, Unauthorized::InvalidToken).into())
         }
         ErrorCode::PermissionDenied => {
-            let details = status.get_error_details();
-            let scope = details
-                .error_info()
-                .and_then(|info| info.metadata.get("required_scope").cloned())
+            let scope = err
+                .required_scope
+                .clone()
                 .unwrap_or_else(|| "podio:read podio:write".to_owned());
             Failure::Fatal(
                 HttpError::InsufficientScope {
@@ -161,20 +264,12 @@ fn classify(
             )
         }
         ErrorCode::Unavailable => {
-            tracing::warn!(
-                message = status.message(),
-                "the tools service is unavailable"
-            );
+            tracing::warn!(message = %err.message, "the tools service is unavailable");
             Failure::Fatal(RpcError::unavailable(id.clone()).into())
         }
         ErrorCode::Internal => {
             let request_id = uuid::Uuid::new_v4().to_string();
-            tracing::error!(
-                %request_id,
-                grpc_code = ?status.code(),
-                message = status.message(),
-                "the tools service failed"
-            );
+            tracing::error!(%request_id, message = %err.message, "the tools service failed");
             Failure::Fatal(RpcError::internal(id.clone(), &request_id).into())
         }
     }
@@ -218,26 +313,19 @@ fn parse_schema(tool: &str, which: &str, raw: &str) -> Option<JsonObject> {
     }
 }
 
-fn to_mcp_result(
-    answer: proto::CallToolResponse,
-    id: &RequestId,
-) -> Result<CallToolResult, McpError> {
+fn to_mcp_result(answer: proto::ToolResult, id: &RequestId) -> Result<CallToolResult, McpError> {
     let content: Vec<ContentBlock> = answer
         .content
         .into_iter()
-        .filter_map(|c| {
-            // Exhaustive on purpose: a new content kind must be placed here.
-            c.kind.map(|kind| match kind {
-                proto::content::Kind::Text(text) => ContentBlock::text(text),
-            })
-        })
+        .filter_map(|c| c.kind.map(to_mcp_content))
         .collect();
     let mut result = if answer.is_error {
         CallToolResult::error(content)
     } else {
         CallToolResult::success(content)
     };
-    // resultType exists only from 2026-07-28; legacy clients must not see it.
+    // resultType exists only from 2026-07-28, where the dispatch adds it;
+    // legacy clients must not see it.
     result.result_type = None;
     if !answer.structured_content_json.trim().is_empty() {
         let structured: Value =
@@ -245,6 +333,40 @@ fn to_mcp_result(
         result.structured_content = Some(structured);
     }
     Ok(result)
+}
+
+/// One content block in MCP's JSON shape (binary data base64-encoded).
+fn to_mcp_content(kind: Kind) -> ContentBlock {
+    // Exhaustive on purpose: a new content kind must be placed here.
+    match kind {
+        Kind::Text(text) => ContentBlock::text(text),
+        Kind::Image(image) => ContentBlock::image(BASE64.encode(&image.data), image.mime_type),
+        Kind::Audio(audio) => ContentBlock::audio(BASE64.encode(&audio.data), audio.mime_type),
+        Kind::Resource(resource) => {
+            let mime_type = (!resource.mime_type.is_empty()).then_some(resource.mime_type);
+            let contents = match resource.contents {
+                Some(Contents::Blob(blob)) => ResourceContents::BlobResourceContents {
+                    uri: resource.uri,
+                    mime_type,
+                    blob: BASE64.encode(&blob),
+                    meta: None,
+                },
+                Some(Contents::Text(text)) => ResourceContents::TextResourceContents {
+                    uri: resource.uri,
+                    mime_type,
+                    text,
+                    meta: None,
+                },
+                None => ResourceContents::TextResourceContents {
+                    uri: resource.uri,
+                    mime_type,
+                    text: String::new(),
+                    meta: None,
+                },
+            };
+            ContentBlock::resource(contents)
+        }
+    }
 }
 
 fn tool_error(message: String) -> CallToolResult {

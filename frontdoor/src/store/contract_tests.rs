@@ -37,6 +37,7 @@ fn session(id: &str) -> Session {
         client_name: "contract-test".to_owned(),
         client_version: "0.1.0".to_owned(),
         created_at: 1_767_225_600,
+        log_level: None,
     }
 }
 

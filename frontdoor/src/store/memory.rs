@@ -173,6 +173,7 @@ mod tests {
             client_name: "test".to_owned(),
             client_version: "1.0".to_owned(),
             created_at: 0,
+            log_level: None,
         }
     }
 

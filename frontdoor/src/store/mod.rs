@@ -35,6 +35,11 @@ pub struct Session {
     pub client_version: String,
     /// Unix seconds.
     pub created_at: i64,
+    /// The minimum level of log messages the client asked for with
+    /// `logging/setLevel` (e.g. "warning"); none until it asks. Absent in
+    /// sessions stored before the field existed.
+    #[serde(default)]
+    pub log_level: Option<String>,
 }
 
 /// Where sessions live. Sessions expire `ttl` after their last use.

@@ -17,12 +17,11 @@ use portico_frontdoor::store::memory::MemoryStore;
 use portico_frontdoor::{Deps, Settings, router};
 use portico_proto::auth::v1 as oauth;
 use portico_proto::auth::{self, Introspection, OAuthEndpoints, TokenIntrospector};
-use portico_proto::error::{ErrorCode, ServiceError, bearer_token};
-use portico_proto::tools::v1::{self as tools, tools_server::Tools};
+use portico_proto::error::{ErrorCode, ServiceError};
+use portico_proto::tools::v1 as tools;
+use portico_proto::tools::{ToolCalls, ToolEvents};
 use portico_proto::vocab::{CredentialMode, Scope, scope_values};
 use serde_json::{Value, json};
-use tonic::{Code, Status};
-use tonic_types::{ErrorDetails, StatusExt};
 use tower::ServiceExt;
 
 pub const PUBLIC_URL: &str = "https://portico.example.com";
@@ -237,18 +236,17 @@ pub struct FakeTools {
 }
 
 impl FakeTools {
-    fn caller<T>(&self, request: &tonic::Request<T>) -> Result<auth::Principal, Status> {
+    fn caller(&self, token: &str) -> Result<auth::Principal, ServiceError> {
         if self.down.load(Ordering::SeqCst) {
-            return Err(Status::unavailable("connection refused"));
+            return Err(ServiceError::new(
+                ErrorCode::Unavailable,
+                "connection refused",
+            ));
         }
-        *self.last_authorization.lock().expect("lock") = request
-            .metadata()
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        bearer_token(request.metadata())
-            .and_then(|t| self.auth.principal(t).cloned())
-            .ok_or_else(|| Status::unauthenticated("missing or unknown token"))
+        *self.last_authorization.lock().expect("lock") = Some(format!("Bearer {token}"));
+        self.auth.principal(token).cloned().ok_or_else(|| {
+            ServiceError::new(ErrorCode::Unauthenticated, "missing or unknown token")
+        })
     }
 }
 
@@ -285,78 +283,149 @@ pub fn catalog() -> Vec<tools::Tool> {
     ]
 }
 
-#[tonic::async_trait]
-impl Tools for FakeTools {
-    async fn list_tools(
-        &self,
-        request: tonic::Request<tools::ListToolsRequest>,
-    ) -> Result<tonic::Response<tools::ListToolsResponse>, Status> {
-        self.caller(&request)?;
-        Ok(tonic::Response::new(tools::ListToolsResponse {
-            tools: catalog(),
-        }))
+fn text_result(is_error: bool, text: &str, structured: String) -> tools::ToolResult {
+    tools::ToolResult {
+        is_error,
+        content: vec![tools::ContentBlock::text(text)],
+        structured_content_json: structured,
+    }
+}
+
+#[async_trait::async_trait]
+impl ToolCalls for FakeTools {
+    async fn list_tools(&self, token: &str) -> Result<Vec<tools::Tool>, ServiceError> {
+        self.caller(token)?;
+        Ok(catalog())
     }
 
     async fn call_tool(
         &self,
-        request: tonic::Request<tools::CallToolRequest>,
-    ) -> Result<tonic::Response<tools::CallToolResponse>, Status> {
-        let principal = self.caller(&request)?;
-        let call = request.into_inner();
-        let text = |t: &str| tools::Content {
-            kind: Some(tools::content::Kind::Text(t.to_owned())),
-        };
+        token: &str,
+        call: tools::ToolCall,
+    ) -> Result<tools::ToolResult, ServiceError> {
+        let principal = self.caller(token)?;
         match call.name.as_str() {
             "get_item" => {
-                let args: Value = serde_json::from_str(&call.arguments_json)
-                    .map_err(|_| Status::invalid_argument("arguments: expected a JSON object"))?;
+                let args: Value = serde_json::from_str(&call.arguments_json).map_err(|_| {
+                    ServiceError::new(
+                        ErrorCode::InvalidArgument,
+                        "arguments: expected a JSON object",
+                    )
+                })?;
                 let Some(item_id) = args.get("item_id").and_then(Value::as_i64) else {
-                    return Err(Status::invalid_argument(
+                    return Err(ServiceError::new(
+                        ErrorCode::InvalidArgument,
                         "item_id: expected an integer, e.g. {\"item_id\": 123}",
                     ));
                 };
                 if item_id == 404 {
-                    return Ok(tonic::Response::new(tools::CallToolResponse {
-                        is_error: true,
-                        content: vec![text("item 404 does not exist")],
-                        structured_content_json: String::new(),
-                    }));
+                    return Ok(text_result(true, "item 404 does not exist", String::new()));
                 }
-                Ok(tonic::Response::new(tools::CallToolResponse {
-                    is_error: false,
-                    content: vec![text(&format!("Item {item_id}: Hello"))],
-                    structured_content_json: json!({"item_id": item_id, "title": "Hello"})
-                        .to_string(),
-                }))
+                Ok(text_result(
+                    false,
+                    &format!("Item {item_id}: Hello"),
+                    json!({"item_id": item_id, "title": "Hello"}).to_string(),
+                ))
             }
             "create_item" => {
                 if !principal.scopes().any(|s| s == Scope::PodioWrite) {
-                    return Err(Status::with_error_details(
-                        Code::PermissionDenied,
+                    return Err(ServiceError::missing_scope(
+                        "podio:write",
                         "create_item requires the scope podio:write",
-                        ErrorDetails::with_error_info(
-                            "MISSING_SCOPE",
-                            "portico.tools",
-                            HashMap::from([(
-                                "required_scope".to_owned(),
-                                "podio:write".to_owned(),
-                            )]),
-                        ),
                     ));
                 }
-                Ok(tonic::Response::new(tools::CallToolResponse {
-                    is_error: false,
-                    content: vec![text("created")],
-                    structured_content_json: String::new(),
-                }))
+                Ok(text_result(false, "created", String::new()))
             }
-            "flaky_upstream" => Err(Status::unavailable("connector: connection refused")),
-            "buggy" => Err(Status::internal("secret: null pointer in row 7")),
-            "busy" => Err(Status::resource_exhausted(
+            "picture" => Ok(tools::ToolResult {
+                is_error: false,
+                content: vec![
+                    tools::ContentBlock {
+                        kind: Some(tools::content_block::Kind::Image(tools::ImageContent {
+                            data: b"png".to_vec(),
+                            mime_type: "image/png".to_owned(),
+                        })),
+                    },
+                    tools::ContentBlock {
+                        kind: Some(tools::content_block::Kind::Resource(
+                            tools::EmbeddedResource {
+                                uri: "test://r".to_owned(),
+                                mime_type: "text/plain".to_owned(),
+                                contents: Some(tools::embedded_resource::Contents::Text(
+                                    "hello".to_owned(),
+                                )),
+                            },
+                        )),
+                    },
+                ],
+                structured_content_json: String::new(),
+            }),
+            "flaky_upstream" => Err(ServiceError::new(
+                ErrorCode::Unavailable,
+                "connector: connection refused",
+            )),
+            "slow" => {
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                Ok(text_result(false, "done slowly", String::new()))
+            }
+            "panic" => panic!("a bug in a handler"),
+            "buggy" => Err(ServiceError::new(
+                ErrorCode::Internal,
+                "secret: null pointer in row 7",
+            )),
+            "busy" => Err(ServiceError::new(
+                ErrorCode::RateLimited,
                 "podio rate limit reached; retry in 60 seconds",
             )),
-            other => Err(Status::not_found(format!("no tool named {other}"))),
+            other => Err(ServiceError::new(
+                ErrorCode::NotFound,
+                format!("no tool named {other}"),
+            )),
         }
+    }
+
+    /// `counting` reports progress 1..=3 of 3 and an info log before its
+    /// result, as much of it as the call asked for; every other tool only
+    /// its result.
+    async fn call_tool_stream(
+        &self,
+        token: &str,
+        call: tools::ToolCall,
+    ) -> Result<ToolEvents, ServiceError> {
+        use tools::tool_call_event::Event;
+        let event = |e: Event| Ok(tools::ToolCallEvent { event: Some(e) });
+        let mut events = Vec::new();
+        if call.name == "counting" {
+            self.caller(token)?;
+            let info = tools::LogLevel::Info;
+            if info.passes(tools::LogLevel::try_from(call.min_log_level).unwrap_or_default()) {
+                events.push(event(Event::Log(tools::LogEvent {
+                    level: info as i32,
+                    logger: "counting".to_owned(),
+                    data_json: "\"counting to 3\"".to_owned(),
+                })));
+            }
+            if call.progress {
+                for step in 1..=3 {
+                    events.push(event(Event::Progress(tools::ProgressEvent {
+                        progress: f64::from(step),
+                        total: Some(3.0),
+                        message: format!("step {step}"),
+                    })));
+                }
+            }
+            events.push(event(Event::Result(text_result(
+                false,
+                "counted",
+                String::new(),
+            ))));
+        } else {
+            match self.call_tool(token, call).await {
+                Ok(result) => events.push(event(Event::Result(result))),
+                Err(err) if events.is_empty() => return Err(err),
+                Err(err) => events.push(Err(err)),
+            }
+        }
+        Ok(ToolEvents::new(futures::stream::iter(events)))
     }
 }
 

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use portico_proto::error::ErrorCode;
-use portico_proto::tools::v1::{CallToolResponse, Content, content};
+use portico_proto::error::{ErrorCode, ServiceError};
+use portico_proto::tools::v1::{CallToolResponse, Content, ContentBlock, ToolResult, content};
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
@@ -62,6 +62,9 @@ pub enum ToolError {
     /// A bug or an unexpected answer; the text is logged, never returned.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The caller went away (or cancelled) before the call finished.
+    #[error("the tool call was cancelled")]
+    Cancelled,
 }
 
 /// A request Podio refused: the message for the caller and, in structured
@@ -122,6 +125,7 @@ impl ToolError {
                 ),
             ),
             ToolError::Unavailable(_) => Status::unavailable(message),
+            ToolError::Cancelled => Status::cancelled(message),
             ToolError::Refused(_) | ToolError::Internal(_) => {
                 tracing::error!(error = %message, "tool call failed internally");
                 Status::internal("internal error in the tools service")
@@ -139,6 +143,53 @@ impl ToolError {
                 structured_content_json: String::new(),
             }),
             other => Err(other.into_status()),
+        }
+    }
+}
+
+impl ToolError {
+    /// The error across the service seam, for [`ToolError::into_result`]'s
+    /// errors. A cancelled call maps to UNAVAILABLE: the vocabulary has no
+    /// code of its own for it, and whoever cancelled is no longer listening.
+    pub fn into_service_error(self) -> ServiceError {
+        let message = self.to_string();
+        match self {
+            // The message names each field, as the unary RPC's does.
+            ToolError::InvalidArguments(violations) => ServiceError {
+                message,
+                ..ServiceError::invalid(
+                    violations
+                        .into_iter()
+                        .map(|v| portico_proto::error::FieldViolation {
+                            field: v.field,
+                            description: v.description,
+                        })
+                        .collect(),
+                )
+            },
+            ToolError::UnknownTool(_) => ServiceError::new(ErrorCode::NotFound, message),
+            ToolError::Unauthenticated(_) => ServiceError::new(ErrorCode::Unauthenticated, message),
+            ToolError::MissingScope { scope, .. } => ServiceError::missing_scope(scope, message),
+            ToolError::Unavailable(_) | ToolError::Cancelled => {
+                ServiceError::new(ErrorCode::Unavailable, message)
+            }
+            ToolError::Refused(_) | ToolError::Internal(_) => {
+                tracing::error!(error = %message, "tool call failed internally");
+                ServiceError::new(ErrorCode::Internal, "internal error in the tools service")
+            }
+        }
+    }
+
+    /// The call's answer for this error: an `is_error` result for
+    /// `Refused`, a [`ServiceError`] for everything else.
+    pub fn into_result(self) -> Result<ToolResult, ServiceError> {
+        match self {
+            ToolError::Refused(Refusal { message, .. }) => Ok(ToolResult {
+                is_error: true,
+                content: vec![ContentBlock::text(message)],
+                structured_content_json: String::new(),
+            }),
+            other => Err(other.into_service_error()),
         }
     }
 }

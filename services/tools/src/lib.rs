@@ -1,18 +1,23 @@
 //! Portico's tools service: the catalog of Podio tools and the place where
 //! they run, served as `portico.tools.v1.Tools`.
 //!
-//! The gRPC layer ([`ToolsService`]) is a thin adapter: it authenticates the
-//! caller (`authn`), finds the tool in the catalog (`tools`, one file per
-//! tool), validates the arguments (`args`), lets the tool call Podio through
-//! the connector (`podio`) and shapes Podio's JSON for a language model
-//! (`decode`, shared by every item tool).
+//! [`ToolsService`] (`service`) authenticates the caller (`authn`), finds the
+//! tool in the catalog (`tools`, one file per tool), validates the arguments
+//! (`args`), and runs the tool with a per-call context (`context`: principal,
+//! progress and log events, cancellation, trace context, idempotency key),
+//! which calls Podio through the connector (`podio`) and shapes Podio's JSON
+//! for a language model (`decode`, shared by every item tool). It is the
+//! in-process `portico_proto::tools::ToolCalls`; `grpc` is its thin gRPC
+//! face (`portico.tools.v1.Tools`, unary and streaming CallTool).
 
 mod args;
 mod authn;
 mod config;
+mod context;
 mod decode;
 mod encode;
 mod error;
+mod grpc;
 mod podio;
 mod scope;
 mod server;
@@ -21,5 +26,5 @@ mod tools;
 
 pub use config::Config;
 pub use server::{SERVICE_NAME, ServeError, serve};
-pub use service::ToolsService;
+pub use service::{EVENT_BUFFER, ToolsService};
 pub use tools::catalog::TOOL_NAMES;

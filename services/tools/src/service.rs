@@ -1,22 +1,35 @@
-//! The gRPC face of the tools service: a thin adapter from
-//! `portico.tools.v1.Tools` to authentication, the catalog and the tools.
+//! The tools service's logic, free of tonic: authenticate the caller, find
+//! the tool, check its scope and arguments, and run it with a per-call
+//! context — to a result, or as a stream of events ending in one. It is the
+//! in-process [`ToolCalls`]; `grpc` is the thin gRPC face over the same
+//! methods.
 
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use portico_proto::auth::TokenIntrospector;
+use portico_proto::auth::{Principal, TokenIntrospector};
 use portico_proto::connector::v1::connector_server::Connector;
-use portico_proto::tools::v1::tools_server::Tools;
-use portico_proto::tools::v1::{
-    CallToolRequest, CallToolResponse, ListToolsRequest, ListToolsResponse,
-};
-use tonic::metadata::MetadataMap;
-use tonic::{Request, Response, Status};
+use portico_proto::error::ServiceError;
+use portico_proto::tools::v1::{Tool, ToolCall, ToolCallEvent, ToolResult, tool_call_event};
+use portico_proto::tools::{ToolCalls, ToolEvents};
+use tokio::sync::mpsc;
+use tokio_stream::Stream;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::{CancellationToken, DropGuard};
+use tracing::Instrument;
 
 use crate::args::Args;
 use crate::authn::{Authenticator, require_scope};
-use crate::error::{ToolError, text_content};
+use crate::context::{CallContext, EventSender, Wants};
+use crate::error::ToolError;
 use crate::podio::Podio;
 use crate::tools::catalog::Catalog;
+
+/// Events a streaming call may have sent but its reader not yet taken. Past
+/// this a tool waits at its next event, so a slow reader bounds memory, not
+/// the tool; the final result always fits after the tool's last event.
+pub const EVENT_BUFFER: usize = 16;
 
 /// The tools service: lists the tool catalog and runs tools for
 /// authenticated callers, calling Podio through the connector.
@@ -25,6 +38,13 @@ pub struct ToolsService {
     authn: Authenticator,
     connector: Arc<dyn Connector>,
     catalog: Arc<Catalog>,
+}
+
+/// A call that passed every check before the tool runs.
+struct Prepared {
+    index: usize,
+    principal: Principal,
+    args: Args,
 }
 
 impl ToolsService {
@@ -38,66 +58,176 @@ impl ToolsService {
         }
     }
 
-    async fn list(&self, metadata: &MetadataMap) -> Result<ListToolsResponse, ToolError> {
-        self.authn.authenticate(metadata).await?;
-        Ok(ListToolsResponse {
-            tools: self.catalog.list(),
+    /// The catalog, for a caller presenting `token`.
+    pub(crate) async fn list(&self, token: Option<&str>) -> Result<Vec<Tool>, ToolError> {
+        self.authn.authenticate(token).await?;
+        Ok(self.catalog.list())
+    }
+
+    /// Runs `call` to its result, with no events.
+    pub(crate) async fn call(
+        &self,
+        token: Option<&str>,
+        call: ToolCall,
+    ) -> Result<ToolResult, ToolError> {
+        let prepared = self.prepare(token, &call).await?;
+        let cx = CallContext::new(
+            self.catalog.at(prepared.index).spec.name,
+            prepared.principal,
+            Wants::of(&call),
+            CancellationToken::new(),
+            None,
+        );
+        let result = self.run(&cx, prepared.index, prepared.args).await;
+        log_outcome(cx.tool(), &result);
+        result
+    }
+
+    /// Runs `call` in a task of its own, returning the stream of its events.
+    /// Errors here come before the tool runs; dropping the stream cancels it.
+    pub(crate) async fn call_streaming(
+        &self,
+        token: Option<&str>,
+        call: ToolCall,
+    ) -> Result<ToolEvents, ToolError> {
+        let prepared = self.prepare(token, &call).await?;
+        let (events, rx) = mpsc::channel(EVENT_BUFFER);
+        let cancel = CancellationToken::new();
+        let cx = CallContext::new(
+            self.catalog.at(prepared.index).spec.name,
+            prepared.principal,
+            Wants::of(&call),
+            cancel.clone(),
+            Some(events.clone()),
+        );
+        let service = self.clone();
+        tokio::spawn(
+            async move {
+                let result = service.run(&cx, prepared.index, prepared.args).await;
+                log_outcome(cx.tool(), &result);
+                finish(&events, result).await;
+            }
+            .in_current_span(),
+        );
+        Ok(ToolEvents::new(CancelOnDrop {
+            events: ReceiverStream::new(rx),
+            _cancel: cancel.drop_guard(),
+        }))
+    }
+
+    /// Authentication, the tool, its scope and its arguments.
+    async fn prepare(&self, token: Option<&str>, call: &ToolCall) -> Result<Prepared, ToolError> {
+        let principal = self.authn.authenticate(token).await?;
+        let index = self
+            .catalog
+            .position(&call.name)
+            .ok_or_else(|| ToolError::UnknownTool(call.name.clone()))?;
+        let spec = &self.catalog.at(index).spec;
+        require_scope(&principal, spec.name, spec.required_scope)?;
+        let args = Args::parse(&call.arguments_json, &spec.input_schema)?;
+        Ok(Prepared {
+            index,
+            principal,
+            args,
         })
     }
 
-    async fn call(
+    /// Runs the tool until it answers or `cx` is cancelled; cancellation
+    /// drops the tool's future at its next wait (and with it any task set it
+    /// holds), and its Podio client sends nothing more.
+    async fn run(
         &self,
-        metadata: &MetadataMap,
-        request: CallToolRequest,
-    ) -> Result<CallToolResponse, ToolError> {
-        let principal = self.authn.authenticate(metadata).await?;
-        let entry = self
-            .catalog
-            .find(&request.name)
-            .ok_or_else(|| ToolError::UnknownTool(request.name.clone()))?;
-        require_scope(&principal, entry.spec.name, entry.spec.required_scope)?;
-        let args = Args::parse(&request.arguments_json, &entry.spec.input_schema)?;
-        let podio = Podio::new(self.connector.clone(), &principal);
-        let output = entry.tool.call(&podio, args).await?;
-        Ok(CallToolResponse {
-            is_error: false,
-            content: vec![text_content(output.text)],
-            structured_content_json: output.structured.to_string(),
-        })
+        cx: &CallContext,
+        index: usize,
+        args: Args,
+    ) -> Result<ToolResult, ToolError> {
+        let podio = Podio::new(self.connector.clone(), cx.principal())
+            .cancelled_by(cx.cancellation().clone());
+        let entry = self.catalog.at(index);
+        // The pass-through values ride on the span until later hops use them.
+        let span = tracing::debug_span!(
+            "tool_call",
+            tool = cx.tool(),
+            traceparent = cx.traceparent().unwrap_or_default(),
+            idempotency_key = cx.idempotency_key().unwrap_or_default(),
+        );
+        async {
+            tokio::select! {
+                biased;
+                () = cx.cancellation().cancelled() => Err(ToolError::Cancelled),
+                result = entry.tool.handle(cx, &podio, args) => result,
+            }
+        }
+        .instrument(span)
+        .await
     }
 }
 
-#[tonic::async_trait]
-impl Tools for ToolsService {
-    async fn list_tools(
-        &self,
-        request: Request<ListToolsRequest>,
-    ) -> Result<Response<ListToolsResponse>, Status> {
-        self.list(request.metadata())
+/// Sends the call's last event: its result, or the error that ended it. A
+/// reader that is gone no longer cares.
+async fn finish(events: &EventSender, result: Result<ToolResult, ToolError>) {
+    let last = match result {
+        Err(ToolError::Cancelled) => return,
+        Ok(result) => Ok(result),
+        Err(err) => err.into_result(),
+    };
+    let last = last.map(|result| ToolCallEvent {
+        event: Some(tool_call_event::Event::Result(result)),
+    });
+    let _ = events.send(last).await;
+}
+
+fn log_outcome(tool: &str, result: &Result<ToolResult, ToolError>) {
+    match result {
+        Ok(result) if result.is_error => {
+            tracing::info!(tool, "tool call failed with an actionable error");
+        }
+        Ok(_) => tracing::debug!(tool, "tool call succeeded"),
+        Err(ToolError::Refused(_)) => {
+            tracing::info!(tool, "tool call failed with an actionable error");
+        }
+        Err(ToolError::Cancelled) => tracing::info!(tool, "tool call cancelled"),
+        Err(err) => tracing::info!(tool, error = %err, "tool call rejected"),
+    }
+}
+
+/// A streaming call's events; dropping it (the caller went away) cancels
+/// the call.
+struct CancelOnDrop {
+    events: ReceiverStream<Result<ToolCallEvent, ServiceError>>,
+    _cancel: DropGuard,
+}
+
+impl Stream for CancelOnDrop {
+    type Item = Result<ToolCallEvent, ServiceError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut self.events).poll_next(cx)
+    }
+}
+
+#[async_trait::async_trait]
+impl ToolCalls for ToolsService {
+    async fn list_tools(&self, token: &str) -> Result<Vec<Tool>, ServiceError> {
+        self.list(Some(token))
             .await
-            .map(Response::new)
-            .map_err(ToolError::into_status)
+            .map_err(ToolError::into_service_error)
     }
 
-    async fn call_tool(
-        &self,
-        request: Request<CallToolRequest>,
-    ) -> Result<Response<CallToolResponse>, Status> {
-        let (metadata, _, request) = request.into_parts();
-        let name = request.name.clone();
-        let result = match self.call(&metadata, request).await {
-            Ok(response) => Ok(response),
-            Err(err) => err.into_call_response(),
-        };
-        match &result {
-            Ok(response) if response.is_error => {
-                tracing::info!(tool = %name, "tool call failed with an actionable error");
-            }
-            Ok(_) => tracing::debug!(tool = %name, "tool call succeeded"),
-            Err(status) => {
-                tracing::info!(tool = %name, code = ?status.code(), "tool call rejected");
-            }
+    async fn call_tool(&self, token: &str, call: ToolCall) -> Result<ToolResult, ServiceError> {
+        match self.call(Some(token), call).await {
+            Ok(result) => Ok(result),
+            Err(err) => err.into_result(),
         }
-        result.map(Response::new)
+    }
+
+    async fn call_tool_stream(
+        &self,
+        token: &str,
+        call: ToolCall,
+    ) -> Result<ToolEvents, ServiceError> {
+        self.call_streaming(Some(token), call)
+            .await
+            .map_err(ToolError::into_service_error)
     }
 }

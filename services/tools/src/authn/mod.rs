@@ -1,5 +1,5 @@
-//! Authentication and authorization of tool calls: the bearer token from the
-//! request metadata is introspected by the auth service (through a short
+//! Authentication and authorization of tool calls: the caller's bearer token
+//! (from the request metadata on gRPC) is introspected by the auth service (through a short
 //! cache) into a principal, whose scopes decide which tools it may call.
 
 pub mod cache;
@@ -8,10 +8,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use portico_proto::auth::{Principal, TokenIntrospector};
-use portico_proto::error::{ErrorCode, ServiceError, bearer_token};
+use portico_proto::error::{ErrorCode, ServiceError};
 use portico_proto::vocab::Scope;
 use tokio::time::Instant;
-use tonic::metadata::MetadataMap;
 
 use crate::error::ToolError;
 use cache::{DEFAULT_CAPACITY, DEFAULT_TTL, IntrospectionCache, token_key};
@@ -36,12 +35,14 @@ impl Authenticator {
         }
     }
 
-    /// The principal behind the request's bearer token. UNAUTHENTICATED
-    /// without a token or with an inactive one.
-    pub async fn authenticate(&self, metadata: &MetadataMap) -> Result<Principal, ToolError> {
-        let token = bearer_token(metadata).ok_or(ToolError::Unauthenticated(
-            "missing bearer token: send the metadata \"authorization: Bearer <portico token>\"",
-        ))?;
+    /// The principal behind `token` (the bearer token, if any).
+    /// UNAUTHENTICATED without a token or with an inactive one.
+    pub async fn authenticate(&self, token: Option<&str>) -> Result<Principal, ToolError> {
+        let token = token
+            .filter(|t| !t.is_empty())
+            .ok_or(ToolError::Unauthenticated(
+                "missing bearer token: send the metadata \"authorization: Bearer <portico token>\"",
+            ))?;
         let key = token_key(token);
         let cached = self.lock().get(&key, Instant::now());
         let principal = match cached {

@@ -10,17 +10,21 @@ use portico_proto::auth::Principal;
 use portico_proto::connector::v1::connector_server::Connector;
 use portico_proto::connector::v1::{Caller, PodioRequest, QueryParam};
 use serde_json::Value;
+use tokio_util::sync::CancellationToken;
 
 use crate::error::ToolError;
 use crate::scope::WorkspaceScope;
 pub use errors::Target;
 
-/// A Podio client bound to one caller.
+/// A Podio client bound to one caller and one call.
 #[derive(Clone)]
 pub struct Podio {
     connector: Arc<dyn Connector>,
     caller: Caller,
     scope: WorkspaceScope,
+    /// The call's cancellation: once it fires no request is sent, so a
+    /// cancelled call never writes (even from a task it spawned).
+    cancel: CancellationToken,
 }
 
 impl Podio {
@@ -34,7 +38,14 @@ impl Podio {
                 upstream_ref: principal.upstream_ref.clone(),
             },
             scope: WorkspaceScope::of(principal),
+            cancel: CancellationToken::new(),
         }
+    }
+
+    /// This client, sending nothing more once `cancel` fires and giving up
+    /// on answers still awaited.
+    pub fn cancelled_by(self, cancel: CancellationToken) -> Self {
+        Podio { cancel, ..self }
     }
 
     /// The workspaces the caller's token is limited to.
@@ -107,10 +118,15 @@ impl Podio {
                 .collect(),
             body_json,
         };
-        let response = self
-            .connector
-            .call(tonic::Request::new(request))
-            .await
+        if self.cancel.is_cancelled() {
+            return Err(ToolError::Cancelled);
+        }
+        let answer = tokio::select! {
+            biased;
+            () = self.cancel.cancelled() => return Err(ToolError::Cancelled),
+            answer = self.connector.call(tonic::Request::new(request)) => answer,
+        };
+        let response = answer
             .map_err(|status| errors::from_connector(&status, target))?
             .into_inner();
         if response.body_json.trim().is_empty() {
@@ -122,5 +138,58 @@ impl Podio {
                 target.what
             ))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use portico_proto::connector::v1::PodioResponse;
+    use tonic::{Request, Response, Status};
+
+    use super::*;
+
+    /// A connector that counts requests and never answers.
+    #[derive(Default)]
+    struct Stuck(AtomicUsize);
+
+    #[tonic::async_trait]
+    impl Connector for Stuck {
+        async fn call(&self, _: Request<PodioRequest>) -> Result<Response<PodioResponse>, Status> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            std::future::pending().await
+        }
+    }
+
+    fn target() -> Target {
+        Target::new("item 1".to_owned(), "")
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_call_sends_no_write_and_stops_waiting() {
+        let connector = Arc::new(Stuck::default());
+        let cancel = CancellationToken::new();
+        let podio =
+            Podio::new(connector.clone(), &Principal::default()).cancelled_by(cancel.clone());
+
+        // In flight when cancelled: the wait ends at once.
+        let waiting = tokio::spawn({
+            let podio = podio.clone();
+            async move { podio.get("/item/1".to_owned(), &[], &target()).await }
+        });
+        while connector.0.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        cancel.cancel();
+        let answer = waiting.await.expect("join");
+        assert!(matches!(answer, Err(ToolError::Cancelled)));
+
+        // After cancellation: nothing more is sent, writes included.
+        let write = podio
+            .post("/item/app/1/".to_owned(), &serde_json::json!({}), &target())
+            .await;
+        assert!(matches!(write, Err(ToolError::Cancelled)));
+        assert_eq!(connector.0.load(Ordering::SeqCst), 1);
     }
 }

@@ -6,6 +6,7 @@ use serde_json::json;
 use super::get_item_comments::{comment_lines, comment_output};
 use super::{CREATES, SCOPE_WRITE, Tool, ToolOutput, ToolSpec, expect_object, schema};
 use crate::args::Args;
+use crate::context::CallContext;
 use crate::decode::comment;
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
@@ -52,7 +53,12 @@ impl Tool for AddComment {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        _cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let item_id = args.id("item_id", "item id");
         let text = args.opt_text("text", MAX_TEXT);
         let silent = args.bool_or("silent", false);

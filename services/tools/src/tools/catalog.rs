@@ -1,10 +1,11 @@
 //! The catalog: every tool, in the order clients list them (the product
 //! guide's order: items, apps and workspaces, organizations). New tools are
-//! inserted at their place in that order.
+//! inserted at their place in that order. With the `conformance-fixtures`
+//! feature the conformance suite's fixture tools follow the Podio tools.
 
 use portico_proto::tools::v1 as proto;
 
-use super::{Tool, ToolSpec};
+use super::{Handler, ToolSpec};
 use super::{
     add_comment::AddComment, complete_task::CompleteTask, create_task::CreateTask,
     get_item_comments::GetItemComments, get_notifications::GetNotifications, get_task::GetTask,
@@ -55,7 +56,7 @@ pub struct Entry {
     /// The definition as sent on the wire.
     pub proto: proto::Tool,
     /// The handler.
-    pub tool: Box<dyn Tool>,
+    pub tool: Box<dyn Handler>,
 }
 
 /// Every tool, in a stable order.
@@ -66,7 +67,8 @@ pub struct Catalog {
 impl Catalog {
     /// The full catalog.
     pub fn new() -> Self {
-        let tools: Vec<Box<dyn Tool>> = vec![
+        #[allow(unused_mut)] // only the fixtures feature adds to it
+        let mut tools: Vec<Box<dyn Handler>> = vec![
             // Items
             Box::new(GetItem),
             Box::new(GetItems),
@@ -96,6 +98,8 @@ impl Catalog {
             Box::new(AddComment),
             Box::new(GetNotifications),
         ];
+        #[cfg(feature = "conformance-fixtures")]
+        tools.extend(super::fixtures::toolset());
         let entries = tools
             .into_iter()
             .map(|tool| {
@@ -112,9 +116,14 @@ impl Catalog {
         self.entries.iter().map(|e| e.proto.clone()).collect()
     }
 
-    /// The tool named `name`.
-    pub fn find(&self, name: &str) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.spec.name == name)
+    /// Where the tool named `name` sits, for [`Catalog::at`].
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.entries.iter().position(|e| e.spec.name == name)
+    }
+
+    /// The tool at `index`, a value [`Catalog::position`] returned.
+    pub fn at(&self, index: usize) -> &Entry {
+        &self.entries[index]
     }
 }
 
@@ -130,7 +139,12 @@ fn to_proto(spec: &ToolSpec) -> proto::Tool {
         title: spec.title.to_owned(),
         description: spec.description.to_owned(),
         input_schema_json: spec.input_schema.to_string(),
-        output_schema_json: spec.output_schema.to_string(),
+        // No output schema (Null) goes out as none, not as the text "null".
+        output_schema_json: if spec.output_schema.is_null() {
+            String::new()
+        } else {
+            spec.output_schema.to_string()
+        },
         annotations: Some(proto::ToolAnnotations {
             read_only_hint: spec.annotations.read_only,
             destructive_hint: spec.annotations.destructive,
@@ -161,11 +175,16 @@ mod tests {
             assert_eq!(input["type"], "object");
             assert_eq!(input["additionalProperties"], false);
             assert!(input["required"].is_array());
-            assert_eq!(entry.spec.output_schema["type"], "object");
-            assert!(catalog.find(entry.spec.name).is_some());
+            let output = &entry.spec.output_schema;
+            assert!(output["type"] == "object" || output.is_null());
+            assert!(catalog.position(entry.spec.name).is_some());
         }
-        assert!(catalog.find("nope").is_none());
+        assert!(catalog.position("nope").is_none());
         let names: Vec<&str> = catalog.entries.iter().map(|e| e.spec.name).collect();
-        assert_eq!(names, TOOL_NAMES);
+        assert_eq!(names[..TOOL_NAMES.len()], TOOL_NAMES);
+        // Only the fixtures feature adds tools, and only test_* ones.
+        let extra = &names[TOOL_NAMES.len()..];
+        assert_eq!(cfg!(feature = "conformance-fixtures"), !extra.is_empty());
+        assert!(extra.iter().all(|name| name.starts_with("test_")));
     }
 }

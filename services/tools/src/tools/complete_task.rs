@@ -6,6 +6,7 @@ use serde_json::json;
 use super::get_task::FIND_TASKS;
 use super::{Annotations, SCOPE_WRITE, Tool, ToolOutput, ToolSpec, schema};
 use crate::args::Args;
+use crate::context::CallContext;
 use crate::decode::json::int_or_null;
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
@@ -60,7 +61,12 @@ impl Tool for CompleteTask {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        _cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let task_id = args.id("task_id", "task id");
         args.finish()?;
         podio.scope().check_task_id(podio, task_id).await?;

@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::{CREATES, SCOPE_WRITE, Tool, ToolOutput, ToolSpec, expect_object, schema};
 use crate::args::Args;
+use crate::context::CallContext;
 use crate::decode::json::{get, int_or_null, number, string_or_null};
 use crate::decode::{DecodedItem, decode_item};
 use crate::encode::values::Mode;
@@ -117,7 +118,12 @@ impl Tool for CreateItem {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        _cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let app_id = args.id("app_id", "app id");
         let fields = args.opt_object("fields", FIELDS_EXPECTED);
         let tags = args.opt_string_list("tags", MAX_TAG_CHARS);

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use super::get_task::task_output;
 use super::{CREATES, SCOPE_WRITE, Tool, ToolOutput, ToolSpec, plural, schema};
 use crate::args::Args;
+use crate::context::CallContext;
 use crate::decode::task;
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
@@ -109,7 +110,12 @@ impl Tool for CreateTask {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        _cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let text = args.opt_text("text", MAX_TEXT);
         let mut body = task_body(&mut args, true);
         let ref_type = args.opt_enum("ref_type", &REF_TYPES);

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_object, schema};
 use crate::args::Args;
+use crate::context::CallContext;
 use crate::decode::app;
 use crate::decode::json::{get, str_at};
 use crate::error::ToolError;
@@ -32,7 +33,12 @@ impl Tool for GetApp {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        _cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let app_id = args.id("app_id", "app id");
         args.finish()?;
 

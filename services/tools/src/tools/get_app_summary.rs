@@ -9,6 +9,7 @@ use super::{
     READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, expect_object, schema,
 };
 use crate::args::Args;
+use crate::context::{CallContext, Steps};
 use crate::decode::json::{get, number, str_at};
 use crate::decode::{DecodedItem, app, decode_item, html};
 use crate::error::ToolError;
@@ -76,7 +77,12 @@ impl Tool for GetAppSummary {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let app_id = args.id("app_id", "app id");
         let recent = args.int_in("recent_items", DEFAULT_RECENT, 0..=MAX_RECENT);
         args.finish()?;
@@ -85,25 +91,39 @@ impl Tool for GetAppSummary {
             format!("app {app_id}"),
             "use get_apps_in_space to find app ids",
         );
+        // Three reads (the app, its item count, its newest items), reported
+        // as each one finishes.
+        let steps = Steps::start(cx, 3, "reading the app, its item count and newest items").await;
         let recent_items = async {
             if recent == 0 {
+                steps.done("no recent items asked for").await;
                 return Ok(Value::Null);
             }
             let body = json!({"limit": recent, "sort_by": "created_on", "sort_desc": true});
-            podio
+            let items = podio
                 .post(format!("/item/app/{app_id}/filter/"), &body, &target)
-                .await
+                .await?;
+            steps.done("read the newest items").await;
+            Ok(items)
+        };
+        let count = async {
+            let count = podio
+                .get(format!("/item/app/{app_id}/count"), &[], &target)
+                .await?;
+            steps.done("read the item count").await;
+            Ok(count)
+        };
+        let definition = async {
+            let raw_app = podio.get(format!("/app/{app_id}"), &[], &target).await?;
+            steps.done("read the app definition").await;
+            Ok::<_, ToolError>(raw_app)
         };
         let scope = podio.scope();
         let (raw_app, raw_count, raw_items) = if scope.is_unlimited() {
-            tokio::try_join!(
-                podio.get(format!("/app/{app_id}"), &[], &target),
-                podio.get(format!("/item/app/{app_id}/count"), &[], &target),
-                recent_items,
-            )?
+            tokio::try_join!(definition, count, recent_items)?
         } else {
             // A scoped token learns the app's workspace before reading items.
-            let raw_app = podio.get(format!("/app/{app_id}"), &[], &target).await?;
+            let raw_app = definition.await?;
             scope
                 .check_in(
                     podio,
@@ -111,10 +131,7 @@ impl Tool for GetAppSummary {
                     &format!("app {app_id}"),
                 )
                 .await?;
-            let (raw_count, raw_items) = tokio::try_join!(
-                podio.get(format!("/item/app/{app_id}/count"), &[], &target),
-                recent_items,
-            )?;
+            let (raw_count, raw_items) = tokio::try_join!(count, recent_items)?;
             (raw_app, raw_count, raw_items)
         };
 

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use super::page::{self, Next, Page, Paging, Words};
 use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, schema};
 use crate::args::Args;
+use crate::context::CallContext;
 use crate::decode::app;
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
@@ -71,7 +72,12 @@ impl Tool for GetAppsInSpace {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        _cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let space_id = args.id("space_id", "space id");
         let include_inactive = args.bool_or("include_inactive", false);
         let window = PAGING.parse(&mut args);

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_object, schema};
 use crate::args::Args;
+use crate::context::CallContext;
 use crate::decode::{DecodedItem, decode_item};
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
@@ -48,7 +49,12 @@ impl Tool for GetItem {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        _cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let item_id = args.id("item_id", "item id");
         let mark_as_viewed = args.bool_or("mark_as_viewed", false);
         args.finish()?;

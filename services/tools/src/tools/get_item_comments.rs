@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::page::{self, Next, Page, Paging, Words};
 use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, plural, schema};
 use crate::args::Args;
+use crate::context::CallContext;
 use crate::decode::comment;
 use crate::decode::json::{get, str_at};
 use crate::error::ToolError;
@@ -62,7 +63,12 @@ impl Tool for GetItemComments {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        _cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let item_id = args.id("item_id", "item id");
         let window = PAGING.parse(&mut args);
         args.finish()?;

@@ -8,6 +8,7 @@ use super::{
     READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, expect_object, schema,
 };
 use crate::args::Args;
+use crate::context::{CallContext, Steps};
 use crate::decode::json::{get, number};
 use crate::decode::{DecodedItem, decode_item};
 use crate::encode::{AppSchema, filters};
@@ -115,7 +116,12 @@ impl Tool for GetItems {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let app_id = args.id("app_id", "app id");
         let window = PAGING.parse(&mut args);
         let given = args.opt_object(
@@ -131,6 +137,8 @@ impl Tool for GetItems {
         );
         let mut filters = Map::new();
         let mut sort_by = Value::Null;
+        // Steps: access and the app's fields, then the filter call.
+        let steps = Steps::start(cx, 2, "checking the app and its fields").await;
         if args.ok_so_far() {
             podio.scope().check_app(podio, app_id).await?;
             let app = if filters::needs_schema(given.as_ref(), sort_text.as_deref()) {
@@ -138,6 +146,7 @@ impl Tool for GetItems {
             } else {
                 None
             };
+            steps.done("filtering the items").await;
             if let Some(given) = &given {
                 let (encoded, problems) = filters::encode_filters(app.as_ref(), given);
                 for problem in problems {
@@ -181,6 +190,14 @@ impl Tool for GetItems {
                 .collect();
         let counts = Counts::of(raw, window.offset, items.len());
         let page = window.upstream(items.len(), Some(counts.filtered));
+        steps.done("decoded the items").await;
+        cx.debug(&format!(
+            "app {app_id}: {} items in this page, {} match the filters, {} in all",
+            items.len(),
+            counts.filtered,
+            counts.total
+        ))
+        .await;
 
         let mut text = render(app_id, &counts, &page, &items);
         if !filters.is_empty() || !sort_by.is_null() {

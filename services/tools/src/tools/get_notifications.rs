@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::page::{self, Next, Page, Paging, Words};
 use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, schema};
 use crate::args::Args;
+use crate::context::CallContext;
 use crate::decode::json::{array, get};
 use crate::decode::notification;
 use crate::error::ToolError;
@@ -62,7 +63,12 @@ impl Tool for GetNotifications {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        _cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let viewed = args.opt_bool("viewed");
         let window = PAGING.parse(&mut args);
         args.finish()?;

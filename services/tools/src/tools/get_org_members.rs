@@ -10,6 +10,7 @@ use super::get_space_members::{member_line, member_schema};
 use super::page::{self, Next, Page, Paging, Words};
 use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, plural, schema};
 use crate::args::Args;
+use crate::context::CallContext;
 use crate::decode::json::get;
 use crate::decode::member;
 use crate::error::{Refusal, ToolError};
@@ -91,7 +92,12 @@ impl Tool for GetOrgMembers {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        _cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let org_id = args.id("org_id", "organization id");
         let query = args.opt_text("query", MAX_QUERY_CHARS);
         let window = PAGING.parse(&mut args);

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::page::{self, Next, Page, Paging, Words};
 use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, schema};
 use crate::args::Args;
+use crate::context::CallContext;
 use crate::decode::json::array;
 use crate::decode::space;
 use crate::error::ToolError;
@@ -88,7 +89,12 @@ impl Tool for GetOrganizations {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        _cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let window = PAGING.parse(&mut args);
         args.finish()?;
         let target = Target::new(

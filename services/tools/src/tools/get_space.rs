@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_object, schema};
 use crate::args::Args;
+use crate::context::CallContext;
 use crate::decode::html;
 use crate::decode::json::{get, int_or_null, str_at, string_or_null};
 use crate::error::ToolError;
@@ -81,7 +82,12 @@ impl Tool for GetSpace {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        _cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let space_id = args.id("space_id", "space id");
         args.finish()?;
 

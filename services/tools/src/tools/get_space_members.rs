@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::page::{self, Next, Page, Paging, Words};
 use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, schema};
 use crate::args::Args;
+use crate::context::CallContext;
 use crate::decode::json::str_at;
 use crate::decode::member;
 use crate::error::ToolError;
@@ -86,7 +87,12 @@ impl Tool for GetSpaceMembers {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        _cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let space_id = args.id("space_id", "space id");
         let window = PAGING.parse(&mut args);
         args.finish()?;

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::page::{self, Next, Paging, Words};
 use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, schema};
 use crate::args::Args;
+use crate::context::CallContext;
 use crate::decode::space;
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
@@ -66,7 +67,12 @@ impl Tool for GetSpacesInOrganization {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        _cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let org_id = args.id("org_id", "organization id");
         let window = PAGING.parse(&mut args);
         args.finish()?;

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_object, schema};
 use crate::args::Args;
+use crate::context::CallContext;
 use crate::decode::json::str_at;
 use crate::decode::task;
 use crate::error::ToolError;
@@ -36,7 +37,12 @@ impl Tool for GetTask {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        _cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let task_id = args.id("task_id", "task id");
         args.finish()?;
         let decoded = fetch(podio, task_id).await?;

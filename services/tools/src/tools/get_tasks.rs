@@ -8,6 +8,7 @@ use super::get_task::task_output;
 use super::page::{self, Next, Page, Paging, Window, Words};
 use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, schema};
 use crate::args::Args;
+use crate::context::CallContext;
 use crate::decode::json::{get, str_at};
 use crate::decode::task;
 use crate::error::ToolError;
@@ -124,7 +125,12 @@ impl Tool for GetTasks {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        _cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let filters = Filters::parse(&mut args);
         args.finish()?;
 

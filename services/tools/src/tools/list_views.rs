@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use super::page::{self, Next, Page, Paging, Words};
 use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, plural, schema};
 use crate::args::Args;
+use crate::context::CallContext;
 use crate::decode::json::{get, str_at};
 use crate::decode::view::{self, Fields};
 use crate::error::ToolError;
@@ -78,7 +79,12 @@ impl Tool for ListViews {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        _cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let app_id = args.id("app_id", "app id");
         let include_standard = args.bool_or("include_standard_views", false);
         let window = PAGING.parse(&mut args);

@@ -3,6 +3,8 @@
 //! gathered in one [`catalog::Catalog`] in a fixed order.
 
 pub mod catalog;
+#[cfg(feature = "conformance-fixtures")]
+mod fixtures;
 pub mod schema;
 
 mod add_comment;
@@ -30,10 +32,12 @@ mod update_item;
 mod update_task;
 
 use async_trait::async_trait;
+use portico_proto::tools::v1::{ContentBlock, ToolResult};
 use portico_proto::vocab::Scope;
 use serde_json::Value;
 
 use crate::args::Args;
+use crate::context::CallContext;
 use crate::error::ToolError;
 use crate::podio::Podio;
 
@@ -102,7 +106,8 @@ pub struct ToolSpec {
     pub required_scope: Scope,
 }
 
-/// A successful tool result.
+/// A successful result of a Podio tool: one text block and the structured
+/// result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ToolOutput {
     /// Concise text for a language model.
@@ -111,15 +116,65 @@ pub struct ToolOutput {
     pub structured: Value,
 }
 
-/// One tool.
+impl From<ToolOutput> for ToolResult {
+    fn from(output: ToolOutput) -> ToolResult {
+        ToolResult {
+            is_error: false,
+            content: vec![ContentBlock::text(output.text)],
+            structured_content_json: output.structured.to_string(),
+        }
+    }
+}
+
+/// One Podio tool.
 #[async_trait]
 pub trait Tool: Send + Sync {
     /// The tool's definition.
     fn spec(&self) -> ToolSpec;
 
-    /// Runs the tool. `args` has been checked against the input schema's
-    /// property names; the tool checks the values and calls `finish`.
-    async fn call(&self, podio: &Podio, args: Args) -> Result<ToolOutput, ToolError>;
+    /// Runs the tool for the caller of `cx`. `args` has been checked against
+    /// the input schema's property names; the tool checks the values and
+    /// calls `finish`. Progress and log events go through `cx`; the service
+    /// stops the call at its next wait when `cx` is cancelled.
+    async fn call(
+        &self,
+        cx: &CallContext,
+        podio: &Podio,
+        args: Args,
+    ) -> Result<ToolOutput, ToolError>;
+}
+
+/// What the catalog runs: every [`Tool`], and tools whose results are not
+/// one text block plus structured content (the conformance fixtures' images,
+/// audio and embedded resources), which implement this directly.
+#[async_trait]
+pub trait Handler: Send + Sync {
+    /// The tool's definition.
+    fn spec(&self) -> ToolSpec;
+
+    /// Runs the tool to its wire result.
+    async fn handle(
+        &self,
+        cx: &CallContext,
+        podio: &Podio,
+        args: Args,
+    ) -> Result<ToolResult, ToolError>;
+}
+
+#[async_trait]
+impl<T: Tool> Handler for T {
+    fn spec(&self) -> ToolSpec {
+        Tool::spec(self)
+    }
+
+    async fn handle(
+        &self,
+        cx: &CallContext,
+        podio: &Podio,
+        args: Args,
+    ) -> Result<ToolResult, ToolError> {
+        self.call(cx, podio, args).await.map(ToolResult::from)
+    }
 }
 
 /// `value` as an array, or an INTERNAL error naming the request.

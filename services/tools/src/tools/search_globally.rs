@@ -14,6 +14,7 @@ use super::{
     READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, expect_object, schema,
 };
 use crate::args::Args;
+use crate::context::CallContext;
 use crate::decode::json::{get, number, str_at};
 use crate::decode::{DecodedItem, decode_item, search};
 use crate::error::ToolError;
@@ -177,7 +178,12 @@ impl Tool for SearchGlobally {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let query = args.opt_text("query", MAX_QUERY_CHARS);
         let org_id = args.opt_id("org_id", "organization id");
         let space_id = args.opt_id("space_id", "space id");
@@ -222,6 +228,7 @@ impl Tool for SearchGlobally {
             }
             Scope::App(id) => limits.check_app(podio, id).await?,
         }
+        cx.progress(0.0, None, "searching Podio").await;
         let raw = podio.post(scope.path(), &body, &scope.target()).await?;
         let mut results: Vec<Value> = expect_array(&raw, "POST /search/")?
             .iter()
@@ -239,7 +246,7 @@ impl Tool for SearchGlobally {
             }
             results = kept;
         }
-        let (items, notes) = enrich(podio, &mut results).await;
+        let (items, notes) = enrich(cx, podio, &mut results).await;
 
         let page = if limits.is_unlimited() {
             window.upstream(results.len(), None)
@@ -291,7 +298,12 @@ fn place_of(hit: &Value) -> (Option<u64>, Option<u64>) {
 /// because Podio refused the filter or because the hit named no app. Returns
 /// the decoded items by id and notes on anything unusual; values that cannot
 /// be loaded leave the hit without fields rather than failing the search.
-async fn enrich(podio: &Podio, hits: &mut [Value]) -> (HashMap<u64, DecodedItem>, Vec<String>) {
+/// Progress counts the item hits resolved (loaded or not) out of all of them.
+async fn enrich(
+    cx: &CallContext,
+    podio: &Podio,
+    hits: &mut [Value],
+) -> (HashMap<u64, DecodedItem>, Vec<String>) {
     let mut by_app: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
     let mut wanted = Vec::new();
     for hit in hits.iter().filter(|h| str_at(h, "type") == Some("item")) {
@@ -308,6 +320,17 @@ async fn enrich(podio: &Podio, hits: &mut [Value]) -> (HashMap<u64, DecodedItem>
     }
     let mut found: HashMap<u64, DecodedItem> = HashMap::new();
     let mut notes = Vec::new();
+    let total = Some(wanted.len() as f64);
+    if !wanted.is_empty() {
+        cx.debug(&format!(
+            "loading the field values of {} item hits in {} apps",
+            wanted.len(),
+            by_app.len()
+        ))
+        .await;
+        cx.progress(0.0, total, "loading the field values of item hits")
+            .await;
+    }
 
     let mut batches = JoinSet::new();
     for (app_id, ids) in by_app {
@@ -333,6 +356,7 @@ async fn enrich(podio: &Podio, hits: &mut [Value]) -> (HashMap<u64, DecodedItem>
             Ok((app_id, Err(_))) => refused.push(app_id),
             Err(e) => tracing::warn!(error = %e, "search enrichment batch did not finish"),
         }
+        cx.progress(found.len() as f64, total, "").await;
     }
     if !refused.is_empty() {
         refused.sort_unstable();
@@ -370,6 +394,8 @@ async fn enrich(podio: &Podio, hits: &mut [Value]) -> (HashMap<u64, DecodedItem>
             Ok((item_id, _)) => missing.push(item_id),
             Err(e) => tracing::warn!(error = %e, "search enrichment fetch did not finish"),
         }
+        cx.progress((found.len() + missing.len()) as f64, total, "")
+            .await;
     }
     if !missing.is_empty() {
         missing.sort_unstable();

@@ -10,6 +10,7 @@ use super::create_item::{
 };
 use super::{SCOPE_WRITE, Tool, ToolOutput, ToolSpec, UPDATES, expect_object, schema};
 use crate::args::Args;
+use crate::context::CallContext;
 use crate::decode::display;
 use crate::decode::json::{get, int_or_null, number, str_at, string_or_null};
 use crate::decode::{DecodedItem, decode_item};
@@ -113,7 +114,12 @@ impl Tool for UpdateItem {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        _cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let item_id = args.id("item_id", "item id");
         let fields = args
             .opt_object("fields", FIELDS_EXPECTED)

@@ -7,6 +7,7 @@ use super::create_task::{MAX_TEXT, task_body};
 use super::get_task::{FIND_TASKS, fetch, render, task_output};
 use super::{SCOPE_WRITE, Tool, ToolOutput, ToolSpec, UPDATES, schema};
 use crate::args::Args;
+use crate::context::CallContext;
 use crate::decode::task;
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
@@ -72,7 +73,12 @@ impl Tool for UpdateTask {
         }
     }
 
-    async fn call(&self, podio: &Podio, mut args: Args) -> Result<ToolOutput, ToolError> {
+    async fn call(
+        &self,
+        _cx: &CallContext,
+        podio: &Podio,
+        mut args: Args,
+    ) -> Result<ToolOutput, ToolError> {
         let task_id = args.id("task_id", "task id");
         let text = args.opt_text("text", MAX_TEXT);
         let mut body = task_body(&mut args, false);

@@ -1,0 +1,163 @@
+//! The conformance suite's fixture tools: absent from a normal build's
+//! catalog (unknown when called), present with the `conformance-fixtures`
+//! feature and answering as the suite checks, through the same streaming
+//! call as every tool.
+
+// The helpers serve the feature's test; a normal build runs only the other.
+#![cfg_attr(
+    not(feature = "conformance-fixtures"),
+    allow(dead_code, unused_imports)
+)]
+
+mod common;
+
+use common::{Harness, TOKEN};
+use portico_proto::tools::ToolCalls as _;
+use portico_proto::tools::v1::tool_call_event::Event;
+use portico_proto::tools::v1::{LogLevel, ToolCall, content_block::Kind};
+use tokio_stream::StreamExt as _;
+
+const FIXTURES: [&str; 8] = [
+    "test_simple_text",
+    "test_image_content",
+    "test_audio_content",
+    "test_embedded_resource",
+    "test_multiple_content_types",
+    "test_tool_with_logging",
+    "test_tool_with_progress",
+    "test_error_handling",
+];
+
+fn call(name: &str) -> ToolCall {
+    ToolCall {
+        name: name.to_owned(),
+        arguments_json: "{}".to_owned(),
+        progress: true,
+        min_log_level: LogLevel::Debug as i32,
+        ..ToolCall::default()
+    }
+}
+
+async fn events(h: &Harness, name: &str) -> Vec<Event> {
+    let mut stream = h
+        .service
+        .call_tool_stream(TOKEN, call(name))
+        .await
+        .expect("stream");
+    let mut events = Vec::new();
+    while let Some(event) = stream.next().await {
+        events.push(event.expect("event").event.expect("kind"));
+    }
+    events
+}
+
+#[cfg(not(feature = "conformance-fixtures"))]
+#[tokio::test]
+async fn a_normal_build_has_no_fixtures() {
+    let h = Harness::new();
+    let tools = h.list(Some(TOKEN)).await.expect("list");
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, portico_tools::TOOL_NAMES);
+    let err = h
+        .service
+        .call_tool(TOKEN, call("test_simple_text"))
+        .await
+        .expect_err("unknown");
+    assert_eq!(err.code, portico_proto::error::ErrorCode::NotFound);
+}
+
+#[cfg(feature = "conformance-fixtures")]
+#[tokio::test]
+async fn the_fixtures_follow_the_podio_tools_and_answer_as_the_suite_checks() {
+    let h = Harness::new();
+    let tools = h.list(Some(TOKEN)).await.expect("list");
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names[..22], portico_tools::TOOL_NAMES);
+    assert_eq!(names[22..], FIXTURES);
+    for tool in &tools[22..] {
+        assert!(!tool.description.is_empty());
+        assert!(tool.output_schema_json.is_empty(), "{}", tool.name);
+    }
+
+    let result = |events: &[Event]| match events.last() {
+        Some(Event::Result(result)) => result.clone(),
+        other => panic!("no result last: {other:?}"),
+    };
+    let kinds = |name: &str, events: &[Event]| -> Vec<Kind> {
+        let result = result(events);
+        assert!(!result.is_error, "{name}");
+        result.content.into_iter().filter_map(|b| b.kind).collect()
+    };
+
+    let text = kinds("test_simple_text", &events(&h, "test_simple_text").await);
+    assert!(matches!(&text[..], [Kind::Text(t)] if !t.is_empty()));
+
+    let image = kinds(
+        "test_image_content",
+        &events(&h, "test_image_content").await,
+    );
+    assert!(
+        matches!(&image[..], [Kind::Image(i)] if i.mime_type == "image/png" && i.data.starts_with(b"\x89PNG"))
+    );
+
+    let audio = kinds(
+        "test_audio_content",
+        &events(&h, "test_audio_content").await,
+    );
+    assert!(
+        matches!(&audio[..], [Kind::Audio(a)] if a.mime_type == "audio/wav" && a.data.starts_with(b"RIFF"))
+    );
+
+    let resource = kinds(
+        "test_embedded_resource",
+        &events(&h, "test_embedded_resource").await,
+    );
+    assert!(
+        matches!(&resource[..], [Kind::Resource(r)] if !r.uri.is_empty() && !r.mime_type.is_empty() && r.contents.is_some())
+    );
+
+    let mixed = kinds(
+        "test_multiple_content_types",
+        &events(&h, "test_multiple_content_types").await,
+    );
+    assert!(matches!(
+        &mixed[..],
+        [Kind::Text(_), Kind::Image(_), Kind::Resource(_)]
+    ));
+
+    let logged = events(&h, "test_tool_with_logging").await;
+    let logs = logged
+        .iter()
+        .filter(|e| matches!(e, Event::Log(l) if l.level == LogLevel::Info as i32))
+        .count();
+    assert_eq!(logs, 3);
+    assert!(matches!(logged.last(), Some(Event::Result(_))));
+
+    let progressed = events(&h, "test_tool_with_progress").await;
+    let values: Vec<(f64, Option<f64>)> = progressed
+        .iter()
+        .filter_map(|e| match e {
+            Event::Progress(p) => Some((p.progress, p.total)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        values,
+        vec![
+            (0.0, Some(100.0)),
+            (50.0, Some(100.0)),
+            (100.0, Some(100.0))
+        ]
+    );
+
+    let failed = result(&events(&h, "test_error_handling").await);
+    assert!(failed.is_error);
+    assert!(matches!(&failed.content[0].kind, Some(Kind::Text(t)) if !t.is_empty()));
+
+    // The unary RPC carries the text blocks only.
+    let unary = h
+        .call("test_multiple_content_types", "{}")
+        .await
+        .expect("call");
+    assert_eq!(unary.content.len(), 1);
+}
