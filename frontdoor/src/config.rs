@@ -22,6 +22,12 @@ const SESSION_TTL: &str = "PORTICO_SESSION_TTL_SECS";
 const ALLOWED_ORIGINS: &str = "PORTICO_ALLOWED_ORIGINS";
 const MAX_BODY: &str = "PORTICO_MAX_BODY_BYTES";
 const DEFAULT_MODE_QUOTA: &str = "PORTICO_DEFAULT_MODE_REQUESTS_PER_HOUR";
+const ALLOWED_HOSTS: &str = "PORTICO_ALLOWED_HOSTS";
+const MAX_CONNECTIONS: &str = "PORTICO_MAX_CONNECTIONS";
+const HEADER_TIMEOUT: &str = "PORTICO_HEADER_TIMEOUT_SECS";
+const REQUEST_TIMEOUT: &str = "PORTICO_REQUEST_TIMEOUT_SECS";
+const MAX_CALLS: &str = "PORTICO_MAX_CALLS_PER_PRINCIPAL";
+const SHUTDOWN_DELAY: &str = "PORTICO_SHUTDOWN_DELAY_SECS";
 
 /// Default requests per minute per principal.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u64 = 300;
@@ -61,6 +67,89 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Largest accepted request body (`PORTICO_MAX_BODY_BYTES`, default 1048576).
     pub max_body_bytes: usize,
+    /// Extra `Host` names `/mcp` answers to besides the public URL's host
+    /// and loopback (`PORTICO_ALLOWED_HOSTS`, comma-separated, lowercase).
+    pub allowed_hosts: Vec<String>,
+    /// Bounds on connections and requests.
+    pub limits: Limits,
+}
+
+/// Bounds on connections and requests, so slow, idle or greedy clients
+/// cannot make the server unreachable for others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Open connections at most (`PORTICO_MAX_CONNECTIONS`, default 1024);
+    /// more wait in the listen backlog.
+    pub max_connections: usize,
+    /// How long a client may take to send a request's headers, and how long
+    /// an idle keep-alive connection stays open
+    /// (`PORTICO_HEADER_TIMEOUT_SECS`, default 10).
+    pub header_timeout: Duration,
+    /// How long a request may take, body included, before the server
+    /// answers 408 (`PORTICO_REQUEST_TIMEOUT_SECS`, default 120; an SSE
+    /// stream, once started, is bounded by the call it streams).
+    pub request_timeout: Duration,
+    /// MCP requests one principal may have in flight at once
+    /// (`PORTICO_MAX_CALLS_PER_PRINCIPAL`, default 16); more get 429.
+    pub max_calls_per_principal: usize,
+    /// How long `/ready` reports "shutting down" before the listener stops
+    /// accepting, so load balancers stop routing here first
+    /// (`PORTICO_SHUTDOWN_DELAY_SECS`, default 0).
+    pub shutdown_delay: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_connections: 1024,
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(120),
+            max_calls_per_principal: 16,
+            shutdown_delay: Duration::ZERO,
+        }
+    }
+}
+
+impl Limits {
+    fn from_env(env: &Env<'_>) -> Result<Limits, ConfigError> {
+        let d = Limits::default();
+        let limits = Limits {
+            max_connections: env.parse_or(
+                MAX_CONNECTIONS,
+                d.max_connections,
+                "a whole number of connections, at least 1",
+            )?,
+            header_timeout: env.seconds_or(HEADER_TIMEOUT, d.header_timeout)?,
+            request_timeout: env.seconds_or(REQUEST_TIMEOUT, d.request_timeout)?,
+            max_calls_per_principal: env.parse_or(
+                MAX_CALLS,
+                d.max_calls_per_principal,
+                "a whole number of requests, at least 1",
+            )?,
+            shutdown_delay: env.seconds_or(SHUTDOWN_DELAY, d.shutdown_delay)?,
+        };
+        positive(
+            MAX_CONNECTIONS,
+            limits.max_connections as u64,
+            "at least 1 connection",
+        )?;
+        positive(
+            HEADER_TIMEOUT,
+            limits.header_timeout.as_secs(),
+            "at least 1 second",
+        )?;
+        positive(
+            REQUEST_TIMEOUT,
+            limits.request_timeout.as_secs(),
+            "at least 1 second",
+        )?;
+        positive(
+            MAX_CALLS,
+            limits.max_calls_per_principal as u64,
+            "at least 1 request",
+        )?;
+        Ok(limits)
+    }
 }
 
 impl Config {
@@ -117,6 +206,25 @@ impl Config {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let allowed_hosts = env
+            .get(ALLOWED_HOSTS)
+            .unwrap_or_default()
+            .split(',')
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .map(|h| {
+                if h.len() <= 253 && h.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c)) {
+                    Ok(h)
+                } else {
+                    Err(invalid(
+                        ALLOWED_HOSTS,
+                        &h,
+                        "comma-separated host names such as mcp.example.com (optionally with :port)",
+                    ))
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let limits = Limits::from_env(&env)?;
         Ok(Config {
             listen: env.parse_or(
                 LISTEN,
@@ -133,6 +241,8 @@ impl Config {
             session_ttl,
             allowed_origins,
             max_body_bytes,
+            allowed_hosts,
+            limits,
         })
     }
 }
@@ -153,6 +263,10 @@ pub struct Settings {
     pub allowed_origins: Vec<String>,
     /// Largest accepted request body in bytes.
     pub max_body_bytes: usize,
+    /// Extra `Host` names `/mcp` answers to (lowercase, optional port).
+    pub allowed_hosts: Vec<String>,
+    /// Bounds on connections and requests.
+    pub limits: Limits,
 }
 
 impl Settings {
@@ -165,6 +279,8 @@ impl Settings {
             session_ttl: config.session_ttl,
             allowed_origins: config.allowed_origins.clone(),
             max_body_bytes: config.max_body_bytes,
+            allowed_hosts: config.allowed_hosts.clone(),
+            limits: config.limits,
         }
     }
 
@@ -179,6 +295,8 @@ impl Settings {
             session_ttl: DEFAULT_SESSION_TTL,
             allowed_origins: Vec::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            allowed_hosts: Vec::new(),
+            limits: Limits::default(),
         })
     }
 

@@ -33,6 +33,16 @@ pub(crate) enum HttpError {
          localhost, or an origin the operator allowed"
     )]
     OriginNotAllowed,
+    #[error(
+        "host {0:?} is not this server: send requests to the public url's host or \
+         localhost, or ask the operator to add it to PORTICO_ALLOWED_HOSTS"
+    )]
+    HostNotAllowed(String),
+    #[error(
+        "too many requests in flight: at most {limit} at once per token; \
+         wait for one to finish"
+    )]
+    TooManyInFlight { limit: usize },
     #[error("request body too large: at most {limit} bytes are accepted")]
     BodyTooLarge { limit: usize },
     #[error("{}", unauthorized_description(*.reason))]
@@ -79,10 +89,15 @@ impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let message = self.to_string();
         match self {
-            HttpError::OriginNotAllowed => jsonrpc_error(
+            HttpError::OriginNotAllowed | HttpError::HostNotAllowed(_) => jsonrpc_error(
                 StatusCode::FORBIDDEN,
                 None,
                 ErrorData::new(SERVER_ERROR, message, None),
+            ),
+            HttpError::TooManyInFlight { limit } => too_many(
+                message,
+                json!({"limit": limit, "inFlight": true, "retryAfterSeconds": 1}),
+                1,
             ),
             HttpError::BodyTooLarge { .. } => jsonrpc_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -201,4 +216,20 @@ fn quotable(text: &str) -> String {
         .filter(|c| c.is_ascii() && !c.is_ascii_control())
         .map(|c| if c == '"' || c == '\\' { '\'' } else { c })
         .collect()
+}
+
+/// The answer to a request whose handler panicked: a JSON-RPC internal
+/// error, HTTP 500. What panicked is logged, never sent.
+pub(crate) fn panicked(cause: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = cause
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| cause.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %what.escape_debug(), "a request handler panicked");
+    jsonrpc_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        None,
+        ErrorData::internal_error("internal error: the request failed; retry it", None),
+    )
 }

@@ -45,11 +45,25 @@ pub fn router(settings: Settings, deps: Deps) -> Router {
 }
 
 pub(crate) fn build_router(state: AppState) -> Router {
+    let limits = state.settings.limits;
     Router::new()
         .merge(mcp::router(&state))
         .merge(health::router())
         .merge(wellknown::router())
         .merge(oauth::router())
+        // A request (body included) that takes too long gets 408; a
+        // streamed reply, once started, is bounded by the call it streams.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            limits.request_timeout,
+        ))
         .layer(axum::middleware::from_fn(trace::request_span))
+        // A panic in one request answers 500 and leaves the process up.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            errors::panicked,
+        ))
         .with_state(state)
 }

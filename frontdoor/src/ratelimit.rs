@@ -1,9 +1,16 @@
 //! Per-principal rate limiting of MCP requests, counted in the shared store
 //! so the limit holds across replicas. Successful responses carry
 //! `RateLimit-Limit` / `RateLimit-Remaining` / `RateLimit-Reset` so clients
-//! can pace themselves before they are refused.
+//! can pace themselves before they are refused. Beside the per-window
+//! count, each replica bounds the requests one principal has in flight at
+//! once, so one client cannot tie up every connection and worker.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use axum::body::Body;
+use futures::StreamExt as _;
 
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
@@ -88,6 +95,80 @@ pub(crate) async fn limit_per_subject(
     response
 }
 
+/// Requests in flight per principal on this replica.
+#[derive(Default)]
+pub(crate) struct InFlight {
+    counts: Mutex<HashMap<Arc<str>, usize>>,
+}
+
+/// One request counted in [`InFlight`] until dropped.
+pub(crate) struct InFlightGuard {
+    map: Arc<InFlight>,
+    subject: Arc<str>,
+}
+
+impl InFlight {
+    /// Counts a request of `subject`, or `None` when it already has `limit`.
+    fn enter(self: &Arc<Self>, subject: &str, limit: usize) -> Option<InFlightGuard> {
+        let mut counts = self.counts.lock().ok()?;
+        let subject: Arc<str> = Arc::from(subject);
+        let count = counts.entry(subject.clone()).or_insert(0);
+        if *count >= limit {
+            return None;
+        }
+        *count += 1;
+        Some(InFlightGuard {
+            map: self.clone(),
+            subject,
+        })
+    }
+
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
+        self.counts.lock().map(|c| c.len()).unwrap_or(0)
+    }
+}
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        let Ok(mut counts) = self.map.counts.lock() else {
+            return;
+        };
+        if let Some(count) = counts.get_mut(&self.subject) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                // Only principals with requests in flight take memory.
+                counts.remove(&self.subject);
+            }
+        }
+    }
+}
+
+/// Middleware (after authentication): refuses a request with 429 when its
+/// principal already has the configured number in flight on this replica.
+/// A streamed reply counts until its last byte is sent.
+pub(crate) async fn limit_in_flight(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(caller) = request.extensions().get::<Caller>().cloned() else {
+        return next.run(request).await;
+    };
+    let limit = state.settings.limits.max_calls_per_principal;
+    let Some(guard) = state.in_flight.enter(&caller.principal.subject, limit) else {
+        tracing::info!(subject = %caller.principal.subject, limit, "too many requests in flight");
+        return HttpError::TooManyInFlight { limit }.into_response();
+    };
+    let response = next.run(request).await;
+    let (parts, body) = response.into_parts();
+    let body = body.into_data_stream().map(move |chunk| {
+        let _counted = &guard;
+        chunk
+    });
+    Response::from_parts(parts, Body::from_stream(body))
+}
+
 /// Whole seconds, rounded up, at least 1 (a `Retry-After: 0` invites a
 /// retry storm).
 fn ceil_secs(duration: Duration) -> u64 {
@@ -98,6 +179,19 @@ fn ceil_secs(duration: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn in_flight_counts_per_subject_and_forgets_idle_ones() {
+        let map = Arc::new(InFlight::default());
+        let first = map.enter("a", 2).expect("first");
+        let second = map.enter("a", 2).expect("second");
+        assert!(map.enter("a", 2).is_none(), "a third is refused");
+        let other = map.enter("b", 2).expect("another subject is not");
+        drop(first);
+        let third = map.enter("a", 2).expect("a slot came free");
+        drop((second, third, other));
+        assert_eq!(map.tracked(), 0);
+    }
 
     #[test]
     fn retry_after_rounds_up_and_is_at_least_one() {

@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::auth::IntrospectionCache;
 use crate::config::Settings;
 use crate::origin::OriginPolicy;
+use crate::ratelimit::InFlight;
 use crate::server_info::ServerInfoCache;
 use crate::store::{RateLimiter, SessionStore};
 
@@ -40,6 +41,8 @@ pub(crate) struct AppState {
     pub(crate) introspection: Arc<IntrospectionCache>,
     /// What the auth service offers, for `/health` and the metadata.
     pub(crate) server_info: Arc<ServerInfoCache>,
+    /// MCP requests in flight per principal on this replica.
+    pub(crate) in_flight: Arc<InFlight>,
     /// Cancelled when shutdown begins, so `/ready` turns false before the
     /// listener closes and load balancers stop routing here first.
     pub(crate) shutdown: CancellationToken,
@@ -53,6 +56,7 @@ impl AppState {
             deps,
             introspection: Arc::new(IntrospectionCache::default()),
             server_info: Arc::new(ServerInfoCache::default()),
+            in_flight: Arc::new(InFlight::default()),
             shutdown,
         }
     }

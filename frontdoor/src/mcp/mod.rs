@@ -83,6 +83,10 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
             state.clone(),
             ratelimit::limit_per_subject,
         ))
+        .layer(from_fn_with_state(
+            state.clone(),
+            ratelimit::limit_in_flight,
+        ))
         .layer(from_fn_with_state(state.clone(), auth::require_bearer))
         .layer(from_fn_with_state(state.clone(), limit_declared_body))
         .layer(from_fn_with_state(state.clone(), origin::check_origin))
