@@ -17,10 +17,30 @@ use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderMap, LOCATION, WWW_AUTH
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-use crate::Stack;
+use crate::{ADMIN_SECRET, Stack, start_microservices};
 
 /// The redirect URI ChatGPT's connectors send.
 pub const CHATGPT_REDIRECT: &str = "https://chatgpt.com/connector_platform_oauth_redirect";
+
+/// Runs `scenario` on a fresh microservices stack and stops the stack
+/// whatever the outcome.
+pub async fn with_stack<F>(scenario: F) -> anyhow::Result<()>
+where
+    F: AsyncFnOnce(&Stack) -> anyhow::Result<()>,
+{
+    let stack = start_microservices().await?;
+    let outcome = scenario(&stack).await;
+    stack.stop().await?;
+    outcome
+}
+
+/// A loopback redirect URI nobody listens on (the browser never goes there).
+pub fn loopback_redirect() -> String {
+    format!(
+        "http://127.0.0.1:{}/callback",
+        20_000 + rand::random::<u16>() % 40_000
+    )
+}
 
 /// A PKCE code verifier: 64 unreserved characters, fresh each call.
 pub fn new_verifier() -> String {
@@ -132,22 +152,52 @@ impl OAuthClient {
         json_answer(response).await
     }
 
+    /// `POST /oauth/register` with `metadata`, which must be accepted (201):
+    /// the client information and its `client_id`.
+    pub async fn registered(&self, metadata: &Value) -> anyhow::Result<(Value, String)> {
+        let (status, info) = self.register(metadata).await?;
+        anyhow::ensure!(
+            status == StatusCode::CREATED,
+            "registration: {status} {info}"
+        );
+        let client_id = info["client_id"]
+            .as_str()
+            .with_context(|| format!("no client_id: {info}"))?
+            .to_owned();
+        Ok((info, client_id))
+    }
+
     /// `GET /oauth/authorize` for `request`, the answer as it came.
     pub async fn authorize(&self, request: &Authorize) -> anyhow::Result<reqwest::Response> {
-        let url = url::Url::parse_with_params(
-            &format!("{}/oauth/authorize", self.base),
-            [
-                ("response_type", "code"),
-                ("client_id", request.client_id.as_str()),
-                ("redirect_uri", request.redirect_uri.as_str()),
-                ("code_challenge", challenge(&request.verifier).as_str()),
-                ("code_challenge_method", "S256"),
-                ("state", request.state.as_str()),
-                ("scope", "podio:read podio:write"),
-                ("resource", self.resource().as_str()),
-            ],
-        )?;
+        let url = self.authorize_url(request, &self.resource(), Some("podio:read podio:write"))?;
         Ok(self.http.get(url).send().await?)
+    }
+
+    /// The `/oauth/authorize` URL of `request` for `resource`, asking for
+    /// `scope` if given.
+    pub fn authorize_url(
+        &self,
+        request: &Authorize,
+        resource: &str,
+        scope: Option<&str>,
+    ) -> anyhow::Result<url::Url> {
+        let challenge = challenge(&request.verifier);
+        let mut params = vec![
+            ("response_type", "code"),
+            ("client_id", request.client_id.as_str()),
+            ("redirect_uri", request.redirect_uri.as_str()),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+            ("state", request.state.as_str()),
+        ];
+        if let Some(scope) = scope {
+            params.push(("scope", scope));
+        }
+        params.push(("resource", resource));
+        Ok(url::Url::parse_with_params(
+            &format!("{}/oauth/authorize", self.base),
+            params,
+        )?)
     }
 
     /// The whole browser part of sign-in as `user` (username, password):
@@ -297,6 +347,17 @@ impl OAuthClient {
         self.token(&pairs).await
     }
 
+    /// A refresh grant, which must succeed: the new tokens.
+    pub async fn refreshed(
+        &self,
+        client_id: &str,
+        refresh: &str,
+        secret: Option<&str>,
+    ) -> anyhow::Result<Tokens> {
+        let (status, json) = self.refresh(client_id, refresh, secret).await?;
+        issued(status, json)
+    }
+
     /// Sign-in as `user` and the code exchange, which must succeed.
     pub async fn tokens(
         &self,
@@ -413,6 +474,29 @@ pub async fn error_page(response: reqwest::Response) -> anyhow::Result<String> {
     Ok(body)
 }
 
+/// A gRPC client of `stack`'s auth service, as the front door, the tools
+/// service and `portico admin` hold one.
+pub fn auth_grpc(
+    stack: &Stack,
+) -> anyhow::Result<portico_proto::auth::v1::auth_client::AuthClient<tonic::transport::Channel>> {
+    let url = stack
+        .grpc_services
+        .iter()
+        .find(|(name, _)| *name == portico_auth::SERVICE_NAME)
+        .map(|(_, url)| url.clone())
+        .context("the stack has no auth service")?;
+    Ok(portico_proto::remote::RemoteAuth::connect_lazy(&url)?.client())
+}
+
+/// `message` as an admin RPC request, with the stack's admin secret.
+pub fn as_admin<T>(message: T) -> anyhow::Result<tonic::Request<T>> {
+    let mut request = tonic::Request::new(message);
+    request
+        .metadata_mut()
+        .insert("authorization", format!("Bearer {ADMIN_SECRET}").parse()?);
+    Ok(request)
+}
+
 /// What the auth service says `access` stands for, asked over gRPC as the
 /// front door and the tools service ask: the subject and credential mode,
 /// or `None` when the token is not active.
@@ -420,14 +504,7 @@ pub async fn introspect(
     stack: &Stack,
     access: &str,
 ) -> anyhow::Result<Option<(String, portico_proto::vocab::CredentialMode)>> {
-    let url = stack
-        .grpc_services
-        .iter()
-        .find(|(name, _)| *name == portico_auth::SERVICE_NAME)
-        .map(|(_, url)| url.clone())
-        .context("the stack has no auth service")?;
-    let mut auth = portico_proto::remote::RemoteAuth::connect_lazy(&url)?.client();
-    let answer = auth
+    let answer = auth_grpc(stack)?
         .introspect_token(portico_proto::auth::v1::IntrospectTokenRequest {
             token: access.to_owned(),
         })
@@ -573,19 +650,10 @@ pub async fn create_integration_client(
     stack: &Stack,
     request: portico_proto::auth::v1::CreateOAuthClientRequest,
 ) -> anyhow::Result<(String, portico_proto::auth::v1::OAuthClientInfo)> {
-    let url = stack
-        .grpc_services
-        .iter()
-        .find(|(name, _)| *name == portico_auth::SERVICE_NAME)
-        .map(|(_, url)| url.clone())
-        .context("the stack has no auth service")?;
-    let mut auth = portico_proto::remote::RemoteAuth::connect_lazy(&url)?.client();
-    let mut request = tonic::Request::new(request);
-    request.metadata_mut().insert(
-        "authorization",
-        format!("Bearer {}", crate::ADMIN_SECRET).parse()?,
-    );
-    let created = auth.create_o_auth_client(request).await?.into_inner();
+    let created = auth_grpc(stack)?
+        .create_o_auth_client(as_admin(request)?)
+        .await?
+        .into_inner();
     let info = created.info.context("created without info")?;
     Ok((created.client_secret, info))
 }

@@ -9,7 +9,10 @@ use podio_sim::seed;
 use portico_proto::vocab::CredentialMode;
 use portico_tests::mcp::{Client, call, connect, error_text, list, structured};
 use portico_tests::oauth::introspect;
-use portico_tests::oauth::{Authorize, CHATGPT_REDIRECT, OAuthClient, RawMcp, error_page, refused};
+use portico_tests::oauth::{
+    Authorize, CHATGPT_REDIRECT, OAuthClient, RawMcp, error_page, loopback_redirect, refused,
+    with_stack,
+};
 use portico_tests::{Stack, start_microservices};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -17,26 +20,6 @@ use serde_json::json;
 const BOB: (&str, &str) = (seed::BOB_USERNAME, seed::BOB_PASSWORD);
 const CARLA: (&str, &str) = (seed::CARLA_USERNAME, seed::CARLA_PASSWORD);
 const JANE: (&str, &str) = (seed::DEV_USERNAME, seed::DEV_PASSWORD);
-
-/// Runs `scenario` on a fresh microservices stack and stops the stack
-/// whatever the outcome.
-async fn with_stack<F>(scenario: F) -> anyhow::Result<()>
-where
-    F: AsyncFnOnce(&Stack) -> anyhow::Result<()>,
-{
-    let stack = start_microservices().await?;
-    let outcome = scenario(&stack).await;
-    stack.stop().await?;
-    outcome
-}
-
-/// A loopback redirect URI nobody listens on (the browser never goes there).
-fn loopback_redirect() -> String {
-    format!(
-        "http://127.0.0.1:{}/callback",
-        20_000 + rand::random::<u16>() % 40_000
-    )
-}
 
 /// The name of workspace `space_id` if the signed-in user may see it; the
 /// tool's error text otherwise.
@@ -117,16 +100,31 @@ async fn check_jane(client: &Client) -> anyhow::Result<()> {
     refused_space(client, seed::PRIVATE_SPACE_ID).await
 }
 
-/// `access` is active for Podio user `user_id` in credential mode `mode`.
-async fn stands_for(
+/// `access` is active for Podio user `user_id` in credential mode `mode`,
+/// and tool calls with it pass `check`.
+async fn acts_as<F>(
     stack: &Stack,
     access: &str,
     user_id: u64,
     mode: CredentialMode,
-) -> anyhow::Result<()> {
+    check: F,
+) -> anyhow::Result<()>
+where
+    F: AsyncFnOnce(&Client) -> anyhow::Result<()>,
+{
     let found = introspect(stack, access).await?;
     assert_eq!(found, Some((format!("podio:{user_id}"), mode)));
-    Ok(())
+    as_user(stack, access, check).await
+}
+
+/// A registration with Bob's own Podio key, coming back at `redirect`.
+fn bobs_agent(redirect: &str) -> serde_json::Value {
+    json!({
+        "client_name": "Bob's agent",
+        "redirect_uris": [redirect],
+        "podio_client_id": seed::BOB_CLIENT_ID,
+        "podio_client_secret": seed::BOB_CLIENT_SECRET,
+    })
 }
 
 /// Connects an MCP client with `access` and runs `check` with it.
@@ -145,34 +143,25 @@ async fn oauth_registered_mode_uses_the_clients_podio_key_and_signs_in_bob() -> 
     with_stack(async |stack| {
         let oauth = OAuthClient::new(stack)?;
         let redirect = loopback_redirect();
-        let (status, info) = oauth
-            .register(&json!({
-                "client_name": "Bob's agent",
-                "redirect_uris": [redirect],
-                "podio_client_id": seed::BOB_CLIENT_ID,
-                "podio_client_secret": seed::BOB_CLIENT_SECRET,
-            }))
-            .await?;
-        assert_eq!(status, StatusCode::CREATED, "{info}");
+        let (info, client_id) = oauth.registered(&bobs_agent(&redirect)).await?;
         assert!(
             !info.to_string().contains(seed::BOB_CLIENT_SECRET),
             "registration echoed the Podio secret: {info}"
         );
         assert_eq!(info["podio_credentials_provided"], true, "{info}");
-        let client_id = info["client_id"].as_str().context("no client_id")?;
         assert!(client_id.starts_with("mcp-client-"), "{client_id}");
 
-        let request = Authorize::new(client_id, &redirect).podio_key(seed::BOB_CLIENT_ID);
+        let request = Authorize::new(&client_id, &redirect).podio_key(seed::BOB_CLIENT_ID);
         let tokens = oauth.tokens(&request, BOB, None).await?;
         assert!(tokens.access.starts_with("portico_at_"), "{}", tokens.json);
-        stands_for(
+        acts_as(
             stack,
             &tokens.access,
             seed::BOB_USER_ID,
             CredentialMode::Registered,
+            check_bob,
         )
-        .await?;
-        as_user(stack, &tokens.access, check_bob).await
+        .await
     })
     .await
 }
@@ -182,23 +171,21 @@ async fn oauth_registered_without_podio_key_is_default_mode_for_carla() -> anyho
     with_stack(async |stack| {
         let oauth = OAuthClient::new(stack)?;
         let redirect = loopback_redirect();
-        let (status, info) = oauth
-            .register(&json!({"client_name": "Carla's agent", "redirect_uris": [redirect]}))
+        let (info, client_id) = oauth
+            .registered(&json!({"client_name": "Carla's agent", "redirect_uris": [redirect]}))
             .await?;
-        assert_eq!(status, StatusCode::CREATED, "{info}");
         assert_eq!(info["podio_credentials_provided"], false, "{info}");
-        let client_id = info["client_id"].as_str().context("no client_id")?;
 
-        let request = Authorize::new(client_id, &redirect).podio_key(seed::DEV_CLIENT_ID);
+        let request = Authorize::new(&client_id, &redirect).podio_key(seed::DEV_CLIENT_ID);
         let tokens = oauth.tokens(&request, CARLA, None).await?;
-        stands_for(
+        acts_as(
             stack,
             &tokens.access,
             seed::CARLA_USER_ID,
             CredentialMode::Default,
+            check_carla,
         )
-        .await?;
-        as_user(stack, &tokens.access, check_carla).await
+        .await
     })
     .await
 }
@@ -209,26 +196,26 @@ async fn oauth_chatgpt_default_mode_with_a_blank_client_id_signs_in_jane() -> an
         let oauth = OAuthClient::new(stack)?;
         let request = Authorize::new("", CHATGPT_REDIRECT).podio_key(seed::DEV_CLIENT_ID);
         let tokens = oauth.tokens(&request, JANE, None).await?;
-        stands_for(
+        acts_as(
             stack,
             &tokens.access,
             seed::DEMO_USER_ID,
             CredentialMode::Default,
+            check_jane,
         )
         .await?;
-        as_user(stack, &tokens.access, check_jane).await?;
 
         // A placeholder client id is default mode as well.
         let request = Authorize::new("chatgpt", CHATGPT_REDIRECT).podio_key(seed::DEV_CLIENT_ID);
         let tokens = oauth.tokens(&request, JANE, None).await?;
-        stands_for(
+        acts_as(
             stack,
             &tokens.access,
             seed::DEMO_USER_ID,
             CredentialMode::Default,
+            check_jane,
         )
-        .await?;
-        as_user(stack, &tokens.access, check_jane).await
+        .await
     })
     .await
 }
@@ -257,36 +244,35 @@ async fn oauth_chatgpt_direct_mode_uses_janes_own_podio_key() -> anyhow::Result<
         let tokens = oauth
             .tokens(&request, JANE, Some(seed::JANE_CLIENT_SECRET))
             .await?;
-        stands_for(
+        acts_as(
             stack,
             &tokens.access,
             seed::DEMO_USER_ID,
             CredentialMode::Direct,
+            check_jane,
         )
         .await?;
-        as_user(stack, &tokens.access, check_jane).await?;
 
         // Refreshing needs the same secret.
         let (status, answer) = oauth
             .refresh(seed::JANE_CLIENT_ID, &tokens.refresh, Some("wrong"))
             .await?;
         refused(status, &answer)?;
-        let (status, answer) = oauth
-            .refresh(
+        let rotated = oauth
+            .refreshed(
                 seed::JANE_CLIENT_ID,
                 &tokens.refresh,
                 Some(seed::JANE_CLIENT_SECRET),
             )
             .await?;
-        let rotated = portico_tests::oauth::issued(status, answer)?;
-        stands_for(
+        acts_as(
             stack,
             &rotated.access,
             seed::DEMO_USER_ID,
             CredentialMode::Direct,
+            check_jane,
         )
-        .await?;
-        as_user(stack, &rotated.access, check_jane).await
+        .await
     })
     .await
 }
@@ -296,34 +282,25 @@ async fn oauth_refresh_rotates_and_revocation_cuts_off_tool_calls() -> anyhow::R
     with_stack(async |stack| {
         let oauth = OAuthClient::new(stack)?;
         let redirect = loopback_redirect();
-        let (_, info) = oauth
-            .register(&json!({
-                "client_name": "Bob's agent",
-                "redirect_uris": [redirect],
-                "podio_client_id": seed::BOB_CLIENT_ID,
-                "podio_client_secret": seed::BOB_CLIENT_SECRET,
-            }))
-            .await?;
-        let client_id = info["client_id"].as_str().context("no client_id")?;
+        let (_, client_id) = oauth.registered(&bobs_agent(&redirect)).await?;
+        let client_id = client_id.as_str();
         let request = Authorize::new(client_id, &redirect);
         let first = oauth.tokens(&request, BOB, None).await?;
 
-        let (status, answer) = oauth.refresh(client_id, &first.refresh, None).await?;
-        let rotated = portico_tests::oauth::issued(status, answer)?;
+        let rotated = oauth.refreshed(client_id, &first.refresh, None).await?;
         assert_ne!(rotated.refresh, first.refresh, "refresh token not rotated");
         assert_ne!(rotated.access, first.access);
-        stands_for(
+        acts_as(
             stack,
             &rotated.access,
             seed::BOB_USER_ID,
             CredentialMode::Registered,
+            check_bob,
         )
         .await?;
-        as_user(stack, &rotated.access, check_bob).await?;
 
         // The old refresh token still works within the grace period.
-        let (status, answer) = oauth.refresh(client_id, &first.refresh, None).await?;
-        let retried = portico_tests::oauth::issued(status, answer)?;
+        let retried = oauth.refreshed(client_id, &first.refresh, None).await?;
         as_user(stack, &retried.access, check_bob).await?;
 
         // Sessions opened before revocation, one per access token.
@@ -366,13 +343,9 @@ async fn oauth_bad_verifier_replay_redirects_clients_and_tampered_tokens_are_ref
     with_stack(async |stack| {
         let oauth = OAuthClient::new(stack)?;
         let redirect = loopback_redirect();
-        let (_, info) = oauth
-            .register(&json!({"client_name": "x", "redirect_uris": [redirect]}))
+        let (_, client_id) = oauth
+            .registered(&json!({"client_name": "x", "redirect_uris": [redirect]}))
             .await?;
-        let client_id = info["client_id"]
-            .as_str()
-            .context("no client_id")?
-            .to_owned();
 
         // A wrong PKCE verifier.
         let request = Authorize::new(&client_id, &redirect);
@@ -418,21 +391,7 @@ async fn oauth_bad_verifier_replay_redirects_clients_and_tampered_tokens_are_ref
         // A token for another server (RFC 8707 resource) is not issued:
         // the client hears invalid_target at its verified redirect URI.
         let request = Authorize::new(&client_id, &redirect);
-        let url = url::Url::parse_with_params(
-            &format!("{}/oauth/authorize", oauth.base),
-            [
-                ("response_type", "code"),
-                ("client_id", client_id.as_str()),
-                ("redirect_uri", redirect.as_str()),
-                (
-                    "code_challenge",
-                    portico_tests::oauth::challenge(&request.verifier).as_str(),
-                ),
-                ("code_challenge_method", "S256"),
-                ("state", request.state.as_str()),
-                ("resource", "https://other.example/mcp"),
-            ],
-        )?;
+        let url = oauth.authorize_url(&request, "https://other.example/mcp", None)?;
         let back = portico_tests::oauth::location(oauth.http.get(url).send().await?, "authorize")?;
         assert!(back.as_str().starts_with(&redirect), "{back}");
         assert_eq!(

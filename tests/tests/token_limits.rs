@@ -3,36 +3,27 @@
 //! the limits hold through every layer, and a write with a read-only token
 //! gets HTTP 403 with the step-up challenge.
 
-use anyhow::Context;
 use podio_sim::seed::{SALES_SPACE_ID, SUPPORT_SPACE_ID};
 use portico_proto::auth::v1::CreateApiTokenRequest;
 use portico_proto::vocab::Scope;
-use portico_tests::oauth::RawMcp;
-use portico_tests::{ADMIN_SECRET, Stack, mcp, start_microservices};
+use portico_tests::oauth::{RawMcp, as_admin, auth_grpc, with_stack};
+use portico_tests::{Stack, mcp};
 use reqwest::StatusCode;
 use serde_json::json;
 
 async fn limited_token(stack: &Stack, request: CreateApiTokenRequest) -> anyhow::Result<String> {
-    let auth_url = stack
-        .grpc_services
-        .iter()
-        .find(|(name, _)| *name == portico_auth::SERVICE_NAME)
-        .map(|(_, url)| url.clone())
-        .context("auth service url")?;
-    let mut client = portico_proto::remote::RemoteAuth::connect_lazy(&auth_url)?.client();
-    let mut request = tonic::Request::new(request);
-    request
-        .metadata_mut()
-        .insert("authorization", format!("Bearer {ADMIN_SECRET}").parse()?);
-    Ok(client.create_api_token(request).await?.into_inner().token)
+    Ok(auth_grpc(stack)?
+        .create_api_token(as_admin(request)?)
+        .await?
+        .into_inner()
+        .token)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_limited_to_one_workspace_cannot_reach_another() -> anyhow::Result<()> {
-    let stack = start_microservices().await?;
-    let outcome = async {
+    with_stack(async |stack| {
         let token = limited_token(
-            &stack,
+            stack,
             CreateApiTokenRequest {
                 name: "sales only".to_owned(),
                 space_ids: vec![i64::try_from(SALES_SPACE_ID)?],
@@ -65,19 +56,16 @@ async fn a_token_limited_to_one_workspace_cannot_reach_another() -> anyhow::Resu
             "the filtered list does not say it was limited: {shown}"
         );
         client.cancel().await?;
-        anyhow::Ok(())
-    }
-    .await;
-    stack.stop().await?;
-    outcome
+        Ok(())
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_only_token_gets_the_step_up_challenge_on_a_write() -> anyhow::Result<()> {
-    let stack = start_microservices().await?;
-    let outcome = async {
+    with_stack(async |stack| {
         let token = limited_token(
-            &stack,
+            stack,
             CreateApiTokenRequest {
                 name: "reader".to_owned(),
                 scopes: vec![Scope::PodioRead as i32],
@@ -106,9 +94,7 @@ async fn a_read_only_token_gets_the_step_up_challenge_on_a_write() -> anyhow::Re
                 && challenge.contains("resource_metadata="),
             "challenge: {challenge}"
         );
-        anyhow::Ok(())
-    }
-    .await;
-    stack.stop().await?;
-    outcome
+        Ok(())
+    })
+    .await
 }

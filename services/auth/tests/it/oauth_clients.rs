@@ -3,41 +3,29 @@
 //! and the client credentials and authorization code grants against
 //! podio-sim, acting as the owner.
 
-use std::time::Duration;
-
 use podio_sim::seed;
 use portico_auth::AuthService;
+use portico_proto::auth::OAuthEndpoints;
 use portico_proto::auth::v1::auth_server::Auth;
 use portico_proto::auth::v1::{
     BasicCredentials, CreateOAuthClientRequest, CreateOAuthClientResponse, ListOAuthClientsRequest,
     OAuthClientInfo, RevokeOAuthClientRequest, RotateOAuthClientSecretRequest, TokenRequest,
     TokenResponse, navigation_response::Next,
 };
-use portico_proto::auth::{OAuthEndpoints, TokenIntrospector};
 use portico_proto::vocab::{CredentialMode, Scope};
 use tonic::{Code, Request, Status};
-use tonic_types::StatusExt as _;
 
-use crate::oauth_flow::{CLAUDE, Harness, harness_with_admin, params, query, token_json};
+use crate::oauth_flow::{CLAUDE, Harness, JANE, params, query, token_json};
+use crate::support::{ADMIN, admin, assert_bad_field};
 
-const ADMIN: &str = "admin-secret-for-client-tests";
 const NOT_SIGNED_IN: &str = "the owner has not signed in to Portico through Podio yet: sign in once (any OAuth client) so Portico holds their Podio credential";
 
 fn jane() -> String {
     format!("podio:{}", seed::DEMO_USER_ID)
 }
 
-fn admin<T>(message: T) -> Request<T> {
-    let mut request = Request::new(message);
-    request.metadata_mut().insert(
-        "authorization",
-        format!("Bearer {ADMIN}").parse().expect("ascii header"),
-    );
-    request
-}
-
 async fn harness() -> Harness {
-    harness_with_admin(Duration::from_secs(30), Some(ADMIN)).await
+    Harness::builder().admin_secret(ADMIN).start().await
 }
 
 fn request(name: &str, grants: &[&str], redirects: &[&str]) -> CreateOAuthClientRequest {
@@ -65,23 +53,6 @@ async fn create_error(service: &AuthService, request: CreateOAuthClientRequest) 
     Auth::create_o_auth_client(service, admin(request))
         .await
         .expect_err("refused")
-}
-
-fn assert_bad_field(status: &Status, field: &str, needle: &str) {
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    let bad_request = status
-        .get_details_bad_request()
-        .expect("a BadRequest detail");
-    let violation = bad_request
-        .field_violations
-        .iter()
-        .find(|v| v.field == field)
-        .unwrap_or_else(|| panic!("no violation of {field}: {bad_request:?}"));
-    assert!(
-        violation.description.contains(needle),
-        "{:?} lacks {needle:?}",
-        violation.description
-    );
 }
 
 /// A client credentials request, with the secret in the Basic header or
@@ -125,13 +96,6 @@ fn error_of(response: &TokenResponse) -> (String, String, u32) {
         error.error_description.clone(),
         response.http_status,
     )
-}
-
-async fn active(service: &AuthService, access: &str) -> bool {
-    TokenIntrospector::introspect(service, access)
-        .await
-        .expect("introspect")
-        .is_some()
 }
 
 #[tokio::test]
@@ -356,10 +320,7 @@ async fn client_credentials_act_as_the_owner_once_they_signed_in() {
     assert_eq!(description, NOT_SIGNED_IN);
 
     // Jane signs in once, through any client (here ChatGPT-style default mode).
-    let code = h
-        .code_for("", CLAUDE, (seed::DEV_USERNAME, seed::DEV_PASSWORD))
-        .await;
-    token_json(&h.exchange("", CLAUDE, &code, None).await);
+    h.tokens_for("", CLAUDE, JANE).await;
 
     let tokens = token_json(&client_credentials(&h.service, &id, &secret, true, None).await);
     assert_eq!(tokens["token_type"], "Bearer");
@@ -368,12 +329,7 @@ async fn client_credentials_act_as_the_owner_once_they_signed_in() {
     assert!(tokens.get("refresh_token").is_none(), "{tokens}");
     let access = tokens["access_token"].as_str().expect("at").to_owned();
     assert!(access.starts_with("portico_at_"));
-    h.check_access(&access, CredentialMode::Default).await;
-    let principal = TokenIntrospector::introspect(&h.service, &access)
-        .await
-        .expect("introspect")
-        .expect("active")
-        .principal;
+    let principal = h.check_access(&access, CredentialMode::Default).await;
     assert_eq!(principal.subject, jane());
     assert_eq!(principal.display_name, "nightly report");
     assert_eq!(principal.credential_mode(), CredentialMode::Default);
@@ -381,11 +337,7 @@ async fn client_credentials_act_as_the_owner_once_they_signed_in() {
     // The form works as well as Basic, and the grant is reused.
     let again = token_json(&client_credentials(&h.service, &id, &secret, false, None).await);
     let again = again["access_token"].as_str().expect("at");
-    let second = TokenIntrospector::introspect(&h.service, again)
-        .await
-        .expect("introspect")
-        .expect("active")
-        .principal;
+    let second = h.introspect(again).await.expect("active");
     assert_eq!(second.token_id, principal.token_id);
     // A narrower scope is a grant of its own.
     let read =
@@ -411,7 +363,7 @@ async fn client_credentials_act_as_the_owner_once_they_signed_in() {
     assert_eq!(error_of(&old).0, "invalid_client");
     let new = token_json(&client_credentials(&h.service, &id, &rotated, true, None).await);
     let new_access = new["access_token"].as_str().expect("at").to_owned();
-    assert!(active(&h.service, &new_access).await);
+    assert!(h.introspect(&new_access).await.is_some());
 
     // Revocation: every token of the client is inactive, and no more are issued.
     Auth::revoke_o_auth_client(
@@ -423,7 +375,7 @@ async fn client_credentials_act_as_the_owner_once_they_signed_in() {
     .await
     .expect("revoke");
     for token in [access.as_str(), again, new_access.as_str()] {
-        assert!(!active(&h.service, token).await, "{token} still active");
+        assert!(h.introspect(token).await.is_none(), "{token} still active");
     }
     let after = client_credentials(&h.service, &id, &rotated, true, None).await;
     assert_eq!(error_of(&after).0, "invalid_client");
@@ -449,20 +401,13 @@ async fn authorization_code_integration_clients_need_their_secret() {
     .await;
     let id = info.client_id;
 
-    let code = h
-        .code_for(&id, CLAUDE, (seed::DEV_USERNAME, seed::DEV_PASSWORD))
-        .await;
+    let code = h.code_for(&id, CLAUDE, JANE).await;
     let without = h.exchange(&id, CLAUDE, &code, None).await;
     assert_eq!(error_of(&without).0, "invalid_client");
     assert_eq!(without.http_status, 401);
     let tokens = token_json(&h.exchange(&id, CLAUDE, &code, Some(&secret)).await);
     let access = tokens["access_token"].as_str().expect("at");
-    h.check_access(access, CredentialMode::Default).await;
-    let principal = TokenIntrospector::introspect(&h.service, access)
-        .await
-        .expect("introspect")
-        .expect("active")
-        .principal;
+    let principal = h.check_access(access, CredentialMode::Default).await;
     assert_eq!(principal.display_name, "web app");
 
     let refresh = tokens["refresh_token"].as_str().expect("rt");

@@ -16,7 +16,7 @@ use portico_auth::{
     PodioKey, PodioOAuth, Secret, Upstream,
 };
 use portico_proto::auth::v1::{
-    AuthorizeRequest, BasicCredentials, CallbackRequest, NavigationResponse, Param,
+    AuthorizeRequest, BasicCredentials, CallbackRequest, NavigationResponse, Param, Principal,
     RegisterClientRequest, RevokeRequest, TokenRequest, TokenResponse, navigation_response::Next,
 };
 use portico_proto::auth::{OAuthEndpoints, TokenIntrospector, UpstreamRef, UpstreamTokens};
@@ -27,92 +27,148 @@ use tokio_util::sync::CancellationToken;
 
 pub(crate) const BASE: &str = "http://127.0.0.1:9";
 pub(crate) const CLAUDE: &str = "https://claude.ai/api/mcp/auth_callback";
+/// Jane, podio-sim's demo user: username and password.
+pub(crate) const JANE: (&str, &str) = (seed::DEV_USERNAME, seed::DEV_PASSWORD);
 pub(crate) const VERIFIER: &str = "verifier-verifier-verifier-verifier-verifier-01";
 
-pub(crate) struct Harness {
+/// One auth service (one "process") against podio-sim, driven as Portico's
+/// front door and a browser would drive it. `extra` is whatever else a test
+/// started alongside (stopped with the harness), `()` by default.
+pub(crate) struct Harness<E = ()> {
     pub(crate) sim: String,
     pub(crate) service: AuthService,
     /// The service's OAuth store, to check what was (not) kept.
     pub(crate) oauth_store: Arc<dyn portico_auth::OAuthStore>,
     pub(crate) http: reqwest::Client,
+    pub(crate) extra: E,
     _shutdown: tokio_util::sync::DropGuard,
 }
 
-async fn harness(grace: Duration) -> Harness {
-    harness_with_admin(grace, None).await
+/// How a [`Harness`] differs from the default: refresh grace 30 s, no admin
+/// secret, [`OAuthSettings`] as [`HarnessBuilder::build`] sets them.
+pub(crate) struct HarnessBuilder {
+    grace: Duration,
+    admin_secret: Option<String>,
+    adjust: Box<dyn FnOnce(&mut OAuthSettings)>,
 }
 
-/// [`harness`] whose service has the admin secret `admin_secret`.
-pub(crate) async fn harness_with_admin(grace: Duration, admin_secret: Option<&str>) -> Harness {
+impl Harness {
+    pub(crate) fn builder() -> HarnessBuilder {
+        HarnessBuilder {
+            grace: Duration::from_secs(30),
+            admin_secret: None,
+            adjust: Box::new(|_| {}),
+        }
+    }
+}
+
+impl HarnessBuilder {
+    pub(crate) fn grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    pub(crate) fn admin_secret(mut self, secret: &str) -> Self {
+        self.admin_secret = Some(secret.to_owned());
+        self
+    }
+
+    /// Changes the OAuth settings after the defaults are set.
+    pub(crate) fn settings(mut self, adjust: impl FnOnce(&mut OAuthSettings) + 'static) -> Self {
+        self.adjust = Box::new(adjust);
+        self
+    }
+
+    /// Over in-memory stores and a fresh keyring, against a podio-sim of
+    /// its own on loopback.
+    pub(crate) async fn start(self) -> Harness {
+        self.start_with(|_| async {}).await
+    }
+
+    /// [`Self::start`], with `extra` started too (given the harness's
+    /// shutdown token) and kept in [`Harness::extra`].
+    pub(crate) async fn start_with<E, Fut>(
+        self,
+        extra: impl FnOnce(CancellationToken) -> Fut,
+    ) -> Harness<E>
+    where
+        Fut: std::future::Future<Output = E>,
+    {
+        let shutdown = CancellationToken::new();
+        let sim = spawn_sim(shutdown.clone()).await;
+        let extra = extra(shutdown.clone()).await;
+        let h = self.over(
+            &sim,
+            Arc::new(MemoryTokenStore::new()),
+            Arc::new(MemoryOAuthStore::new()),
+            Keyring::generate().expect("keyring"),
+        );
+        Harness {
+            sim: h.sim,
+            service: h.service,
+            oauth_store: h.oauth_store,
+            http: h.http,
+            extra,
+            _shutdown: shutdown.drop_guard(),
+        }
+    }
+
+    /// A service over the given stores and keyring, against the simulator
+    /// at `sim`, which the caller keeps running.
+    pub(crate) fn over(
+        self,
+        sim: &str,
+        tokens: Arc<dyn portico_auth::TokenStore>,
+        store: Arc<dyn portico_auth::OAuthStore>,
+        keyring: Keyring,
+    ) -> Harness {
+        let sim = sim.to_owned();
+        let podio = PodioOAuth::new(&sim, Duration::from_secs(10)).expect("podio client");
+        let mut settings = OAuthSettings::new(BASE);
+        settings.podio_authorize_url = format!("{sim}/oauth/authorize");
+        settings.shared_key = Some(PodioKey {
+            client_id: seed::DEV_CLIENT_ID.to_owned(),
+            client_secret: Secret::new(seed::DEV_CLIENT_SECRET),
+        });
+        settings.refresh_grace = self.grace;
+        (self.adjust)(&mut settings);
+        let service = AuthService::new(tokens, self.admin_secret)
+            .with_upstream(Upstream::new(podio, None))
+            .with_oauth(
+                settings,
+                store.clone(),
+                Arc::new(MemoryPendingStore::new()),
+                keyring,
+            );
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http");
+        Harness {
+            sim,
+            service,
+            oauth_store: store,
+            http,
+            extra: (),
+            _shutdown: CancellationToken::new().drop_guard(),
+        }
+    }
+}
+
+/// Starts podio-sim on 127.0.0.1:0 until `shutdown`; its base URL.
+async fn spawn_sim(shutdown: CancellationToken) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let sim = format!("http://{}", listener.local_addr().expect("addr"));
-    let shutdown = CancellationToken::new();
     tokio::spawn(podio_sim::serve(
         podio_sim::Config::default(),
         listener,
-        shutdown.clone(),
+        shutdown,
     ));
-    let mut h = harness_over_admin(
-        &sim,
-        grace,
-        Arc::new(MemoryTokenStore::new()),
-        Arc::new(MemoryOAuthStore::new()),
-        Keyring::generate().expect("keyring"),
-        admin_secret,
-    );
-    h._shutdown = shutdown.drop_guard();
-    h
+    sim
 }
 
-/// A service (one "process") over the given stores and keyring, against the
-/// simulator at `sim`, which the caller keeps running.
-fn harness_over(
-    sim: &str,
-    grace: Duration,
-    tokens: Arc<dyn portico_auth::TokenStore>,
-    store: Arc<dyn portico_auth::OAuthStore>,
-    keyring: Keyring,
-) -> Harness {
-    harness_over_admin(sim, grace, tokens, store, keyring, None)
-}
-
-/// [`harness_over`] whose service has the admin secret `admin_secret`.
-fn harness_over_admin(
-    sim: &str,
-    grace: Duration,
-    tokens: Arc<dyn portico_auth::TokenStore>,
-    store: Arc<dyn portico_auth::OAuthStore>,
-    keyring: Keyring,
-    admin_secret: Option<&str>,
-) -> Harness {
-    let sim = sim.to_owned();
-    let podio = PodioOAuth::new(&sim, Duration::from_secs(10)).expect("podio client");
-    let mut settings = OAuthSettings::new(BASE);
-    settings.podio_authorize_url = format!("{sim}/oauth/authorize");
-    settings.shared_key = Some(PodioKey {
-        client_id: seed::DEV_CLIENT_ID.to_owned(),
-        client_secret: Secret::new(seed::DEV_CLIENT_SECRET),
-    });
-    settings.refresh_grace = grace;
-    let service = AuthService::new(tokens, admin_secret.map(str::to_owned))
-        .with_upstream(Upstream::new(podio, None))
-        .with_oauth(
-            settings,
-            store.clone(),
-            Arc::new(MemoryPendingStore::new()),
-            keyring,
-        );
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("http");
-    Harness {
-        sim,
-        service,
-        oauth_store: store,
-        http,
-        _shutdown: CancellationToken::new().drop_guard(),
-    }
+async fn harness(grace: Duration) -> Harness {
+    Harness::builder().grace(grace).start().await
 }
 
 pub(crate) fn params(pairs: &[(&str, &str)]) -> Vec<Param> {
@@ -125,18 +181,18 @@ pub(crate) fn params(pairs: &[(&str, &str)]) -> Vec<Param> {
         .collect()
 }
 
-fn challenge(verifier: &str) -> String {
+pub(crate) fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
-fn redirect_of(nav: &NavigationResponse) -> url::Url {
+pub(crate) fn redirect_of(nav: &NavigationResponse) -> url::Url {
     match &nav.next {
         Some(Next::RedirectTo(to)) => url::Url::parse(to).expect("url"),
         other => panic!("expected a redirect, got {other:?}"),
     }
 }
 
-fn page_of(nav: &NavigationResponse) -> (String, String) {
+pub(crate) fn page_of(nav: &NavigationResponse) -> (String, String) {
     match &nav.next {
         Some(Next::ErrorPage(e)) => (e.error.clone(), e.error_description.clone()),
         other => panic!("expected an error page, got {other:?}"),
@@ -149,6 +205,11 @@ pub(crate) fn query(url: &url::Url, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// The OAuth error code of a refused token answer.
+pub(crate) fn error_of(response: &TokenResponse) -> Option<&str> {
+    response.error.as_ref().map(|e| e.error.as_str())
+}
+
 pub(crate) fn token_json(response: &TokenResponse) -> serde_json::Value {
     assert!(
         response.error.is_none(),
@@ -158,7 +219,7 @@ pub(crate) fn token_json(response: &TokenResponse) -> serde_json::Value {
     serde_json::from_str(&response.token_json).expect("json")
 }
 
-impl Harness {
+impl<E> Harness<E> {
     pub(crate) async fn register(&self, body: serde_json::Value) -> serde_json::Value {
         let answer = self
             .service
@@ -259,7 +320,33 @@ impl Harness {
         redirect_uri: &str,
         user: (&str, &str),
     ) -> String {
-        let back = self.sign_in(client_id, redirect_uri, user).await;
+        self.code_via(client_id, redirect_uri, user, None).await
+    }
+
+    /// [`Self::code_for`] and the code's exchange (no secret), which must
+    /// succeed: the token answer.
+    pub(crate) async fn tokens_for(
+        &self,
+        client_id: &str,
+        redirect_uri: &str,
+        user: (&str, &str),
+    ) -> serde_json::Value {
+        let code = self.code_for(client_id, redirect_uri, user).await;
+        token_json(&self.exchange(client_id, redirect_uri, &code, None).await)
+    }
+
+    /// [`Self::code_for`], checking that Podio is asked to sign the user in
+    /// for API key `podio_key`, if given.
+    pub(crate) async fn code_via(
+        &self,
+        client_id: &str,
+        redirect_uri: &str,
+        user: (&str, &str),
+        podio_key: Option<&str>,
+    ) -> String {
+        let back = self
+            .sign_in_via(client_id, redirect_uri, user, podio_key)
+            .await;
         query(&back, "code").expect("code")
     }
 
@@ -271,7 +358,25 @@ impl Harness {
         redirect_uri: &str,
         user: (&str, &str),
     ) -> url::Url {
+        self.sign_in_via(client_id, redirect_uri, user, None).await
+    }
+
+    /// [`Self::sign_in`], checking the Podio API key if `podio_key` is given.
+    async fn sign_in_via(
+        &self,
+        client_id: &str,
+        redirect_uri: &str,
+        user: (&str, &str),
+        podio_key: Option<&str>,
+    ) -> url::Url {
         let to_podio = redirect_of(&self.authorize(client_id, redirect_uri).await);
+        if let Some(key) = podio_key {
+            assert_eq!(
+                query(&to_podio, "client_id").as_deref(),
+                Some(key),
+                "signs in with Podio key {key}"
+            );
+        }
         let from_podio = self.podio_sign_in(&to_podio, user.0, user.1).await;
         assert!(
             from_podio
@@ -333,13 +438,18 @@ impl Harness {
         self.token(&pairs).await
     }
 
-    /// Introspects `access`, fetches its Podio token and uses it at the sim.
-    pub(crate) async fn check_access(&self, access: &str, mode: CredentialMode) {
-        let found = TokenIntrospector::introspect(&self.service, access)
+    /// Who `access` stands for, if it is active.
+    pub(crate) async fn introspect(&self, access: &str) -> Option<Principal> {
+        TokenIntrospector::introspect(&self.service, access)
             .await
             .expect("introspect")
-            .expect("active");
-        let principal = found.principal;
+            .map(|found| found.principal)
+    }
+
+    /// Introspects `access`, fetches its Podio token and uses it at the sim;
+    /// the principal.
+    pub(crate) async fn check_access(&self, access: &str, mode: CredentialMode) -> Principal {
+        let principal = self.introspect(access).await.expect("active");
         assert_eq!(principal.subject, format!("podio:{}", seed::DEMO_USER_ID));
         assert_eq!(principal.kind, "oauth");
         assert_eq!(principal.credential_mode(), mode);
@@ -361,6 +471,7 @@ impl Harness {
             .expect("org")
             .status();
         assert_eq!(status, 200);
+        principal
     }
 }
 
@@ -381,9 +492,7 @@ async fn registered_client_signs_in_refreshes_and_reuse_after_grace_revokes_the_
     assert!(!info.to_string().contains(seed::DEV_CLIENT_SECRET));
     assert!(info.get("client_secret").is_none());
 
-    let code = h
-        .code_for(&client_id, CLAUDE, (seed::DEV_USERNAME, seed::DEV_PASSWORD))
-        .await;
+    let code = h.code_for(&client_id, CLAUDE, JANE).await;
     let tokens = token_json(&h.exchange(&client_id, CLAUDE, &code, None).await);
     assert_eq!(tokens["token_type"], "Bearer");
     assert_eq!(tokens["expires_in"], 3600);
@@ -405,25 +514,14 @@ async fn registered_client_signs_in_refreshes_and_reuse_after_grace_revokes_the_
 
     // A replayed code revokes the grant.
     let replay = h.exchange(&client_id, CLAUDE, &code, None).await;
-    assert_eq!(
-        replay.error.as_ref().map(|e| e.error.as_str()),
-        Some("invalid_grant")
-    );
-    assert!(
-        TokenIntrospector::introspect(&h.service, access)
-            .await
-            .expect("introspect")
-            .is_none()
-    );
+    assert_eq!(error_of(&replay), Some("invalid_grant"));
+    assert!(h.introspect(access).await.is_none());
 }
 
 #[tokio::test]
 async fn reuse_after_the_grace_period_revokes_the_family() {
     let h = harness(Duration::ZERO).await;
-    let code = h
-        .code_for("", CLAUDE, (seed::DEV_USERNAME, seed::DEV_PASSWORD))
-        .await;
-    let tokens = token_json(&h.exchange("", CLAUDE, &code, None).await);
+    let tokens = h.tokens_for("", CLAUDE, JANE).await;
     let access = tokens["access_token"].as_str().expect("at").to_owned();
     h.check_access(&access, CredentialMode::Default).await;
     let old = tokens["refresh_token"].as_str().expect("rt").to_owned();
@@ -431,23 +529,10 @@ async fn reuse_after_the_grace_period_revokes_the_family() {
     // Used-at and now are whole seconds; wait past the (zero) grace.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let reuse = h.refresh("", &old, None).await;
-    assert_eq!(
-        reuse.error.as_ref().map(|e| e.error.as_str()),
-        Some("invalid_grant")
-    );
+    assert_eq!(error_of(&reuse), Some("invalid_grant"));
     let new_access = rotated["access_token"].as_str().expect("at");
-    assert!(
-        TokenIntrospector::introspect(&h.service, new_access)
-            .await
-            .expect("introspect")
-            .is_none()
-    );
-    assert!(
-        TokenIntrospector::introspect(&h.service, &access)
-            .await
-            .expect("introspect")
-            .is_none()
-    );
+    assert!(h.introspect(new_access).await.is_none());
+    assert!(h.introspect(&access).await.is_none());
 }
 
 #[tokio::test]
@@ -455,22 +540,9 @@ async fn a_refresh_may_narrow_the_scope_of_its_access_token_but_never_widen_it()
     // No grace: a refresh token used twice revokes everything, so the
     // refusals below must not have used it.
     let h = harness(Duration::ZERO).await;
-    let code = h
-        .code_for("", CLAUDE, (seed::DEV_USERNAME, seed::DEV_PASSWORD))
-        .await;
-    let tokens = token_json(&h.exchange("", CLAUDE, &code, None).await);
+    let tokens = h.tokens_for("", CLAUDE, JANE).await;
     let refresh = tokens["refresh_token"].as_str().expect("rt").to_owned();
-    let scopes_of = |access: String| {
-        let service = h.service.clone();
-        async move {
-            TokenIntrospector::introspect(&service, &access)
-                .await
-                .expect("introspect")
-                .expect("active")
-                .principal
-                .scopes
-        }
-    };
+    let scopes_of = async |access: String| h.introspect(&access).await.expect("active").scopes;
 
     let narrow = h
         .token(&[
@@ -505,7 +577,7 @@ async fn a_refresh_may_narrow_the_scope_of_its_access_token_but_never_widen_it()
             ])
             .await;
         assert_eq!(
-            refused.error.as_ref().map(|e| e.error.as_str()),
+            error_of(&refused),
             Some("invalid_scope"),
             "{why}: {refused:?}"
         );
@@ -518,26 +590,11 @@ async fn a_refresh_may_narrow_the_scope_of_its_access_token_but_never_widen_it()
 #[tokio::test]
 async fn direct_mode_exchanges_podio_code_with_the_secret_sent_to_the_token_endpoint() {
     let h = harness(Duration::from_secs(30)).await;
-    let code = h
-        .code_for(
-            seed::JANE_CLIENT_ID,
-            CLAUDE,
-            (seed::DEV_USERNAME, seed::DEV_PASSWORD),
-        )
-        .await;
+    let code = h.code_for(seed::JANE_CLIENT_ID, CLAUDE, JANE).await;
     let without = h.exchange(seed::JANE_CLIENT_ID, CLAUDE, &code, None).await;
-    assert_eq!(
-        without.error.as_ref().map(|e| e.error.as_str()),
-        Some("invalid_client")
-    );
+    assert_eq!(error_of(&without), Some("invalid_client"));
     // The code was consumed by the refused attempt; sign in again.
-    let code = h
-        .code_for(
-            seed::JANE_CLIENT_ID,
-            CLAUDE,
-            (seed::DEV_USERNAME, seed::DEV_PASSWORD),
-        )
-        .await;
+    let code = h.code_for(seed::JANE_CLIENT_ID, CLAUDE, JANE).await;
     let tokens = token_json(
         &h.exchange(
             seed::JANE_CLIENT_ID,
@@ -556,10 +613,7 @@ async fn direct_mode_exchanges_podio_code_with_the_secret_sent_to_the_token_endp
     let wrong = h
         .refresh(seed::JANE_CLIENT_ID, refresh, Some("wrong"))
         .await;
-    assert_eq!(
-        wrong.error.as_ref().map(|e| e.error.as_str()),
-        Some("invalid_grant")
-    );
+    assert_eq!(error_of(&wrong), Some("invalid_grant"));
 }
 
 #[tokio::test]
@@ -599,9 +653,7 @@ async fn pkce_redirect_and_client_checks_refuse() {
     assert_eq!(query(&back, "error").as_deref(), Some("invalid_request"));
     assert_eq!(query(&back, "state").as_deref(), Some("s"));
 
-    let code = h
-        .code_for(&client_id, CLAUDE, (seed::DEV_USERNAME, seed::DEV_PASSWORD))
-        .await;
+    let code = h.code_for(&client_id, CLAUDE, JANE).await;
     let wrong = h
         .token(&[
             ("grant_type", "authorization_code"),
@@ -614,10 +666,7 @@ async fn pkce_redirect_and_client_checks_refuse() {
             ),
         ])
         .await;
-    assert_eq!(
-        wrong.error.as_ref().map(|e| e.error.as_str()),
-        Some("invalid_grant")
-    );
+    assert_eq!(error_of(&wrong), Some("invalid_grant"));
 
     // Revocation of an unknown token is fine.
     let revoked = h
@@ -637,19 +686,12 @@ const KEY_NEW: &str = "new:ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
 #[tokio::test]
 async fn clients_and_grants_survive_a_restart_and_a_key_rotation() {
     crate::support::with_pg_store(|pg| async move {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let sim = format!("http://{}", listener.local_addr().expect("addr"));
         let shutdown = CancellationToken::new();
-        tokio::spawn(podio_sim::serve(
-            podio_sim::Config::default(),
-            listener,
-            shutdown.clone(),
-        ));
+        let sim = spawn_sim(shutdown.clone()).await;
         let _stop_sim = shutdown.drop_guard();
         let start = |keys: &str| {
-            harness_over(
+            Harness::builder().over(
                 &sim,
-                Duration::from_secs(30),
                 Arc::new(pg.clone()),
                 Arc::new(pg.oauth()),
                 Keyring::parse(keys).expect("keys"),
@@ -667,10 +709,7 @@ async fn clients_and_grants_survive_a_restart_and_a_key_rotation() {
             }))
             .await;
         let client_id = info["client_id"].as_str().expect("client_id").to_owned();
-        let code = first
-            .code_for(&client_id, CLAUDE, (seed::DEV_USERNAME, seed::DEV_PASSWORD))
-            .await;
-        let tokens = token_json(&first.exchange(&client_id, CLAUDE, &code, None).await);
+        let tokens = first.tokens_for(&client_id, CLAUDE, JANE).await;
         let access = tokens["access_token"].as_str().expect("at").to_owned();
         let refresh = tokens["refresh_token"].as_str().expect("rt").to_owned();
         drop(first);
@@ -688,10 +727,7 @@ async fn clients_and_grants_survive_a_restart_and_a_key_rotation() {
                 CredentialMode::Registered,
             )
             .await;
-        let code = rotated
-            .code_for(&client_id, CLAUDE, (seed::DEV_USERNAME, seed::DEV_PASSWORD))
-            .await;
-        let fresh = token_json(&rotated.exchange(&client_id, CLAUDE, &code, None).await);
+        let fresh = rotated.tokens_for(&client_id, CLAUDE, JANE).await;
         let fresh_access = fresh["access_token"].as_str().expect("at").to_owned();
         drop(rotated);
 
@@ -701,11 +737,7 @@ async fn clients_and_grants_survive_a_restart_and_a_key_rotation() {
         new_only
             .check_access(&fresh_access, CredentialMode::Registered)
             .await;
-        let principal = TokenIntrospector::introspect(&new_only.service, &access)
-            .await
-            .expect("introspect")
-            .expect("still active")
-            .principal;
+        let principal = new_only.introspect(&access).await.expect("still active");
         let err = new_only
             .service
             .upstream_token(&UpstreamRef::of(&principal), None)

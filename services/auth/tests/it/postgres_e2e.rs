@@ -10,31 +10,20 @@ use portico_proto::auth::v1::{
 use portico_proto::vocab::Scope;
 use tonic::Request;
 
-use crate::support::with_pg_store;
-
-fn admin<T>(mut request: Request<T>) -> Request<T> {
-    request.metadata_mut().insert(
-        "authorization",
-        "Bearer postgres-e2e-admin".parse().expect("ascii"),
-    );
-    request
-}
+use crate::support::{ADMIN, admin, with_pg_store};
 
 #[tokio::test]
 async fn create_introspect_revoke_through_postgres() {
     with_pg_store(|store| async move {
         let store = Arc::new(store);
-        let auth: Arc<dyn Auth> = Arc::new(AuthService::new(
-            store.clone(),
-            Some("postgres-e2e-admin".to_owned()),
-        ));
+        let auth: Arc<dyn Auth> = Arc::new(AuthService::new(store.clone(), Some(ADMIN.to_owned())));
 
         let created = auth
-            .create_api_token(admin(Request::new(CreateApiTokenRequest {
+            .create_api_token(admin(CreateApiTokenRequest {
                 name: "postgres e2e".to_owned(),
                 scopes: vec![Scope::PodioWrite as i32],
                 ..Default::default()
-            })))
+            }))
             .await
             .expect("create")
             .into_inner();
@@ -58,7 +47,7 @@ async fn create_introspect_revoke_through_postgres() {
         assert_ne!(stored[0].token_hash, created.token);
         assert!(created.token.starts_with(&stored[0].token_hint));
 
-        auth.revoke_api_token(admin(Request::new(RevokeApiTokenRequest { id })))
+        auth.revoke_api_token(admin(RevokeApiTokenRequest { id }))
             .await
             .expect("revoke");
         let answer = auth

@@ -6,28 +6,18 @@ use std::sync::Arc;
 use portico_auth::{AuthService, MemoryTokenStore, TOKEN_PREFIX, TokenStore};
 use portico_proto::auth::v1::auth_server::Auth;
 use portico_proto::auth::v1::{
-    CreateApiTokenRequest, CreateApiTokenResponse, IntrospectTokenRequest, IntrospectTokenResponse,
-    ListApiTokensRequest, Principal, RevokeApiTokenRequest,
+    ApiTokenInfo, CreateApiTokenRequest, CreateApiTokenResponse, IntrospectTokenRequest,
+    IntrospectTokenResponse, ListApiTokensRequest, Principal, RevokeApiTokenRequest,
 };
 use portico_proto::vocab::{CredentialMode, Scope};
-use tonic::{Code, Request, Status};
-use tonic_types::StatusExt as _;
+use tonic::{Code, Request};
 
-const ADMIN: &str = "admin-secret-for-tests";
+use crate::support::{ADMIN, admin, assert_bad_field};
 
 fn service(admin_secret: Option<&str>) -> (Arc<dyn Auth>, Arc<MemoryTokenStore>) {
     let store = Arc::new(MemoryTokenStore::new());
     let service = AuthService::new(store.clone(), admin_secret.map(str::to_owned));
     (Arc::new(service), store)
-}
-
-fn admin<T>(message: T) -> Request<T> {
-    let mut request = Request::new(message);
-    request.metadata_mut().insert(
-        "authorization",
-        format!("Bearer {ADMIN}").parse().expect("ascii header"),
-    );
-    request
 }
 
 const READ: i32 = Scope::PodioRead as i32;
@@ -48,6 +38,15 @@ async fn create(auth: &Arc<dyn Auth>, name: &str, scopes: &[i32]) -> CreateApiTo
         .into_inner()
 }
 
+/// Every token, as the admin lists them.
+async fn list(auth: &Arc<dyn Auth>) -> Vec<ApiTokenInfo> {
+    auth.list_api_tokens(admin(ListApiTokensRequest {}))
+        .await
+        .expect("list")
+        .into_inner()
+        .tokens
+}
+
 async fn introspect(auth: &Arc<dyn Auth>, token: &str) -> IntrospectTokenResponse {
     // No admin secret: introspection must never need it.
     auth.introspect_token(Request::new(IntrospectTokenRequest {
@@ -56,23 +55,6 @@ async fn introspect(auth: &Arc<dyn Auth>, token: &str) -> IntrospectTokenRespons
     .await
     .expect("introspect")
     .into_inner()
-}
-
-fn assert_bad_field(status: &Status, field: &str, needle: &str) {
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    let bad_request = status
-        .get_details_bad_request()
-        .expect("a BadRequest detail");
-    let violation = bad_request
-        .field_violations
-        .iter()
-        .find(|v| v.field == field)
-        .unwrap_or_else(|| panic!("no violation of {field}: {bad_request:?}"));
-    assert!(
-        violation.description.contains(needle),
-        "{:?} lacks {needle:?}",
-        violation.description
-    );
 }
 
 #[tokio::test]
@@ -142,12 +124,7 @@ async fn listing_shows_metadata_newest_first_and_never_the_secret() {
     let first = create(&auth, "first", &[]).await;
     let second = create(&auth, "second", &[]).await;
 
-    let listed = auth
-        .list_api_tokens(admin(ListApiTokensRequest {}))
-        .await
-        .expect("list")
-        .into_inner()
-        .tokens;
+    let listed = list(&auth).await;
     let names: Vec<&str> = listed.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["second", "first"]);
     let dump = format!("{listed:?}");
@@ -182,12 +159,7 @@ async fn revoked_and_unknown_tokens_are_inactive() {
         .expect_err("unknown id");
     assert_eq!(status.code(), Code::NotFound);
 
-    let listed = auth
-        .list_api_tokens(admin(ListApiTokensRequest {}))
-        .await
-        .expect("list")
-        .into_inner()
-        .tokens;
+    let listed = list(&auth).await;
     assert!(listed[0].revoked_at > 0);
 
     assert!(!introspect(&auth, "portico_pat_unknown").await.active);
@@ -288,12 +260,7 @@ async fn tokens_can_be_limited_to_workspaces_and_show_their_last_use() {
     assert_eq!(principal.org_ids, [720_691]);
     assert_eq!(principal.scopes, [READ]);
 
-    let listed = auth
-        .list_api_tokens(admin(ListApiTokensRequest {}))
-        .await
-        .expect("list")
-        .into_inner()
-        .tokens;
+    let listed = list(&auth).await;
     assert!(listed[0].last_used_at > 1_600_000_000, "{listed:?}");
 
     let mut bad = create_request("bad", &[]);

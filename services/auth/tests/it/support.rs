@@ -1,7 +1,8 @@
 //! Test helpers: a Postgres token store in a schema of its own, dropped when
 //! the test ends (pass or fail), so tests run in parallel and leave nothing;
 //! likewise a Redis pending store under a key prefix of its own, whose keys
-//! are deleted at the end.
+//! are deleted at the end. And what the admin RPC tests share: a request
+//! with the admin secret, and the check of a refusal's bad field.
 
 use std::future::Future;
 use std::panic::resume_unwind;
@@ -9,6 +10,40 @@ use std::time::Duration;
 
 use portico_auth::{PgTokenStore, RedisPendingStore};
 use sqlx::{Connection, PgConnection};
+use tonic::{Code, Request, Status};
+use tonic_types::StatusExt as _;
+
+/// The admin secret the services under test are given.
+pub const ADMIN: &str = "admin-secret-for-tests";
+
+/// `message` as an admin RPC request, with [`ADMIN`] as its bearer.
+pub fn admin<T>(message: T) -> Request<T> {
+    let mut request = Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {ADMIN}").parse().expect("ascii header"),
+    );
+    request
+}
+
+/// `status` is INVALID_ARGUMENT with a BadRequest detail whose violation of
+/// `field` mentions `needle`.
+pub fn assert_bad_field(status: &Status, field: &str, needle: &str) {
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    let bad_request = status
+        .get_details_bad_request()
+        .expect("a BadRequest detail");
+    let violation = bad_request
+        .field_violations
+        .iter()
+        .find(|v| v.field == field)
+        .unwrap_or_else(|| panic!("no violation of {field}: {bad_request:?}"));
+    assert!(
+        violation.description.contains(needle),
+        "{:?} lacks {needle:?}",
+        violation.description
+    );
+}
 
 /// The test database, from `TEST_DATABASE_URL` or the local default.
 pub fn database_url() -> String {
