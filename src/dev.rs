@@ -14,6 +14,7 @@ use portico_auth::{
     OAuthSettings, PodioKey, PodioOAuth, PodioSettings, Secret, ServiceAccount, Upstream,
 };
 use portico_connector::ConnectorService;
+use portico_frontdoor::store::idempotency::memory::MemoryIdempotencyStore;
 use portico_frontdoor::store::memory::MemoryStore;
 use portico_frontdoor::{Deps, Settings};
 use portico_proto::env::Env;
@@ -212,6 +213,7 @@ pub async fn start(
         tools,
         sessions: store.clone(),
         limiter: store,
+        idempotency: Arc::new(MemoryIdempotencyStore::new()),
     };
     let frontdoor_shutdown = shutdown.clone();
     tasks.spawn(async move {

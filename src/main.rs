@@ -19,7 +19,12 @@ Configuration (environment variables; same names in docker-compose and Kubernete
                  REDIS_URL (required), PORTICO_REDIS_PREFIX (portico:), PORTICO_AUTH_URL,
                  PORTICO_TOOLS_URL, PORTICO_RATE_LIMIT_PER_MINUTE (300),
                  PORTICO_DEFAULT_MODE_REQUESTS_PER_HOUR (40), PORTICO_SESSION_TTL_SECS (3600),
-                 PORTICO_ALLOWED_ORIGINS, PORTICO_MAX_BODY_BYTES (1048576)
+                 PORTICO_ALLOWED_ORIGINS, PORTICO_ALLOWED_HOSTS, PORTICO_MAX_BODY_BYTES (1048576),
+                 PORTICO_MAX_CONNECTIONS (1024), PORTICO_HEADER_TIMEOUT_SECS (10),
+                 PORTICO_REQUEST_TIMEOUT_SECS (120), PORTICO_MAX_CALLS_PER_PRINCIPAL (16),
+                 PORTICO_SHUTDOWN_DELAY_SECS (0), PORTICO_AUTH_FAILURES_PER_MINUTE (30),
+                 PORTICO_TRUSTED_PROXIES, PORTICO_IDEMPOTENCY_WINDOW_SECS,
+                 PORTICO_IDEMPOTENCY_KEY_TTL_SECS
   auth           PORTICO_AUTH_LISTEN (0.0.0.0:50051), DATABASE_URL (required), PORTICO_ADMIN_SECRET
                  (admin rpcs are refused without it), PORTICO_PODIO_API_URL (https://api.podio.com),
                  PORTICO_PODIO_CLIENT_ID, PORTICO_PODIO_CLIENT_SECRET, PORTICO_PODIO_USERNAME,
@@ -32,7 +37,8 @@ Configuration (environment variables; same names in docker-compose and Kubernete
                  PORTICO_CONNECTOR_URL (http://127.0.0.1:50053)
   connector      PORTICO_CONNECTOR_LISTEN (0.0.0.0:50053), PORTICO_PODIO_API_URL (https://api.podio.com),
                  PORTICO_AUTH_URL (http://127.0.0.1:50051), PORTICO_PODIO_TIMEOUT_SECS (20),
-                 PORTICO_PODIO_MAX_RETRIES (2)
+                 PORTICO_PODIO_MAX_RETRIES (2), PORTICO_PODIO_QUOTA_RESERVE (2), REDIS_URL,
+                 PORTICO_REDIS_PREFIX (per-credential Podio budgets shared by replicas)
   podio-sim      PODIO_SIM_LISTEN (0.0.0.0:8090), PODIO_SIM_RATE_LIMIT_PER_HOUR (5000),
                  PODIO_SIM_TOKEN_TTL_SECS (28800)
   admin          PORTICO_AUTH_URL, PORTICO_ADMIN_SECRET";

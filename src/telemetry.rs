@@ -4,6 +4,11 @@
 //! text; the filter comes from `PORTICO_LOG` (default `info`). When the
 //! standard `OTEL_EXPORTER_OTLP_ENDPOINT` is set, spans are also exported over
 //! OTLP/gRPC with W3C trace context propagation.
+//!
+//! Text logs escape control characters: client-supplied strings (client and
+//! tool names, arguments) reach log fields, and a newline or an ANSI escape
+//! in one must not forge a log line or repaint a terminal. Each event stays
+//! one line. JSON logs escape them by construction.
 
 use std::collections::HashMap;
 
@@ -74,7 +79,11 @@ pub fn init(service: &str, env: &HashMap<String, String>) -> Telemetry {
             .try_init()
     } else {
         registry
-            .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(false)
+                    .with_writer(|| EscapingWriter(std::io::stderr())),
+            )
             .try_init()
     };
     if let Err(err) = result {
@@ -104,4 +113,66 @@ fn otlp_provider(
                 .build(),
         )
         .build())
+}
+
+/// A writer of whole text log events that escapes every control character
+/// except each event's final newline (and tabs), so one event is one line.
+struct EscapingWriter<W>(W);
+
+impl<W: std::io::Write> std::io::Write for EscapingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write_all(&escape_controls(buf))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// `event` with control characters written as `\n`, `\r` or `\u{..}`; a
+/// trailing newline is kept. Invalid UTF-8 is replaced, never passed on.
+fn escape_controls(event: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(event);
+    let (body, newline) = match text.strip_suffix('\n') {
+        Some(body) => (body, "\n"),
+        None => (&*text, ""),
+    };
+    if !body.chars().any(|c| c.is_control() && c != '\t') {
+        return event.to_vec();
+    }
+    let mut out = String::with_capacity(body.len() + 16);
+    for c in body.chars() {
+        match c {
+            '\t' => out.push(c),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push_str(newline);
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_controls;
+
+    #[test]
+    fn control_characters_cannot_forge_a_line_or_paint_a_terminal() {
+        let forged = "INFO client=\"evil\nERROR admin logged in\" \u{1b}[31mred\r\n";
+        let escaped = String::from_utf8(escape_controls(forged.as_bytes())).expect("utf-8");
+        assert_eq!(
+            escaped,
+            "INFO client=\"evil\\nERROR admin logged in\" \\u{1b}[31mred\\r\n"
+        );
+        assert_eq!(escaped.matches('\n').count(), 1);
+    }
+
+    #[test]
+    fn ordinary_lines_are_untouched() {
+        let line = "2026-12-02T07:00:00Z  INFO portico: listening\taddr=127.0.0.1\n";
+        assert_eq!(escape_controls(line.as_bytes()), line.as_bytes());
+    }
 }

@@ -5,7 +5,7 @@
 //! `portico dev` can build one without any network addresses.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use portico_proto::env::{ConfigError, Env};
@@ -28,6 +28,10 @@ const HEADER_TIMEOUT: &str = "PORTICO_HEADER_TIMEOUT_SECS";
 const REQUEST_TIMEOUT: &str = "PORTICO_REQUEST_TIMEOUT_SECS";
 const MAX_CALLS: &str = "PORTICO_MAX_CALLS_PER_PRINCIPAL";
 const SHUTDOWN_DELAY: &str = "PORTICO_SHUTDOWN_DELAY_SECS";
+const AUTH_FAILURES: &str = "PORTICO_AUTH_FAILURES_PER_MINUTE";
+const TRUSTED_PROXIES: &str = "PORTICO_TRUSTED_PROXIES";
+const IDEMPOTENCY_WINDOW: &str = "PORTICO_IDEMPOTENCY_WINDOW_SECS";
+const IDEMPOTENCY_KEY_TTL: &str = "PORTICO_IDEMPOTENCY_KEY_TTL_SECS";
 
 /// Default requests per minute per principal.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u64 = 300;
@@ -72,6 +76,13 @@ pub struct Config {
     pub allowed_hosts: Vec<String>,
     /// Bounds on connections and requests.
     pub limits: Limits,
+    /// Proxies whose `X-Forwarded-For` is believed when counting failed
+    /// authentications per source address (`PORTICO_TRUSTED_PROXIES`,
+    /// comma-separated addresses or CIDR ranges; none by default, so the
+    /// TCP peer is the source).
+    pub trusted_proxies: Vec<IpRange>,
+    /// Safe retries of write tool calls.
+    pub idempotency: Idempotency,
 }
 
 /// Bounds on connections and requests, so slow, idle or greedy clients
@@ -96,6 +107,11 @@ pub struct Limits {
     /// accepting, so load balancers stop routing here first
     /// (`PORTICO_SHUTDOWN_DELAY_SECS`, default 0).
     pub shutdown_delay: Duration,
+    /// Failed bearer authentications (unknown, revoked or expired tokens)
+    /// one source address may make per minute, across replicas, before its
+    /// requests get 429 without reaching the auth service
+    /// (`PORTICO_AUTH_FAILURES_PER_MINUTE`, default 30).
+    pub auth_failures_per_minute: u64,
 }
 
 impl Default for Limits {
@@ -106,6 +122,7 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(120),
             max_calls_per_principal: 16,
             shutdown_delay: Duration::ZERO,
+            auth_failures_per_minute: 30,
         }
     }
 }
@@ -127,7 +144,17 @@ impl Limits {
                 "a whole number of requests, at least 1",
             )?,
             shutdown_delay: env.seconds_or(SHUTDOWN_DELAY, d.shutdown_delay)?,
+            auth_failures_per_minute: env.parse_or(
+                AUTH_FAILURES,
+                d.auth_failures_per_minute,
+                "a whole number of failed authentications per minute, at least 1",
+            )?,
         };
+        positive(
+            AUTH_FAILURES,
+            limits.auth_failures_per_minute,
+            "at least 1 failed authentication per minute",
+        )?;
         positive(
             MAX_CONNECTIONS,
             limits.max_connections as u64,
@@ -225,6 +252,22 @@ impl Config {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let limits = Limits::from_env(&env)?;
+        let trusted_proxies = env
+            .get(TRUSTED_PROXIES)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                IpRange::parse(p).ok_or_else(|| {
+                    invalid(
+                        TRUSTED_PROXIES,
+                        p,
+                        "comma-separated addresses or CIDR ranges such as 10.0.0.0/8, fd00::/8",
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Config {
             listen: env.parse_or(
                 LISTEN,
@@ -243,6 +286,8 @@ impl Config {
             max_body_bytes,
             allowed_hosts,
             limits,
+            trusted_proxies,
+            idempotency: Idempotency::from_env(&env)?,
         })
     }
 }
@@ -267,6 +312,10 @@ pub struct Settings {
     pub allowed_hosts: Vec<String>,
     /// Bounds on connections and requests.
     pub limits: Limits,
+    /// Proxies whose `X-Forwarded-For` is believed (none: the TCP peer).
+    pub trusted_proxies: Vec<IpRange>,
+    /// Safe retries of write tool calls.
+    pub idempotency: Idempotency,
 }
 
 impl Settings {
@@ -281,6 +330,8 @@ impl Settings {
             max_body_bytes: config.max_body_bytes,
             allowed_hosts: config.allowed_hosts.clone(),
             limits: config.limits,
+            trusted_proxies: config.trusted_proxies.clone(),
+            idempotency: config.idempotency,
         }
     }
 
@@ -297,6 +348,8 @@ impl Settings {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             allowed_hosts: Vec::new(),
             limits: Limits::default(),
+            trusted_proxies: Vec::new(),
+            idempotency: Idempotency::default(),
         })
     }
 
@@ -318,6 +371,91 @@ impl Settings {
             "{}/.well-known/oauth-protected-resource/mcp",
             self.public_url
         )
+    }
+}
+
+/// Safe retries of write tool calls: a write repeated with the same
+/// idempotency key gets the first call's result instead of writing twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Idempotency {
+    /// How long a write sent without an explicit key is recognised by its
+    /// principal, tool and arguments (`PORTICO_IDEMPOTENCY_WINDOW_SECS`,
+    /// default 60; 0 turns derived keys off, explicit keys still work).
+    pub window: Duration,
+    /// How long a write sent with an explicit key (`_meta`
+    /// `io.portico/idempotencyKey`) is remembered
+    /// (`PORTICO_IDEMPOTENCY_KEY_TTL_SECS`, default 86400).
+    pub key_ttl: Duration,
+    /// Largest result kept for a replay, in bytes of JSON (256 KiB). A
+    /// larger one is not kept: a repeat then gets an error saying the call
+    /// already ran, rather than writing again.
+    pub max_result_bytes: usize,
+}
+
+/// Default window of derived idempotency keys.
+pub const DEFAULT_IDEMPOTENCY_WINDOW: Duration = Duration::from_secs(60);
+/// Default lifetime of explicit idempotency keys.
+pub const DEFAULT_IDEMPOTENCY_KEY_TTL: Duration = Duration::from_secs(24 * 3600);
+
+impl Default for Idempotency {
+    fn default() -> Idempotency {
+        Idempotency {
+            window: DEFAULT_IDEMPOTENCY_WINDOW,
+            key_ttl: DEFAULT_IDEMPOTENCY_KEY_TTL,
+            max_result_bytes: 256 * 1024,
+        }
+    }
+}
+
+impl Idempotency {
+    fn from_env(env: &Env<'_>) -> Result<Idempotency, ConfigError> {
+        let d = Idempotency::default();
+        let idempotency = Idempotency {
+            window: env.seconds_or(IDEMPOTENCY_WINDOW, d.window)?,
+            key_ttl: env.seconds_or(IDEMPOTENCY_KEY_TTL, d.key_ttl)?,
+            max_result_bytes: d.max_result_bytes,
+        };
+        positive(
+            IDEMPOTENCY_KEY_TTL,
+            idempotency.key_ttl.as_secs(),
+            "at least 1 second",
+        )?;
+        Ok(idempotency)
+    }
+}
+
+/// An address or CIDR range, e.g. `10.0.0.0/8`, `192.0.2.7`, `fd00::/8`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpRange {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl IpRange {
+    /// Parses `addr` or `addr/prefix`; `None` if it is neither.
+    pub fn parse(raw: &str) -> Option<IpRange> {
+        let (addr, prefix) = match raw.split_once('/') {
+            Some((addr, prefix)) => (addr, Some(prefix.parse::<u8>().ok()?)),
+            None => (raw, None),
+        };
+        let network = addr.trim().parse::<IpAddr>().ok()?.to_canonical();
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(IpRange { network, prefix })
+    }
+
+    /// Whether `ip` is in the range (IPv4-mapped IPv6 counts as IPv4).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let (net, ip, width) = match (self.network, ip.to_canonical()) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                (u128::from(u32::from(net)), u128::from(u32::from(ip)), 32)
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => (u128::from(net), u128::from(ip), 128),
+            _ => return false,
+        };
+        // Compare the first `prefix` bits.
+        let host = width - u32::from(self.prefix);
+        host >= 128 || net >> host == ip >> host
     }
 }
 
@@ -405,6 +543,56 @@ mod tests {
     }
 
     #[test]
+    fn auth_failures_and_trusted_proxies_are_read() -> Result<(), ConfigError> {
+        let config = Config::from_env(&HashMap::new())?;
+        assert_eq!(config.limits.auth_failures_per_minute, 30);
+        assert!(config.trusted_proxies.is_empty());
+        let config = Config::from_env(&env(&[
+            (AUTH_FAILURES, "5"),
+            (TRUSTED_PROXIES, "10.0.0.0/8, 192.0.2.7 ,fd00::/8"),
+        ]))?;
+        assert_eq!(config.limits.auth_failures_per_minute, 5);
+        let proxies = Settings::from_config(&config).trusted_proxies;
+        let ip = |s: &str| s.parse::<IpAddr>().expect("ip");
+        assert!(proxies[0].contains(ip("10.255.0.1")));
+        assert!(!proxies[0].contains(ip("11.0.0.1")));
+        assert!(proxies[0].contains(ip("::ffff:10.1.2.3")), "mapped v4");
+        assert!(proxies[1].contains(ip("192.0.2.7")));
+        assert!(!proxies[1].contains(ip("192.0.2.8")));
+        assert!(proxies[2].contains(ip("fd12::1")));
+        assert!(!proxies[2].contains(ip("fe80::1")));
+        assert!(!proxies[2].contains(ip("10.0.0.1")));
+        assert!(IpRange::parse("0.0.0.0/0").is_some_and(|r| r.contains(ip("8.8.8.8"))));
+        assert!(IpRange::parse("::/0").is_some_and(|r| r.contains(ip("2001:db8::1"))));
+        for bad in [
+            "10.0.0.0/33",
+            "::/129",
+            "example.com",
+            "10.0.0.0/x",
+            "10.0.0.0/",
+        ] {
+            assert_eq!(IpRange::parse(bad), None, "{bad}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn idempotency_windows_are_read() -> Result<(), ConfigError> {
+        let config = Config::from_env(&HashMap::new())?;
+        assert_eq!(config.idempotency, Idempotency::default());
+        assert_eq!(config.idempotency.window, Duration::from_secs(60));
+        assert_eq!(config.idempotency.key_ttl, Duration::from_secs(86_400));
+        let config = Config::from_env(&env(&[
+            (IDEMPOTENCY_WINDOW, "0"),
+            (IDEMPOTENCY_KEY_TTL, "600"),
+        ]))?;
+        let settings = Settings::from_config(&config);
+        assert_eq!(settings.idempotency.window, Duration::ZERO);
+        assert_eq!(settings.idempotency.key_ttl, Duration::from_secs(600));
+        Ok(())
+    }
+
+    #[test]
     fn bad_values_name_the_variable() {
         for (name, value) in [
             (PUBLIC_URL, "https://portico.example.com/mcp"),
@@ -416,6 +604,10 @@ mod tests {
             (MAX_BODY, "10"),
             (ALLOWED_ORIGINS, "not a url"),
             (LISTEN, "8080"),
+            (AUTH_FAILURES, "0"),
+            (TRUSTED_PROXIES, "10.0.0.0/40"),
+            (IDEMPOTENCY_KEY_TTL, "0"),
+            (IDEMPOTENCY_WINDOW, "soon"),
         ] {
             let err = Config::from_env(&env(&[(name, value)]));
             match err {

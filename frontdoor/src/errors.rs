@@ -43,6 +43,10 @@ pub(crate) enum HttpError {
          wait for one to finish"
     )]
     TooManyInFlight { limit: usize },
+    #[error(
+        "unsupported content type: send the JSON-RPC message with Content-Type: application/json"
+    )]
+    UnsupportedMediaType,
     #[error("request body too large: at most {limit} bytes are accepted")]
     BodyTooLarge { limit: usize },
     #[error("{}", unauthorized_description(*.reason))]
@@ -71,6 +75,11 @@ pub(crate) enum HttpError {
          oauth client id and secret) for higher limits, or retry in {retry_after_secs} seconds"
     )]
     DefaultModeQuota { limit: u64, retry_after_secs: u64 },
+    #[error(
+        "too many failed sign-ins from this address: at most {limit} unknown or \
+         expired tokens per minute; retry in {retry_after_secs} seconds with a valid token"
+    )]
+    AuthThrottled { limit: u64, retry_after_secs: u64 },
 }
 
 fn unauthorized_description(reason: Unauthorized) -> &'static str {
@@ -98,6 +107,11 @@ impl IntoResponse for HttpError {
                 message,
                 json!({"limit": limit, "inFlight": true, "retryAfterSeconds": 1}),
                 1,
+            ),
+            HttpError::UnsupportedMediaType => jsonrpc_error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                None,
+                ErrorData::invalid_request(message, None),
             ),
             HttpError::BodyTooLarge { .. } => jsonrpc_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -168,6 +182,14 @@ impl IntoResponse for HttpError {
             } => too_many(
                 message,
                 json!({"limit": limit, "window": "1h", "tier": "default", "retryAfterSeconds": retry_after_secs}),
+                retry_after_secs,
+            ),
+            HttpError::AuthThrottled {
+                limit,
+                retry_after_secs,
+            } => too_many(
+                message,
+                json!({"limit": limit, "window": "1m", "failedAuthentication": true, "retryAfterSeconds": retry_after_secs}),
                 retry_after_secs,
             ),
         }

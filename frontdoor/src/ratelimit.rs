@@ -1,9 +1,23 @@
 //! Per-principal rate limiting of MCP requests, counted in the shared store
 //! so the limit holds across replicas. Successful responses carry
 //! `RateLimit-Limit` / `RateLimit-Remaining` / `RateLimit-Reset` so clients
-//! can pace themselves before they are refused. Beside the per-window
-//! count, each replica bounds the requests one principal has in flight at
-//! once, so one client cannot tie up every connection and worker.
+//! can pace themselves before they are refused; a 429 carries them too, with
+//! `Retry-After`. Beside the per-window count, each replica bounds the
+//! requests one principal has in flight at once, so one client cannot tie
+//! up every connection and worker.
+//!
+//! One store call per request ([`RateLimiter::admit`]: one Lua script on
+//! Redis) checks and counts every tier and, when the request names an
+//! `Mcp-Session-Id`, looks up and touches that session too; the session
+//! rides on to the dispatch in the [`Caller`] so it is not read twice.
+//!
+//! Tiers, all fixed windows (see `store`): every principal has
+//! `PORTICO_RATE_LIMIT_PER_MINUTE` per minute; one on the server's shared
+//! Podio key (the default credential mode) also has
+//! `PORTICO_DEFAULT_MODE_REQUESTS_PER_HOUR` per hour. A request is counted
+//! in all its tiers or, when one refuses, in none.
+//!
+//! [`RateLimiter::admit`]: crate::store::RateLimiter::admit
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,7 +27,7 @@ use axum::body::Body;
 use futures::StreamExt as _;
 
 use axum::extract::{Request, State};
-use axum::http::HeaderValue;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -21,78 +35,180 @@ use portico_proto::vocab::CredentialMode;
 
 use crate::auth::Caller;
 use crate::errors::HttpError;
+use crate::mcp::protocol::SESSION_HEADER;
 use crate::state::AppState;
+use crate::store::{Admission, Decision, Limit, Session, SessionTouch};
 
 /// The counting window; the limit is configured per minute.
 const WINDOW: Duration = Duration::from_secs(60);
 /// The window of the default credential mode's quota.
 const DEFAULT_MODE_WINDOW: Duration = Duration::from_secs(3600);
+/// Counter names within a principal's partition.
+const MINUTE: &str = "minute";
+const DEFAULT_MODE_HOUR: &str = "default-mode-hour";
+
+/// What a request costs when nothing says otherwise.
+const DEFAULT_COST: u64 = 1;
+
+/// The cost of `tools/call` per tool, where it differs from
+/// [`DEFAULT_COST`]. Empty on purpose: a write is one Podio call like a
+/// read, against the same upstream hourly budget, so every tool costs 1
+/// today. To make a tool dearer (say a search that fans out into many
+/// upstream calls), add `("tool_name", cost)`. The cost is read from the
+/// `Mcp-Method` / `Mcp-Name` headers of 2026-07-28, which the dispatch then
+/// checks against the body (a mismatch is refused, so a client cannot
+/// choose its price); legacy requests name the tool only in the body, which
+/// is read after the limit, so they pay the default.
+const TOOL_COSTS: &[(&str, u64)] = &[];
+
+/// Longest `Mcp-Session-Id` worth looking up: ours are 43 characters, and
+/// anything much longer names no session.
+const MAX_SESSION_ID: usize = 128;
+
+/// The legacy session a request names, as the rate limiter's store call
+/// found it: the dispatch uses this instead of reading it again.
+#[derive(Debug)]
+pub(crate) struct SessionLookup {
+    /// The `Mcp-Session-Id`, trimmed.
+    pub(crate) id: String,
+    /// The caller's session of that id, touched; `None` if it does not exist
+    /// (or is another subject's).
+    pub(crate) found: Option<Session>,
+}
 
 /// Middleware (after authentication): counts the request against the
-/// caller's subject and refuses it with 429 when over the limit.
+/// caller's tiers and refuses it with 429 when over a limit.
 pub(crate) async fn limit_per_subject(
     State(state): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     // The auth layer runs first; without a caller there is nothing to count.
     let Some(caller) = request.extensions().get::<Caller>().cloned() else {
         return next.run(request).await;
     };
-    let limit = state.settings.rate_limit_per_minute;
-    let decision = match state
-        .deps
-        .limiter
-        .check(&caller.principal.subject, limit, WINDOW)
-        .await
-    {
-        Ok(decision) => decision,
+    let subject = caller.principal.subject.as_str();
+    let mut limits = vec![Limit {
+        name: MINUTE,
+        limit: state.settings.rate_limit_per_minute,
+        window: WINDOW,
+    }];
+    // Users on the server's shared Podio key share its upstream budget, so
+    // they get a small quota of their own on top (the guide's tier).
+    if caller.principal.credential_mode() == CredentialMode::Default {
+        limits.push(Limit {
+            name: DEFAULT_MODE_HOUR,
+            limit: state.settings.default_mode_requests_per_hour,
+            window: DEFAULT_MODE_WINDOW,
+        });
+    }
+    let session_id = session_id(request.headers());
+    let admission = Admission {
+        partition: subject,
+        cost: cost(request.headers()),
+        limits: &limits,
+        session: session_id
+            .as_deref()
+            .filter(|id| id.len() <= MAX_SESSION_ID)
+            .map(|id| SessionTouch {
+                id,
+                ttl: state.settings.session_ttl,
+            }),
+    };
+    let admitted = match state.deps.limiter.admit(&admission).await {
+        Ok(admitted) => admitted,
         Err(err) => {
             tracing::error!(error = %err, "rate limit check failed");
             return HttpError::StoreUnavailable.into_response();
         }
     };
-    let reset_secs = ceil_secs(decision.reset_after);
-    if !decision.allowed {
-        tracing::info!(subject = %caller.principal.subject, limit, "rate limited");
-        return HttpError::RateLimited {
-            limit,
-            retry_after_secs: reset_secs,
-        }
-        .into_response();
-    }
-    // Users on the server's shared Podio key share its upstream budget, so
-    // they get a small quota of their own on top (the guide's tier).
-    if caller.principal.credential_mode() == CredentialMode::Default {
-        let quota = state.settings.default_mode_requests_per_hour;
-        let key = format!("default-mode:{}", caller.principal.subject);
-        match state
-            .deps
-            .limiter
-            .check(&key, quota, DEFAULT_MODE_WINDOW)
-            .await
-        {
-            Ok(tier) if tier.allowed => {}
-            Ok(tier) => {
-                tracing::info!(subject = %caller.principal.subject, quota, "default-mode quota reached");
-                return HttpError::DefaultModeQuota {
-                    limit: quota,
-                    retry_after_secs: ceil_secs(tier.reset_after),
+    let Some(&minute) = admitted.decisions.first() else {
+        tracing::error!("rate limit check answered no decision");
+        return HttpError::StoreUnavailable.into_response();
+    };
+    if let Some(index) = admitted.refused {
+        let refusing = admitted.decisions.get(index).copied().unwrap_or(minute);
+        let retry_after_secs = ceil_secs(refusing.reset_after);
+        let refusal = match limits.get(index).map(|l| l.name) {
+            Some(DEFAULT_MODE_HOUR) => {
+                tracing::info!(subject = %subject, quota = refusing.limit, "default-mode quota reached");
+                HttpError::DefaultModeQuota {
+                    limit: refusing.limit,
+                    retry_after_secs,
                 }
-                .into_response();
             }
-            Err(err) => {
-                tracing::error!(error = %err, "rate limit check failed");
-                return HttpError::StoreUnavailable.into_response();
+            _ => {
+                tracing::info!(subject = %subject, limit = refusing.limit, "rate limited");
+                HttpError::RateLimited {
+                    limit: refusing.limit,
+                    retry_after_secs,
+                }
             }
-        }
+        };
+        let mut response = refusal.into_response();
+        set_headers(response.headers_mut(), &refusing);
+        return response;
+    }
+    if let Some(id) = session_id {
+        let lookup = SessionLookup {
+            id,
+            found: admitted.session,
+        };
+        request.extensions_mut().insert(Caller {
+            session: Some(Arc::new(lookup)),
+            ..caller
+        });
     }
     let mut response = next.run(request).await;
-    let headers = response.headers_mut();
+    set_headers(response.headers_mut(), &minute);
+    response
+}
+
+/// `RateLimit-Limit` / `-Remaining` / `-Reset` (seconds) of `decision`.
+fn set_headers(headers: &mut HeaderMap, decision: &Decision) {
     headers.insert("ratelimit-limit", HeaderValue::from(decision.limit));
     headers.insert("ratelimit-remaining", HeaderValue::from(decision.remaining));
-    headers.insert("ratelimit-reset", HeaderValue::from(reset_secs));
-    response
+    headers.insert(
+        "ratelimit-reset",
+        HeaderValue::from(ceil_secs(decision.reset_after)),
+    );
+}
+
+/// The `Mcp-Session-Id`, trimmed, as the dispatch reads it; none if absent
+/// or empty. One too long to be ours is not looked up (it names no session).
+fn session_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// What the request costs: a `tools/call` of a tool in [`TOOL_COSTS`] named
+/// by its `Mcp-Name` header costs what the table says, anything else
+/// [`DEFAULT_COST`].
+fn cost(headers: &HeaderMap) -> u64 {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    if header("mcp-method") != Some("tools/call") {
+        return DEFAULT_COST;
+    }
+    let Some(tool) = header("mcp-name") else {
+        return DEFAULT_COST;
+    };
+    cost_of(TOOL_COSTS, tool)
+}
+
+fn cost_of(table: &[(&str, u64)], tool: &str) -> u64 {
+    table
+        .iter()
+        .find(|(name, _)| *name == tool)
+        .map_or(DEFAULT_COST, |(_, cost)| *cost)
 }
 
 /// Requests in flight per principal on this replica.
@@ -171,7 +287,7 @@ pub(crate) async fn limit_in_flight(
 
 /// Whole seconds, rounded up, at least 1 (a `Retry-After: 0` invites a
 /// retry storm).
-fn ceil_secs(duration: Duration) -> u64 {
+pub(crate) fn ceil_secs(duration: Duration) -> u64 {
     let secs = duration.as_secs() + u64::from(duration.subsec_nanos() > 0);
     secs.max(1)
 }
@@ -191,6 +307,28 @@ mod tests {
         let third = map.enter("a", 2).expect("a slot came free");
         drop((second, third, other));
         assert_eq!(map.tracked(), 0);
+    }
+
+    #[test]
+    fn tool_costs_come_from_the_headers_and_the_table() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(cost(&headers), DEFAULT_COST);
+        headers.insert("mcp-method", HeaderValue::from_static("tools/call"));
+        headers.insert("mcp-name", HeaderValue::from_static(" create_item "));
+        assert_eq!(cost(&headers), DEFAULT_COST);
+        let table = [("create_item", 5)];
+        assert_eq!(cost_of(&table, "create_item"), 5);
+        assert_eq!(cost_of(&table, "get_item"), DEFAULT_COST);
+    }
+
+    #[test]
+    fn session_ids_are_read_as_the_dispatch_reads_them() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(session_id(&headers), None);
+        headers.insert(SESSION_HEADER, HeaderValue::from_static("  "));
+        assert_eq!(session_id(&headers), None);
+        headers.insert(SESSION_HEADER, HeaderValue::from_static(" abc "));
+        assert_eq!(session_id(&headers).as_deref(), Some("abc"));
     }
 
     #[test]

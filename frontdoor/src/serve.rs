@@ -12,6 +12,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -20,9 +22,11 @@ use portico_proto::remote::{RemoteAuth, RemoteTools};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
+use tower::ServiceExt as _;
 
 use crate::config::{Config, Limits, Settings};
 use crate::state::{AppState, Deps};
+use crate::store::idempotency::redis::RedisIdempotencyStore;
 use crate::store::redis::RedisStore;
 
 /// How long in-flight requests may run once shutdown begins.
@@ -63,9 +67,9 @@ pub async fn serve_with(
             },
             () = &mut stop_accepting => break,
         };
-        let tcp = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((tcp, _peer)) => tcp,
+                Ok(accepted) => accepted,
                 Err(err) => {
                     tracing::warn!(error = %err, "accept failed; backing off");
                     tokio::time::sleep(ACCEPT_BACKOFF).await;
@@ -89,6 +93,12 @@ pub async fn serve_with(
                 Ok(Ok(n)) if n > 0 => {}
                 _ => return,
             }
+            // Every request knows its TCP peer, as axum's `ConnectInfo`
+            // (failed sign-ins are throttled per source address).
+            let app = app.map_request(move |mut request: axum::http::Request<Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            });
             let connection = builder
                 .serve_connection_with_upgrades(TokioIo::new(tcp), TowerToHyperService::new(app));
             if let Err(err) = watcher.watch(connection.into_owned()).await {
@@ -147,6 +157,7 @@ pub async fn serve(
         auth: auth.clone(),
         oauth: auth,
         tools: Arc::new(RemoteTools::lazy(&config.tools_url).context("PORTICO_TOOLS_URL")?),
+        idempotency: Arc::new(RedisIdempotencyStore::new(&store)),
         sessions: store.clone(),
         limiter: store,
     };

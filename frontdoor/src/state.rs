@@ -9,9 +9,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::IntrospectionCache;
 use crate::config::Settings;
+use crate::mcp::tools::replay::WriteCatalog;
 use crate::origin::OriginPolicy;
 use crate::ratelimit::InFlight;
 use crate::server_info::ServerInfoCache;
+use crate::store::idempotency::IdempotencyStore;
 use crate::store::{RateLimiter, SessionStore};
 
 /// The services and stores the front door talks to. In the microservices
@@ -30,6 +32,9 @@ pub struct Deps {
     pub sessions: Arc<dyn SessionStore>,
     /// Per-principal request counting.
     pub limiter: Arc<dyn RateLimiter>,
+    /// Outcomes of write tool calls, so a repeated write is answered with
+    /// the first result instead of writing twice.
+    pub idempotency: Arc<dyn IdempotencyStore>,
 }
 
 /// Shared state of the HTTP surface.
@@ -43,6 +48,8 @@ pub(crate) struct AppState {
     pub(crate) server_info: Arc<ServerInfoCache>,
     /// MCP requests in flight per principal on this replica.
     pub(crate) in_flight: Arc<InFlight>,
+    /// Which tools write, from the tool catalog (cached per process).
+    pub(crate) writes: Arc<WriteCatalog>,
     /// Cancelled when shutdown begins, so `/ready` turns false before the
     /// listener closes and load balancers stop routing here first.
     pub(crate) shutdown: CancellationToken,
@@ -57,6 +64,7 @@ impl AppState {
             introspection: Arc::new(IntrospectionCache::default()),
             server_info: Arc::new(ServerInfoCache::default()),
             in_flight: Arc::new(InFlight::default()),
+            writes: Arc::new(WriteCatalog::default()),
             shutdown,
         }
     }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use portico_frontdoor::config::Limits;
+use portico_frontdoor::store::idempotency::memory::MemoryIdempotencyStore;
 use portico_frontdoor::store::memory::MemoryStore;
 use portico_frontdoor::{Deps, Settings, serve_with};
 use serde_json::json;
@@ -89,6 +90,7 @@ async fn serve(settings: Settings) -> Served {
         tools: app.tools.clone(),
         sessions: Arc::new(store.clone()),
         limiter: Arc::new(store),
+        idempotency: Arc::new(MemoryIdempotencyStore::new()),
     };
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(serve_with(settings, deps, listener, shutdown.clone()));
@@ -356,4 +358,96 @@ async fn shutdown_turns_readiness_off_first_and_lets_calls_finish() {
     assert!(finished.starts_with("HTTP/1.1 200"), "{finished}");
     assert!(finished.contains("done slowly"), "{finished}");
     assert!(TcpStream::connect(served.addr).await.is_err());
+}
+
+fn preflight(origin: &str) -> Request<Body> {
+    Request::builder()
+        .method("OPTIONS")
+        .uri("/mcp")
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type, mcp-session-id",
+        )
+        .body(Body::empty())
+        .expect("request")
+}
+
+#[tokio::test]
+async fn browsers_on_allowed_origins_get_cors_and_others_get_none() {
+    let app = app();
+    // The preflight needs no token.
+    let ok = send(&app.router, preflight("http://localhost:6274")).await;
+    assert_eq!(ok.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        ok.header("access-control-allow-origin"),
+        Some("http://localhost:6274")
+    );
+    let allowed = ok
+        .header("access-control-allow-headers")
+        .unwrap_or_default();
+    assert!(allowed.contains("Mcp-Session-Id") && allowed.contains("Authorization"));
+    assert!(
+        ok.header("access-control-allow-methods")
+            .is_some_and(|m| m.contains("POST") && m.contains("DELETE"))
+    );
+
+    // A refusal is readable too, challenge included, so a browser client
+    // can start OAuth.
+    let mut request = mcp_post(None, None, &initialize_body("2025-11-25"));
+    request
+        .headers_mut()
+        .insert("origin", "http://localhost:6274".parse().expect("header"));
+    let unauthorized = send(&app.router, request).await;
+    assert_eq!(unauthorized.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        unauthorized.header("access-control-allow-origin"),
+        Some("http://localhost:6274")
+    );
+    let exposed = unauthorized
+        .header("access-control-expose-headers")
+        .unwrap_or_default();
+    assert!(exposed.contains("WWW-Authenticate") && exposed.contains("Mcp-Session-Id"));
+
+    let evil = send(&app.router, preflight("https://evil.example")).await;
+    assert_eq!(evil.status, StatusCode::FORBIDDEN);
+    assert!(evil.header("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_gets_415() {
+    let app = app();
+    for content_type in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        None,
+    ] {
+        let mut builder = Request::post("/mcp")
+            .header("accept", "application/json, text/event-stream")
+            .header("authorization", format!("Bearer {ALICE}"));
+        if let Some(content_type) = content_type {
+            builder = builder.header("content-type", content_type);
+        }
+        let request = builder
+            .body(Body::from(initialize_body("2025-11-25").to_string()))
+            .expect("request");
+        let reply = send(&app.router, request).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type:?}"
+        );
+        assert!(
+            reply.json()["error"]["message"]
+                .to_string()
+                .contains("application/json")
+        );
+    }
+    let mut ok = mcp_post(Some(ALICE), None, &initialize_body("2025-11-25"));
+    ok.headers_mut().insert(
+        "content-type",
+        "application/json; charset=utf-8".parse().expect("header"),
+    );
+    assert_eq!(send(&app.router, ok).await.status, StatusCode::OK);
 }

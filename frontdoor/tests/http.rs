@@ -794,6 +794,7 @@ async fn malformed_messages_are_400() {
         Request::post("/mcp")
             .header("authorization", format!("Bearer {ALICE}"))
             .header("accept", "application/json, text/event-stream")
+            .header("content-type", "application/json")
             .body(Body::from(body.to_owned()))
             .expect("request")
     };

@@ -533,7 +533,7 @@ async fn legacy_set_level_is_stored_with_the_session() {
     );
     let stored = app
         .store
-        .get_and_touch(&session, Duration::from_secs(60))
+        .get_and_touch("token:alice", &session, Duration::from_secs(60))
         .await
         .expect("store")
         .expect("session");
@@ -569,7 +569,7 @@ async fn long_client_names_are_capped_before_they_are_stored() {
     let session = reply.header("mcp-session-id").expect("session");
     let stored = app
         .store
-        .get_and_touch(session, Duration::from_secs(60))
+        .get_and_touch("token:alice", session, Duration::from_secs(60))
         .await
         .expect("store")
         .expect("session");

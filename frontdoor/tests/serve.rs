@@ -6,6 +6,7 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use portico_frontdoor::store::idempotency::memory::MemoryIdempotencyStore;
 use portico_frontdoor::store::memory::MemoryStore;
 use portico_frontdoor::{Deps, serve_with};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -24,6 +25,7 @@ async fn serves_on_a_listener_and_shuts_down() {
         tools: test_app.tools.clone(),
         sessions: Arc::new(store.clone()),
         limiter: Arc::new(store),
+        idempotency: Arc::new(MemoryIdempotencyStore::new()),
     };
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(serve_with(

@@ -193,6 +193,70 @@ impl ToolCalls for RemoteTools {
             stream.map(|event| event.map_err(ServiceError::from)),
         ))
     }
+
+    async fn features(&self, token: &str) -> Result<tools::Features, ServiceError> {
+        let request = with_bearer(token, tools::GetFeaturesRequest {})?;
+        Ok(self.0.clone().get_features(request).await?.into_inner())
+    }
+
+    async fn list_resources(&self, token: &str) -> Result<Vec<tools::Resource>, ServiceError> {
+        let request = with_bearer(token, tools::ListResourcesRequest {})?;
+        let answer = self.0.clone().list_resources(request).await?;
+        Ok(answer.into_inner().resources)
+    }
+
+    async fn list_resource_templates(
+        &self,
+        token: &str,
+    ) -> Result<Vec<tools::ResourceTemplate>, ServiceError> {
+        let request = with_bearer(token, tools::ListResourceTemplatesRequest {})?;
+        let answer = self.0.clone().list_resource_templates(request).await?;
+        Ok(answer.into_inner().resource_templates)
+    }
+
+    async fn read_resource(
+        &self,
+        token: &str,
+        uri: &str,
+    ) -> Result<Vec<tools::EmbeddedResource>, ServiceError> {
+        let request = with_bearer(
+            token,
+            tools::ReadResourceRequest {
+                uri: uri.to_owned(),
+            },
+        )?;
+        let answer = self.0.clone().read_resource(request).await?;
+        Ok(answer.into_inner().contents)
+    }
+
+    async fn list_prompts(&self, token: &str) -> Result<Vec<tools::Prompt>, ServiceError> {
+        let request = with_bearer(token, tools::ListPromptsRequest {})?;
+        Ok(self
+            .0
+            .clone()
+            .list_prompts(request)
+            .await?
+            .into_inner()
+            .prompts)
+    }
+
+    async fn get_prompt(
+        &self,
+        token: &str,
+        request: tools::GetPromptRequest,
+    ) -> Result<tools::GetPromptResponse, ServiceError> {
+        let request = with_bearer(token, request)?;
+        Ok(self.0.clone().get_prompt(request).await?.into_inner())
+    }
+
+    async fn complete(
+        &self,
+        token: &str,
+        request: tools::CompleteRequest,
+    ) -> Result<tools::CompleteResponse, ServiceError> {
+        let request = with_bearer(token, request)?;
+        Ok(self.0.clone().complete(request).await?.into_inner())
+    }
 }
 
 /// The connector service reached over gRPC.

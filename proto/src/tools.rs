@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 
 use tokio_stream::Stream;
 
-use crate::error::ServiceError;
+use crate::error::{ErrorCode, ServiceError};
 
 /// Version 1 of the tools API.
 pub mod v1 {
@@ -41,7 +41,7 @@ impl ToolEvents {
             }
         }
         Err(ServiceError::new(
-            crate::error::ErrorCode::Unavailable,
+            ErrorCode::Unavailable,
             "the tool call ended without a result",
         ))
     }
@@ -92,6 +92,82 @@ pub trait ToolCalls: Send + Sync + 'static {
         token: &str,
         call: v1::ToolCall,
     ) -> Result<ToolEvents, ServiceError>;
+
+    // What the service offers beside tools. The defaults are those of a
+    // service that offers nothing more (and so need no token): no features,
+    // empty lists, NOT_FOUND for every resource and prompt.
+
+    /// Whether resources, subscriptions, prompts and completion are offered;
+    /// a caller advertises nothing that is not set here.
+    async fn features(&self, _token: &str) -> Result<v1::Features, ServiceError> {
+        Ok(v1::Features::default())
+    }
+
+    /// Every direct resource, in a stable order.
+    async fn list_resources(&self, _token: &str) -> Result<Vec<v1::Resource>, ServiceError> {
+        Ok(Vec::new())
+    }
+
+    /// Every resource template, in a stable order.
+    async fn list_resource_templates(
+        &self,
+        _token: &str,
+    ) -> Result<Vec<v1::ResourceTemplate>, ServiceError> {
+        Ok(Vec::new())
+    }
+
+    /// The contents of the resource at `uri`; [`ErrorCode::NotFound`] when
+    /// there is none.
+    async fn read_resource(
+        &self,
+        _token: &str,
+        uri: &str,
+    ) -> Result<Vec<v1::EmbeddedResource>, ServiceError> {
+        Err(no_resource(uri))
+    }
+
+    /// Every prompt, in a stable order.
+    async fn list_prompts(&self, _token: &str) -> Result<Vec<v1::Prompt>, ServiceError> {
+        Ok(Vec::new())
+    }
+
+    /// One prompt rendered with its arguments: [`ErrorCode::NotFound`] for
+    /// an unknown prompt, [`ErrorCode::InvalidArgument`] for a missing
+    /// required argument.
+    async fn get_prompt(
+        &self,
+        _token: &str,
+        request: v1::GetPromptRequest,
+    ) -> Result<v1::GetPromptResponse, ServiceError> {
+        Err(no_prompt(&request.name))
+    }
+
+    /// Suggestions for one argument of a prompt or resource template.
+    async fn complete(
+        &self,
+        _token: &str,
+        _request: v1::CompleteRequest,
+    ) -> Result<v1::CompleteResponse, ServiceError> {
+        Ok(v1::CompleteResponse::default())
+    }
+}
+
+/// The NOT_FOUND answer for a resource URI no resource has.
+pub fn no_resource(uri: &str) -> ServiceError {
+    ServiceError::new(
+        ErrorCode::NotFound,
+        format!(
+            "no resource has the URI {uri:?}; resources/list and resources/templates/list name the ones there are"
+        ),
+    )
+}
+
+/// The NOT_FOUND answer for an unknown prompt name.
+pub fn no_prompt(name: &str) -> ServiceError {
+    ServiceError::new(
+        ErrorCode::NotFound,
+        format!("no prompt is named {name:?}; prompts/list names the ones there are"),
+    )
 }
 
 impl v1::ContentBlock {

@@ -120,6 +120,8 @@ pub struct Stack {
     /// service name, URL).
     pub grpc_services: Vec<(&'static str, String)>,
     shutdown: CancellationToken,
+    /// One per front door (children of `shutdown`), to stop one replica.
+    frontdoor_shutdowns: Vec<CancellationToken>,
     tasks: JoinSet<anyhow::Result<()>>,
     schema: Option<PgSchema>,
     dev: Option<portico::dev::DevHandle>,
@@ -129,6 +131,28 @@ impl Stack {
     /// The MCP endpoint of front door `i`.
     pub fn mcp_url(&self, i: usize) -> String {
         format!("{}/mcp", self.frontdoors[i])
+    }
+
+    /// Stops front door `i` alone (a replica going away) and waits until it
+    /// no longer accepts connections; the other replicas keep serving.
+    pub async fn stop_frontdoor(&self, i: usize) -> anyhow::Result<()> {
+        let token = self
+            .frontdoor_shutdowns
+            .get(i)
+            .context("no such front door")?;
+        token.cancel();
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let url = format!("{}/health", self.frontdoors[i]);
+        while Instant::now() < deadline {
+            if client.get(&url).send().await.is_err() {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        anyhow::bail!("front door {i} still answers 20 s after it was stopped")
     }
 
     /// Stops every server, waits for them, and removes this test's schema and
@@ -203,6 +227,16 @@ pub async fn start_microservices() -> anyhow::Result<Stack> {
 /// [`start_microservices`] with the simulator configured by `sim` (a low
 /// rate limit, short-lived upstream tokens).
 pub async fn start_microservices_with(sim: podio_sim::Config) -> anyhow::Result<Stack> {
+    start_microservices_configured(sim, &[]).await
+}
+
+/// [`start_microservices_with`], with `frontdoor_env` added to (or
+/// overriding) both front doors' environment, e.g. a small
+/// `PORTICO_RATE_LIMIT_PER_MINUTE`.
+pub async fn start_microservices_configured(
+    sim: podio_sim::Config,
+    frontdoor_env: &[(&str, &str)],
+) -> anyhow::Result<Stack> {
     install_tls_provider();
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
@@ -214,9 +248,12 @@ pub async fn start_microservices_with(sim: podio_sim::Config) -> anyhow::Result<
 
     let (auth_listener, auth_url) = loopback().await?;
     let (listener, connector_url) = loopback().await?;
+    let redis = redis_url();
     let config = portico_connector::Config::from_env(&env(&[
         ("PORTICO_PODIO_API_URL", &sim_url),
         ("PORTICO_AUTH_URL", &auth_url),
+        ("REDIS_URL", &redis),
+        ("PORTICO_REDIS_PREFIX", &prefix),
     ]))?;
     let sd = shutdown.clone();
     tasks.spawn(async move {
@@ -273,15 +310,23 @@ pub async fn start_microservices_with(sim: podio_sim::Config) -> anyhow::Result<
     });
 
     let mut frontdoors = Vec::new();
+    let mut frontdoor_shutdowns = Vec::new();
     for (listener, url) in frontdoor_listeners {
-        let config = portico_frontdoor::Config::from_env(&env(&[
+        let mut vars = env(&[
             ("PORTICO_PUBLIC_URL", &url),
             ("REDIS_URL", &redis_url()),
             ("PORTICO_REDIS_PREFIX", &prefix),
             ("PORTICO_AUTH_URL", &auth_url),
             ("PORTICO_TOOLS_URL", &tools_url),
-        ]))?;
-        let sd = shutdown.clone();
+        ]);
+        vars.extend(
+            frontdoor_env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let config = portico_frontdoor::Config::from_env(&vars)?;
+        let sd = shutdown.child_token();
+        frontdoor_shutdowns.push(sd.clone());
         tasks.spawn(portico_frontdoor::serve(config, listener, sd));
         frontdoors.push(url);
     }
@@ -297,6 +342,7 @@ pub async fn start_microservices_with(sim: podio_sim::Config) -> anyhow::Result<
             (portico_connector::SERVICE_NAME, connector_url.clone()),
         ],
         shutdown,
+        frontdoor_shutdowns,
         tasks,
         schema: Some(schema),
         dev: None,
@@ -350,6 +396,7 @@ pub async fn start_dev() -> anyhow::Result<Stack> {
             .clone()
             .context("dev shape started without the simulator")?,
         shutdown,
+        frontdoor_shutdowns: Vec::new(),
         tasks: JoinSet::new(),
         schema: None,
         dev: Some(dev),

@@ -13,10 +13,11 @@ use rmcp::model::RequestId;
 use serde_json::{Value, json};
 
 use crate::auth::Caller;
+use crate::mcp::features::{self, For};
 use crate::mcp::jsonrpc::RpcError;
 use crate::mcp::protocol::{self, meta};
 use crate::mcp::reply::{CallContext, LogLevel, Reply};
-use crate::mcp::{McpError, legacy, modern, tools};
+use crate::mcp::{McpError, completion, legacy, modern, prompts, resources, tools};
 use crate::state::AppState;
 use crate::store::Session;
 
@@ -105,14 +106,20 @@ pub(crate) async fn dispatch(
 ) -> Reply {
     let context = CallContext::new(generation.log_level(), params.as_ref());
     let modern = matches!(generation, Generation::Modern(_));
-    let reply = match (method, generation) {
+    let reply = match (features::route(state, caller, method).await, generation) {
         ("initialize", Generation::Handshake) => {
             match legacy::initialize(state, caller, &id, params).await {
-                Ok((result, session_id)) => Reply::single(Ok(result)).with_session(session_id),
+                Ok((result, session_id)) => {
+                    let result = features::advertise(state, caller, For::Legacy, result).await;
+                    Reply::single(Ok(result)).with_session(session_id)
+                }
                 Err(err) => Reply::single(Err(err)),
             }
         }
-        ("server/discover", Generation::Modern(_)) => Reply::single(Ok(modern::discover())),
+        ("server/discover", Generation::Modern(_)) => {
+            let result = features::advertise(state, caller, For::Modern, modern::discover()).await;
+            Reply::single(Ok(result))
+        }
         ("ping", Generation::Legacy(_)) => Reply::single(Ok(json!({}))),
         ("logging/setLevel", Generation::Legacy(session)) => {
             Reply::single(legacy::set_level(state, session, &id, params.as_ref()).await)
@@ -122,6 +129,28 @@ pub(crate) async fn dispatch(
         }
         ("tools/call", Generation::Modern(_) | Generation::Legacy(_)) => {
             tools::call(state, caller, id, params, context).await
+        }
+        ("resources/list", Generation::Modern(_) | Generation::Legacy(_)) => {
+            Reply::single(resources::list(state, caller, id).await)
+        }
+        ("resources/templates/list", Generation::Modern(_) | Generation::Legacy(_)) => {
+            Reply::single(resources::templates(state, caller, id).await)
+        }
+        ("resources/read", Generation::Modern(_) | Generation::Legacy(_)) => {
+            Reply::single(resources::read(state, caller, id, params.as_ref()).await)
+        }
+        // 2026-07-28 removed these (subscriptions/listen replaces them).
+        ("resources/subscribe" | "resources/unsubscribe", Generation::Legacy(_)) => {
+            Reply::single(resources::subscribe(state, caller, id, method, params.as_ref()).await)
+        }
+        ("prompts/list", Generation::Modern(_) | Generation::Legacy(_)) => {
+            Reply::single(prompts::list(state, caller, id).await)
+        }
+        ("prompts/get", Generation::Modern(_) | Generation::Legacy(_)) => {
+            Reply::single(prompts::get(state, caller, id, params.as_ref()).await)
+        }
+        ("completion/complete", Generation::Modern(_) | Generation::Legacy(_)) => {
+            Reply::single(completion::complete(state, caller, id, params.as_ref()).await)
         }
         // 2026-07-28 answers an unknown (or removed: ping, logging/setLevel,
         // initialize) method with 404, so intermediaries can tell.

@@ -82,12 +82,20 @@ pub(crate) async fn require_session(
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .ok_or_else(|| RpcError::missing_session(id.cloned()))?;
-    let session = state
-        .deps
-        .sessions
-        .get_and_touch(session_id, state.settings.session_ttl)
-        .await
-        .map_err(store_failed)?;
+    // The rate limiter already read (and touched) it in its store call.
+    let session = match caller.session.as_deref() {
+        Some(lookup) if lookup.id == session_id => lookup.found.clone(),
+        _ => state
+            .deps
+            .sessions
+            .get_and_touch(
+                &caller.principal.subject,
+                session_id,
+                state.settings.session_ttl,
+            )
+            .await
+            .map_err(store_failed)?,
+    };
     match session {
         Some(session) if session.subject == caller.principal.subject => Ok(session),
         // Another subject's session is reported exactly like a missing one,
@@ -190,7 +198,7 @@ pub(crate) async fn end_session(
     state
         .deps
         .sessions
-        .delete(&session.id)
+        .delete(&session.subject, &session.id)
         .await
         .map_err(store_failed)?;
     tracing::info!(client = %session.client_name, "mcp session ended by the client");

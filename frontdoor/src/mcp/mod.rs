@@ -17,13 +17,19 @@
 //! | `legacy` | `initialize`, sessions, `logging/setLevel` |
 //! | `reply` | JSON or SSE, the per-call context and notifier |
 //! | `tools` | `tools/list` and `tools/call` over gRPC |
+//! | `features` | the capabilities the tools service's features call for |
+//! | `resources`, `prompts`, `completion` | those methods over gRPC |
 
+pub(crate) mod completion;
 pub(crate) mod dispatch;
+pub(crate) mod features;
 pub(crate) mod jsonrpc;
 pub(crate) mod legacy;
 pub(crate) mod modern;
+pub(crate) mod prompts;
 pub(crate) mod protocol;
 pub(crate) mod reply;
+pub(crate) mod resources;
 pub(crate) mod tools;
 
 use axum::body::Body;
@@ -42,7 +48,7 @@ use crate::mcp::jsonrpc::{Incoming, RpcError};
 use crate::mcp::protocol::clip;
 use crate::mcp::reply::Accept;
 use crate::state::AppState;
-use crate::{origin, ratelimit};
+use crate::{cors, origin, ratelimit};
 
 /// Anything that ends an MCP request early.
 #[derive(Debug)]
@@ -90,6 +96,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .layer(from_fn_with_state(state.clone(), auth::require_bearer))
         .layer(from_fn_with_state(state.clone(), limit_declared_body))
         .layer(from_fn_with_state(state.clone(), origin::check_origin))
+        .layer(from_fn_with_state(state.clone(), cors::allowed_origins))
 }
 
 fn endpoint() -> MethodRouter<AppState> {
@@ -152,6 +159,17 @@ async fn end_session(
         .unwrap_or_else(IntoResponse::into_response)
 }
 
+/// Whether the body is declared JSON (`application/json`, any parameters).
+/// A body without a `Content-Type` is refused too: MCP clients always send
+/// one, and guessing is how a form post from a foreign page gets in.
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
 async fn handle_post(
     state: &AppState,
     caller: &Caller,
@@ -161,6 +179,9 @@ async fn handle_post(
     let accept = Accept::from_headers(headers);
     if !accept.any() {
         return Err(RpcError::not_acceptable().into());
+    }
+    if !is_json(headers) {
+        return Err(HttpError::UnsupportedMediaType.into());
     }
     let limit = state.settings.max_body_bytes;
     let body = axum::body::to_bytes(body, limit).await.map_err(|e| {

@@ -25,6 +25,16 @@ use crate::mcp::reply::LogLevel;
 /// How long a `tools/list` result stays fresh: the catalog changes only
 /// with a deployment.
 const TOOLS_LIST_TTL_MS: u64 = 5 * 60 * 1000;
+/// The results that carry caching hints (SEP-2549), all `private` and with
+/// the catalog's TTL: what a caller sees depends on its token, and the tools
+/// service's tools, resources and prompts change only with a deployment.
+const CACHEABLE: [&str; 5] = [
+    "tools/list",
+    "prompts/list",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+];
 /// How long a `server/discover` result stays fresh.
 const DISCOVER_TTL_MS: u64 = 60 * 60 * 1000;
 
@@ -269,7 +279,7 @@ pub(crate) fn finish(method: &str, result: Value) -> Value {
     result
         .entry("resultType")
         .or_insert_with(|| json!("complete"));
-    if method == "tools/list" {
+    if CACHEABLE.contains(&method) {
         result.insert("ttlMs".to_owned(), json!(TOOLS_LIST_TTL_MS));
         result.insert("cacheScope".to_owned(), json!("private"));
     }

@@ -29,6 +29,10 @@ use crate::mcp::protocol::{MAX_CLIENT_STRING, clip};
 use crate::mcp::reply::{CallContext, LogLevel, Notifier, Reply};
 use crate::state::AppState;
 
+pub(crate) mod replay;
+
+use replay::Plan;
+
 /// `tools/list`.
 pub(crate) async fn list(
     state: &AppState,
@@ -68,13 +72,41 @@ pub(crate) async fn call(
         Ok(call) => call,
         Err(err) => return Reply::single(Err(err)),
     };
-    if context.wants_events() {
-        let (state, caller) = (state.clone(), caller.clone());
-        Reply::streamed(&context, move |notifier| async move {
-            call_streaming(&state, &caller, id, call, notifier).await
-        })
-    } else {
-        Reply::single(call_unary(state, caller, id, call).await)
+    let held = match replay::plan(state, caller, &id, &call).await {
+        Plan::Direct => None,
+        Plan::Answer(outcome) => return Reply::single(outcome),
+        Plan::Held(held) => Some(held),
+    };
+    match (context.wants_events(), held) {
+        (false, None) => Reply::single(call_unary(state, caller, id, call).await),
+        (true, None) => {
+            let (state, caller) = (state.clone(), caller.clone());
+            Reply::streamed(&context, move |notifier| async move {
+                call_streaming(&state, &caller, id, call, notifier).await
+            })
+        }
+        // A claimed write runs to its end even if the client goes away, so
+        // the result its retry asks for is there.
+        (true, Some(held)) => {
+            let (state, caller) = (state.clone(), caller.clone());
+            Reply::streamed(&context, move |notifier| async move {
+                let work_id = id.clone();
+                held.run(id, async move {
+                    call_streaming(&state, &caller, work_id, call, notifier).await
+                })
+                .await
+            })
+        }
+        (false, Some(held)) => {
+            let (state, caller) = (state.clone(), caller.clone());
+            let work_id = id.clone();
+            Reply::single(
+                held.run(id, async move {
+                    call_unary(&state, &caller, work_id, call).await
+                })
+                .await,
+            )
+        }
     }
 }
 

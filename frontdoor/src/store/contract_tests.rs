@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tokio::time::{Instant, sleep};
 
-use super::{Decision, RateLimiter, Session, SessionStore};
+use super::{Admission, Decision, Limit, RateLimiter, Session, SessionStore, SessionTouch};
 
 /// What the front door needs from one store value.
 trait Store: SessionStore + RateLimiter + Clone {}
@@ -25,6 +25,9 @@ const WAIT_LIMIT: Duration = Duration::from_secs(5);
 /// Slack added to every wait for an expiry, for clock granularity.
 const MARGIN: Duration = Duration::from_millis(50);
 
+/// The subject every test session belongs to.
+const SUBJECT: &str = "podio-user-42";
+
 fn new_id() -> String {
     format!("sess-{}", uuid::Uuid::new_v4().simple())
 }
@@ -32,7 +35,7 @@ fn new_id() -> String {
 fn session(id: &str) -> Session {
     Session {
         id: id.to_owned(),
-        subject: "podio-user-42".to_owned(),
+        subject: SUBJECT.to_owned(),
         protocol_version: "2025-11-25".to_owned(),
         client_name: "contract-test".to_owned(),
         client_version: "0.1.0".to_owned(),
@@ -48,7 +51,12 @@ async fn wait_until_gone<S: Store>(store: &S, id: &str, ttl: Duration) {
     let deadline = Instant::now() + WAIT_LIMIT;
     loop {
         sleep(ttl + MARGIN).await;
-        if store.get_and_touch(id, ttl).await.expect("get").is_none() {
+        if store
+            .get_and_touch(SUBJECT, id, ttl)
+            .await
+            .expect("get")
+            .is_none()
+        {
             return;
         }
         assert!(Instant::now() < deadline, "session {id} outlived its ttl");
@@ -84,13 +92,13 @@ async fn created_session_can_be_read<S: Store>(store: S) {
     let id = new_id();
     let ttl = Duration::from_secs(60);
     store.create(&session(&id), ttl).await.expect("create");
-    let found = store.get_and_touch(&id, ttl).await.expect("get");
+    let found = store.get_and_touch(SUBJECT, &id, ttl).await.expect("get");
     assert_eq!(found, Some(session(&id)));
 }
 
 async fn unknown_session_is_none<S: Store>(store: S) {
     let found = store
-        .get_and_touch(&new_id(), Duration::from_secs(60))
+        .get_and_touch(SUBJECT, &new_id(), Duration::from_secs(60))
         .await
         .expect("get");
     assert_eq!(found, None);
@@ -100,9 +108,15 @@ async fn session_expires_after_ttl<S: Store>(store: S) {
     let id = new_id();
     let ttl = Duration::from_millis(400);
     store.create(&session(&id), ttl).await.expect("create");
-    assert!(store.get_and_touch(&id, ttl).await.expect("get").is_some());
+    assert!(
+        store
+            .get_and_touch(SUBJECT, &id, ttl)
+            .await
+            .expect("get")
+            .is_some()
+    );
     wait_until_gone(&store, &id, ttl).await;
-    assert!(!store.delete(&id).await.expect("delete"));
+    assert!(!store.delete(SUBJECT, &id).await.expect("delete"));
 }
 
 async fn touch_slides_expiry<S: Store>(store: S) {
@@ -111,14 +125,14 @@ async fn touch_slides_expiry<S: Store>(store: S) {
     store.create(&session(&id), short).await.expect("create");
     // Touching with a longer TTL outlives the one it was created with...
     let found = store
-        .get_and_touch(&id, Duration::from_secs(60))
+        .get_and_touch(SUBJECT, &id, Duration::from_secs(60))
         .await
         .expect("get");
     assert!(found.is_some());
     sleep(short * 2).await;
     assert!(
         store
-            .get_and_touch(&id, short)
+            .get_and_touch(SUBJECT, &id, short)
             .await
             .expect("get")
             .is_some()
@@ -133,10 +147,10 @@ async fn delete_reports_existence<S: Store>(store: S) {
         .create(&session(&id), Duration::from_secs(60))
         .await
         .expect("create");
-    assert!(store.delete(&id).await.expect("delete"));
-    assert!(!store.delete(&id).await.expect("delete again"));
+    assert!(store.delete(SUBJECT, &id).await.expect("delete"));
+    assert!(!store.delete(SUBJECT, &id).await.expect("delete again"));
     let found = store
-        .get_and_touch(&id, Duration::from_secs(60))
+        .get_and_touch(SUBJECT, &id, Duration::from_secs(60))
         .await
         .expect("get");
     assert_eq!(found, None);
@@ -218,6 +232,240 @@ async fn concurrent_checks_are_exact<S: Store>(store: S) {
     assert_exactly_twenty_allowed(&decisions);
 }
 
+const MINUTE: Duration = Duration::from_secs(60);
+
+fn limits(per_minute: u64, per_hour: u64) -> [Limit; 2] {
+    [
+        Limit {
+            name: "minute",
+            limit: per_minute,
+            window: MINUTE,
+        },
+        Limit {
+            name: "hour",
+            limit: per_hour,
+            window: Duration::from_secs(3600),
+        },
+    ]
+}
+
+fn admission<'a>(partition: &'a str, cost: u64, limits: &'a [Limit]) -> Admission<'a> {
+    Admission {
+        partition,
+        cost,
+        limits,
+        session: None,
+    }
+}
+
+async fn admission_returns_and_touches_the_session<S: Store>(store: S) {
+    let id = new_id();
+    let short = Duration::from_millis(300);
+    store.create(&session(&id), short).await.expect("create");
+    let limits = limits(10, 10);
+    let touch = SessionTouch {
+        id: &id,
+        ttl: Duration::from_secs(60),
+    };
+    let admitted = store
+        .admit(&Admission {
+            session: Some(touch),
+            ..admission(SUBJECT, 1, &limits)
+        })
+        .await
+        .expect("admit");
+    assert!(admitted.allowed());
+    assert_eq!(admitted.session, Some(session(&id)));
+    // The touch gave it the longer TTL.
+    sleep(short * 2).await;
+    assert!(
+        store
+            .get_and_touch(SUBJECT, &id, Duration::from_secs(60))
+            .await
+            .expect("get")
+            .is_some()
+    );
+    // An unknown id is simply absent; the request is still counted.
+    let admitted = store
+        .admit(&Admission {
+            session: Some(SessionTouch {
+                id: &new_id(),
+                ..touch
+            }),
+            ..admission(SUBJECT, 1, &limits)
+        })
+        .await
+        .expect("admit");
+    assert!(admitted.allowed());
+    assert_eq!(admitted.session, None);
+    assert_eq!(admitted.decisions[0].remaining, 8);
+}
+
+async fn a_session_belongs_to_its_subject<S: Store>(store: S) {
+    let id = new_id();
+    let ttl = Duration::from_secs(60);
+    store.create(&session(&id), ttl).await.expect("create");
+    let limits = limits(10, 10);
+    let admitted = store
+        .admit(&Admission {
+            session: Some(SessionTouch { id: &id, ttl }),
+            ..admission("someone-else", 1, &limits)
+        })
+        .await
+        .expect("admit");
+    assert_eq!(admitted.session, None);
+    assert_eq!(
+        store
+            .get_and_touch("someone-else", &id, ttl)
+            .await
+            .expect("get"),
+        None
+    );
+    assert!(!store.delete("someone-else", &id).await.expect("delete"));
+    assert!(
+        store
+            .get_and_touch(SUBJECT, &id, ttl)
+            .await
+            .expect("get")
+            .is_some()
+    );
+}
+
+async fn a_refused_admission_still_finds_the_session<S: Store>(store: S) {
+    let id = new_id();
+    let ttl = Duration::from_secs(60);
+    store.create(&session(&id), ttl).await.expect("create");
+    let limits = limits(1, 10);
+    let with_session = Admission {
+        session: Some(SessionTouch { id: &id, ttl }),
+        ..admission(SUBJECT, 1, &limits)
+    };
+    assert!(store.admit(&with_session).await.expect("admit").allowed());
+    let refused = store.admit(&with_session).await.expect("admit");
+    assert_eq!(refused.refused, Some(0));
+    assert_eq!(refused.session, Some(session(&id)));
+}
+
+async fn all_limits_are_charged_or_none<S: Store>(store: S) {
+    let partition = new_id();
+    let limits = limits(5, 2);
+    for remaining in [(4, 1), (3, 0)] {
+        let admitted = store
+            .admit(&admission(&partition, 1, &limits))
+            .await
+            .expect("admit");
+        assert!(admitted.allowed());
+        assert_eq!(
+            (
+                admitted.decisions[0].remaining,
+                admitted.decisions[1].remaining
+            ),
+            remaining
+        );
+    }
+    // The hourly limit refuses; the minute's count is left as it was.
+    let refused = store
+        .admit(&admission(&partition, 1, &limits))
+        .await
+        .expect("admit");
+    assert_eq!(refused.refused, Some(1));
+    assert!(refused.decisions[0].allowed && !refused.decisions[1].allowed);
+    assert_eq!(refused.decisions[0].remaining, 3);
+    assert_eq!(refused.decisions[1].remaining, 0);
+    let hour = refused.decisions[1].reset_after;
+    assert!(
+        hour > MINUTE && hour <= Duration::from_secs(3600),
+        "{hour:?}"
+    );
+    // The same names in another partition are other counters.
+    assert!(
+        store
+            .admit(&admission(&new_id(), 1, &limits))
+            .await
+            .expect("admit")
+            .allowed()
+    );
+}
+
+async fn costs_are_charged_and_zero_peeks<S: Store>(store: S) {
+    let partition = new_id();
+    let one = [Limit {
+        name: "minute",
+        limit: 5,
+        window: MINUTE,
+    }];
+    let remaining = |admitted: &super::Admitted| admitted.decisions[0].remaining;
+    let peek = store
+        .admit(&admission(&partition, 0, &one))
+        .await
+        .expect("peek");
+    assert!(peek.allowed());
+    assert_eq!(remaining(&peek), 5);
+    let first = store
+        .admit(&admission(&partition, 3, &one))
+        .await
+        .expect("admit");
+    assert!(first.allowed());
+    assert_eq!(remaining(&first), 2);
+    // Too dear for what is left: refused, and nothing is taken.
+    let dear = store
+        .admit(&admission(&partition, 3, &one))
+        .await
+        .expect("admit");
+    assert_eq!(dear.refused, Some(0));
+    assert_eq!(remaining(&dear), 2);
+    let peek = store
+        .admit(&admission(&partition, 0, &one))
+        .await
+        .expect("peek");
+    assert!(peek.allowed());
+    assert_eq!(remaining(&peek), 2);
+    let last = store
+        .admit(&admission(&partition, 2, &one))
+        .await
+        .expect("admit");
+    assert!(last.allowed());
+    assert_eq!(remaining(&last), 0);
+    let peek = store
+        .admit(&admission(&partition, 0, &one))
+        .await
+        .expect("peek");
+    assert_eq!(peek.refused, Some(0));
+    assert!(peek.decisions[0].reset_after > Duration::ZERO);
+}
+
+async fn a_peek_or_refusal_creates_no_window<S: Store>(store: S) {
+    let partition = new_id();
+    let window = Duration::from_millis(400);
+    let one = [Limit {
+        name: "minute",
+        limit: 2,
+        window,
+    }];
+    // A peek and a refusal on an unknown counter leave it unknown: the
+    // window starts with the first counted request, not with them.
+    assert!(
+        store
+            .admit(&admission(&partition, 0, &one))
+            .await
+            .expect("peek")
+            .allowed()
+    );
+    assert!(
+        !store
+            .admit(&admission(&partition, 3, &one))
+            .await
+            .expect("admit")
+            .allowed()
+    );
+    sleep(window / 2).await;
+    let first = store
+        .admit(&admission(&partition, 1, &one))
+        .await
+        .expect("admit");
+    assert_eq!(first.decisions[0].reset_after, window);
+}
+
 /// Generates one `#[tokio::test]` per contract case, each running the case
 /// through `$harness`, which builds the store (and cleans up after it).
 macro_rules! contract_suite {
@@ -244,6 +492,12 @@ macro_rules! all_cases {
             new_window_allows_again,
             keys_are_independent,
             concurrent_checks_are_exact,
+            admission_returns_and_touches_the_session,
+            a_session_belongs_to_its_subject,
+            a_refused_admission_still_finds_the_session,
+            all_limits_are_charged_or_none,
+            costs_are_charged_and_zero_peeks,
+            a_peek_or_refusal_creates_no_window,
         );
     };
 }
@@ -268,9 +522,9 @@ mod redis {
     use std::future::Future;
     use std::time::Duration;
 
-    use super::{assert_exactly_twenty_allowed, check_concurrently, new_id, session};
-    use crate::store::SessionStore;
+    use super::{SUBJECT, assert_exactly_twenty_allowed, check_concurrently, new_id, session};
     use crate::store::redis::RedisStore;
+    use crate::store::{RateLimiter, SessionStore};
 
     fn redis_url() -> String {
         std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
@@ -316,10 +570,13 @@ mod redis {
             let id = new_id();
             let ttl = Duration::from_secs(60);
             first.create(&session(&id), ttl).await.expect("create");
-            let found = second.get_and_touch(&id, ttl).await.expect("get");
+            let found = second.get_and_touch(SUBJECT, &id, ttl).await.expect("get");
             assert_eq!(found, Some(session(&id)));
-            assert!(second.delete(&id).await.expect("delete"));
-            assert_eq!(first.get_and_touch(&id, ttl).await.expect("get"), None);
+            assert!(second.delete(SUBJECT, &id).await.expect("delete"));
+            assert_eq!(
+                first.get_and_touch(SUBJECT, &id, ttl).await.expect("get"),
+                None
+            );
         })
         .await;
     }
@@ -334,6 +591,52 @@ mod redis {
         .await;
     }
 
+    /// Every key one admission touches carries the same hash tag, so the
+    /// script runs on Redis Cluster; the subject itself is not in any key.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_admission_touches_one_hash_slot() {
+        with_prefix(|prefix| async move {
+            let store = connect(&prefix).await;
+            let id = new_id();
+            let ttl = Duration::from_secs(60);
+            store.create(&session(&id), ttl).await.expect("create");
+            let limits = super::limits(10, 10);
+            let admitted = store
+                .admit(&crate::store::Admission {
+                    partition: SUBJECT,
+                    cost: 1,
+                    limits: &limits,
+                    session: Some(crate::store::SessionTouch { id: &id, ttl }),
+                })
+                .await
+                .expect("admit");
+            assert!(admitted.session.is_some());
+            let keys = portico_keys(&prefix).await;
+            assert_eq!(keys.len(), 3, "{keys:?}");
+            let tags: std::collections::BTreeSet<&str> = keys
+                .iter()
+                .filter_map(|k| k.split_once('{').and_then(|(_, rest)| rest.split_once('}')))
+                .map(|(tag, _)| tag)
+                .collect();
+            assert_eq!(tags.len(), 1, "{keys:?}");
+            assert!(keys.iter().all(|k| !k.contains(SUBJECT)), "{keys:?}");
+        })
+        .await;
+    }
+
+    async fn portico_keys(prefix: &str) -> Vec<String> {
+        let client = ::redis::Client::open(redis_url()).expect("url");
+        let mut con = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("connect");
+        ::redis::cmd("KEYS")
+            .arg(format!("{prefix}*"))
+            .query_async(&mut con)
+            .await
+            .expect("keys")
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn prefixes_do_not_share_keys() {
         with_prefix(|prefix| async move {
@@ -342,7 +645,10 @@ mod redis {
             let id = new_id();
             let ttl = Duration::from_secs(60);
             mine.create(&session(&id), ttl).await.expect("create");
-            assert_eq!(other.get_and_touch(&id, ttl).await.expect("get"), None);
+            assert_eq!(
+                other.get_and_touch(SUBJECT, &id, ttl).await.expect("get"),
+                None
+            );
         })
         .await;
     }

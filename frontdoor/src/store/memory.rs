@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{Decision, RateLimiter, Session, SessionStore, StoreError};
+use super::{Admission, Admitted, RateLimiter, Session, SessionStore, StoreError};
 
 /// How often, at most, a call scans all entries for expired ones. A sweep is
 /// linear in the number of entries, so it runs rarely rather than per call.
@@ -38,7 +38,9 @@ impl std::fmt::Debug for MemoryStore {
 
 #[derive(Default)]
 struct Inner {
+    /// By [`key`] of subject and session id.
     sessions: HashMap<String, StoredSession>,
+    /// By [`key`] of partition and limit name.
     windows: HashMap<String, Window>,
     /// When the next full sweep is due; `None` until the first call.
     next_sweep: Option<Instant>,
@@ -49,10 +51,20 @@ struct StoredSession {
     expires_at: Instant,
 }
 
-/// One fixed window of a rate-limit key: it starts at its first request.
+/// One fixed window of a counter: it starts at its first counted request.
 struct Window {
     count: u64,
     ends_at: Instant,
+}
+
+/// The map key of `name` in `partition`. A NUL cannot occur in a subject or
+/// a header value, so two different pairs never share a key.
+fn key(partition: &str, name: &str) -> String {
+    let mut key = String::with_capacity(partition.len() + name.len() + 1);
+    key.push_str(partition);
+    key.push('\0');
+    key.push_str(name);
+    key
 }
 
 impl MemoryStore {
@@ -80,6 +92,23 @@ impl MemoryStore {
     }
 }
 
+impl Inner {
+    /// The live session under `key`, touched; an expired one is dropped.
+    fn touch_session(&mut self, key: &str, ttl: Duration, now: Instant) -> Option<Session> {
+        match self.sessions.get_mut(key) {
+            Some(stored) if now < stored.expires_at => {
+                stored.expires_at = now + expiry(ttl);
+                Some(stored.session.clone())
+            }
+            Some(_) => {
+                self.sessions.remove(key);
+                None
+            }
+            None => None,
+        }
+    }
+}
+
 /// The Redis store's expiries are whole milliseconds and at least 1 ms; the
 /// same here keeps the two implementations identical at the edges.
 fn expiry(ttl: Duration) -> Duration {
@@ -96,29 +125,25 @@ impl SessionStore for MemoryStore {
         };
         self.lock_swept(now)
             .sessions
-            .insert(session.id.clone(), stored);
+            .insert(key(&session.subject, &session.id), stored);
         Ok(())
     }
 
-    async fn get_and_touch(&self, id: &str, ttl: Duration) -> Result<Option<Session>, StoreError> {
+    async fn get_and_touch(
+        &self,
+        subject: &str,
+        id: &str,
+        ttl: Duration,
+    ) -> Result<Option<Session>, StoreError> {
         let now = Instant::now();
-        let mut inner = self.lock_swept(now);
-        match inner.sessions.get_mut(id) {
-            Some(stored) if now < stored.expires_at => {
-                stored.expires_at = now + expiry(ttl);
-                Ok(Some(stored.session.clone()))
-            }
-            Some(_) => {
-                inner.sessions.remove(id);
-                Ok(None)
-            }
-            None => Ok(None),
-        }
+        Ok(self
+            .lock_swept(now)
+            .touch_session(&key(subject, id), ttl, now))
     }
 
-    async fn delete(&self, id: &str) -> Result<bool, StoreError> {
+    async fn delete(&self, subject: &str, id: &str) -> Result<bool, StoreError> {
         let now = Instant::now();
-        let removed = self.lock_swept(now).sessions.remove(id);
+        let removed = self.lock_swept(now).sessions.remove(&key(subject, id));
         // An expired session that no sweep has dropped yet did not exist.
         Ok(removed.is_some_and(|stored| now < stored.expires_at))
     }
@@ -130,25 +155,60 @@ impl SessionStore for MemoryStore {
 
 #[async_trait::async_trait]
 impl RateLimiter for MemoryStore {
-    async fn check(&self, key: &str, limit: u64, window: Duration) -> Result<Decision, StoreError> {
+    async fn admit(&self, admission: &Admission<'_>) -> Result<Admitted, StoreError> {
         let now = Instant::now();
         let mut inner = self.lock_swept(now);
-        let current = inner.windows.entry(key.to_owned()).or_insert(Window {
-            count: 0,
-            ends_at: now,
-        });
-        if now >= current.ends_at {
-            *current = Window {
+        let need = admission.cost.max(1);
+        // First every limit's current window (a missing or ended one counts
+        // as a fresh, empty window), then the verdict, then the charge: as
+        // the Redis script does, so both count exactly alike.
+        let keys: Vec<String> = admission
+            .limits
+            .iter()
+            .map(|limit| key(admission.partition, limit.name))
+            .collect();
+        let current: Vec<(u64, Duration)> = admission
+            .limits
+            .iter()
+            .zip(&keys)
+            .map(|(limit, key)| match inner.windows.get(key) {
+                Some(window) if now < window.ends_at => (window.count, window.ends_at - now),
+                _ => (0, expiry(limit.window)),
+            })
+            .collect();
+        let refused = admission
+            .limits
+            .iter()
+            .zip(&current)
+            .position(|(limit, (count, _))| count.saturating_add(need) > limit.limit);
+        let charge = refused.is_none() && admission.cost > 0;
+        let mut counts = Vec::with_capacity(current.len());
+        for (key, (count, left)) in keys.into_iter().zip(current) {
+            if !charge {
+                counts.push((count, left));
+                continue;
+            }
+            let window = inner.windows.entry(key).or_insert(Window {
                 count: 0,
-                ends_at: now + expiry(window),
-            };
+                ends_at: now,
+            });
+            if now >= window.ends_at {
+                *window = Window {
+                    count: 0,
+                    ends_at: now + left,
+                };
+            }
+            window.count = window.count.saturating_add(admission.cost);
+            counts.push((window.count, left));
         }
-        current.count = current.count.saturating_add(1);
-        Ok(Decision {
-            allowed: current.count <= limit,
-            limit,
-            remaining: limit.saturating_sub(current.count),
-            reset_after: current.ends_at - now,
+        let decisions = super::decisions(admission, refused, &counts);
+        let session = admission.session.and_then(|touch| {
+            inner.touch_session(&key(admission.partition, touch.id), touch.ttl, now)
+        });
+        Ok(Admitted {
+            decisions,
+            refused,
+            session,
         })
     }
 }
@@ -183,12 +243,27 @@ mod tests {
         let ttl = Duration::from_secs(10);
         store.create(&session("s"), ttl).await.expect("create");
         advance(Duration::from_secs(9)).await;
-        assert!(store.get_and_touch("s", ttl).await.expect("get").is_some());
+        assert!(
+            store
+                .get_and_touch("user-1", "s", ttl)
+                .await
+                .expect("get")
+                .is_some()
+        );
         advance(Duration::from_millis(9_999)).await;
-        assert!(store.get_and_touch("s", ttl).await.expect("get").is_some());
+        assert!(
+            store
+                .get_and_touch("user-1", "s", ttl)
+                .await
+                .expect("get")
+                .is_some()
+        );
         advance(ttl).await;
-        assert_eq!(store.get_and_touch("s", ttl).await.expect("get"), None);
-        assert!(!store.delete("s").await.expect("delete"));
+        assert_eq!(
+            store.get_and_touch("user-1", "s", ttl).await.expect("get"),
+            None
+        );
+        assert!(!store.delete("user-1", "s").await.expect("delete"));
     }
 
     #[tokio::test(start_paused = true)]

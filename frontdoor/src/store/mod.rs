@@ -3,9 +3,24 @@
 //! replica serves any session; limits hold across replicas) and an in-memory
 //! one (for `portico dev`); one contract suite in `contract_tests` runs
 //! against both.
+//!
+//! Every key belongs to a *partition*: a principal's subject (its sessions
+//! and request counters) or a source address (its failed sign-ins). On Redis
+//! the partition is the key's hash tag, so the one script an [`Admission`]
+//! runs touches a single Redis Cluster slot. That is why a session is found
+//! by its subject and id together: a session id presented with another
+//! subject's token names no session at all.
+//!
+//! Counters are fixed windows that start at a partition's first counted
+//! request and last exactly the window (INCRBY + PEXPIRE on Redis): exact
+//! within a window, so N replicas together admit exactly the limit, at the
+//! price of a possible burst of twice the limit across a window boundary.
+//! A refused request is not counted, and nothing of an admission is counted
+//! unless every one of its limits admits it.
 
 use std::time::Duration;
 
+pub mod idempotency;
 pub mod memory;
 pub mod redis;
 
@@ -45,13 +60,21 @@ pub struct Session {
 /// Where sessions live. Sessions expire `ttl` after their last use.
 #[async_trait::async_trait]
 pub trait SessionStore: Send + Sync + 'static {
-    /// Stores a new session with the given time to live.
+    /// Stores a session (in its subject's partition) with the given time to
+    /// live, replacing one with the same subject and id.
     async fn create(&self, session: &Session, ttl: Duration) -> Result<(), StoreError>;
-    /// The session if it exists and has not expired; extends its life by
-    /// `ttl` (sliding expiry).
-    async fn get_and_touch(&self, id: &str, ttl: Duration) -> Result<Option<Session>, StoreError>;
-    /// Ends a session. Returns whether it existed.
-    async fn delete(&self, id: &str) -> Result<bool, StoreError>;
+    /// Subject `subject`'s session `id` if it exists and has not expired;
+    /// extends its life by `ttl` (sliding expiry). The request path gets it
+    /// from [`RateLimiter::admit`] instead, in the same round trip as the
+    /// limit.
+    async fn get_and_touch(
+        &self,
+        subject: &str,
+        id: &str,
+        ttl: Duration,
+    ) -> Result<Option<Session>, StoreError>;
+    /// Ends subject `subject`'s session `id`. Returns whether it existed.
+    async fn delete(&self, subject: &str, id: &str) -> Result<bool, StoreError>;
     /// Checks the backing store is reachable (for `/ready`).
     async fn ping(&self) -> Result<(), StoreError>;
 }
@@ -69,9 +92,112 @@ pub struct Decision {
     pub reset_after: Duration,
 }
 
-/// Counts requests per key in fixed windows.
+/// One counter an admission is charged against: at most `limit` units per
+/// fixed `window`, named `name` within the admission's partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limit {
+    /// The counter's name within the partition, e.g. `minute`.
+    pub name: &'static str,
+    /// Units admitted per window.
+    pub limit: u64,
+    /// The window's length.
+    pub window: Duration,
+}
+
+/// The legacy session a request names, to be looked up and touched in the
+/// same store call as its limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionTouch<'a> {
+    /// The `Mcp-Session-Id` as sent (trimmed).
+    pub id: &'a str,
+    /// The sliding session lifetime to extend it by.
+    pub ttl: Duration,
+}
+
+/// Everything one request asks of the store, answered in one round trip
+/// (one Lua script on Redis, one lock in memory).
+#[derive(Debug, Clone, Copy)]
+pub struct Admission<'a> {
+    /// The partition of every key: the principal's subject, or e.g.
+    /// `ip:192.0.2.1` for failed sign-ins. Also the session's subject.
+    pub partition: &'a str,
+    /// Units this request costs (usually 1). Zero asks whether one more
+    /// unit would be admitted, without counting anything.
+    pub cost: u64,
+    /// The counters, all charged or none.
+    pub limits: &'a [Limit],
+    /// The session to look up, if the request names one.
+    pub session: Option<SessionTouch<'a>>,
+}
+
+/// The answer to an [`Admission`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admitted {
+    /// One decision per limit, in the admission's order. A limit admits
+    /// when its count plus the cost (at least 1) is within it.
+    pub decisions: Vec<Decision>,
+    /// The first limit that refused, if any; then nothing was counted.
+    pub refused: Option<usize>,
+    /// The session asked for, if it exists (touched whatever the verdict).
+    pub session: Option<Session>,
+}
+
+impl Admitted {
+    /// Whether every limit admitted the request (and it was counted).
+    pub fn allowed(&self) -> bool {
+        self.refused.is_none()
+    }
+}
+
+/// The decisions of an admission from each limit's count (after the charge
+/// when it was admitted, before it otherwise) and time left in its window;
+/// shared by both stores so they answer alike.
+fn decisions(
+    admission: &Admission<'_>,
+    refused: Option<usize>,
+    counts: &[(u64, Duration)],
+) -> Vec<Decision> {
+    let need = admission.cost.max(1);
+    admission
+        .limits
+        .iter()
+        .zip(counts)
+        .map(|(limit, &(count, reset_after))| Decision {
+            allowed: refused.is_none() || count.saturating_add(need) <= limit.limit,
+            limit: limit.limit,
+            remaining: limit.limit.saturating_sub(count),
+            reset_after,
+        })
+        .collect()
+}
+
+/// Counts requests per partition in fixed windows.
 #[async_trait::async_trait]
 pub trait RateLimiter: Send + Sync + 'static {
-    /// Counts one request for `key` against `limit` requests per `window`.
-    async fn check(&self, key: &str, limit: u64, window: Duration) -> Result<Decision, StoreError>;
+    /// Checks and counts one request against all its limits atomically, and
+    /// looks up its session, in one round trip.
+    async fn admit(&self, admission: &Admission<'_>) -> Result<Admitted, StoreError>;
+
+    /// Counts one request for `key` against `limit` requests per `window`:
+    /// an admission of cost 1 with one limit in partition `key`.
+    async fn check(&self, key: &str, limit: u64, window: Duration) -> Result<Decision, StoreError> {
+        let limits = [Limit {
+            name: "requests",
+            limit,
+            window,
+        }];
+        let admitted = self
+            .admit(&Admission {
+                partition: key,
+                cost: 1,
+                limits: &limits,
+                session: None,
+            })
+            .await?;
+        admitted
+            .decisions
+            .first()
+            .copied()
+            .ok_or_else(|| StoreError("the store answered no decision for one limit".to_owned()))
+    }
 }

@@ -2,10 +2,17 @@
 //! every deployed replica so that any replica serves any session and a limit
 //! holds across all of them.
 //!
-//! Keys (all under the caller's prefix, e.g. `portico:`):
-//! - `{prefix}session:{id}`: the session as JSON, expiring `ttl` after last use;
-//! - `{prefix}rl:{key}`: a fixed-window request counter that expires when its
+//! Keys (all under the caller's prefix, e.g. `portico:`), where `{tag}` is a
+//! Redis Cluster hash tag: 32 hex digits of the SHA-256 of the partition
+//! (the principal's subject, or a source address), so every key one request
+//! touches lives in one slot, and no subject appears in the key space:
+//! - `{prefix}{tag}:session:{id}`: the session as JSON, expiring `ttl` after
+//!   last use;
+//! - `{prefix}{tag}:rl:{name}`: a fixed-window counter that expires when its
 //!   window ends.
+//!
+//! A prefix should not contain braces: its own `{…}` would become the hash
+//! tag (still correct, but every key would share one slot).
 //!
 //! Every read-modify-write is one Redis command or one Lua script, so two
 //! replicas never race each other. Needs Redis 6.2 or later (GETEX).
@@ -15,8 +22,9 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{RedisResult, Script};
+use sha2::{Digest, Sha256};
 
-use super::{Decision, RateLimiter, Session, SessionStore, StoreError};
+use super::{Admission, Admitted, RateLimiter, Session, SessionStore, StoreError};
 
 /// Upper bound on establishing the connection at start (and each reconnect
 /// attempt): long enough for a slow network, short enough to fail startup
@@ -38,21 +46,59 @@ const OPERATION_TIMEOUT: Duration = Duration::from_secs(3);
 const RECONNECT_RETRIES: usize = 3;
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(1);
 
-/// Counts one request in the current fixed window of `KEYS[1]` and returns
-/// `{count, pttl}`. The window starts at its first request (PEXPIRE on the
-/// first INCR). A counter left without an expiry (which the script itself
-/// never produces) is given one, so it can never block a key forever.
-const RATE_LIMIT_SCRIPT: &str = r"
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+/// One [`Admission`] in one round trip.
+///
+/// `KEYS[1..n]` are the counters, then the session key when `ARGV[2]` (the
+/// session TTL in ms) is not 0. `ARGV[1]` is the cost; `ARGV[2 + 2i - 1]`,
+/// `ARGV[2 + 2i]` are counter i's limit and window in ms.
+///
+/// Every counter is read first (a missing one is an empty window of the
+/// full length); if one would go over its limit with the cost (at least 1),
+/// nothing is counted. Otherwise each is charged with INCRBY, and a new one
+/// is given its window with PEXPIRE. A counter left without an expiry
+/// (which the script itself never produces) is given one, so it can never
+/// block a key forever. Returns `{{refused, count1, pttl1, …}, session}`,
+/// `refused` being the 1-based index of the first refusing counter or 0,
+/// and `session` the session's JSON (touched with GETEX) or nil.
+const ADMIT_SCRIPT: &str = r"
+local cost = tonumber(ARGV[1])
+local session_ttl = tonumber(ARGV[2])
+local n = #KEYS
+if session_ttl > 0 then n = n - 1 end
+local need = math.max(cost, 1)
+local counts, ttls, fresh = {}, {}, {}
+local refused = 0
+for i = 1, n do
+  local limit = tonumber(ARGV[1 + 2 * i])
+  local window = tonumber(ARGV[2 + 2 * i])
+  local count = tonumber(redis.call('GET', KEYS[i]) or '0')
+  local ttl = redis.call('PTTL', KEYS[i])
+  fresh[i] = false
+  if ttl == -2 then
+    count = 0
+    ttl = window
+    fresh[i] = true
+  elseif ttl == -1 then
+    redis.call('PEXPIRE', KEYS[i], window)
+    ttl = window
+  end
+  counts[i], ttls[i] = count, ttl
+  if refused == 0 and count + need > limit then refused = i end
 end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
+local out = {refused}
+for i = 1, n do
+  if refused == 0 and cost > 0 then
+    counts[i] = redis.call('INCRBY', KEYS[i], cost)
+    if fresh[i] then redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[2 + 2 * i])) end
+  end
+  out[#out + 1] = counts[i]
+  out[#out + 1] = ttls[i]
 end
-return {count, ttl}
+local session = false
+if session_ttl > 0 then
+  session = redis.call('GETEX', KEYS[n + 1], 'PX', session_ttl)
+end
+return {out, session}
 ";
 
 /// Sessions and rate-limit counters in Redis. Cloning is cheap: clones share
@@ -61,7 +107,7 @@ return {count, ttl}
 pub struct RedisStore {
     manager: ConnectionManager,
     prefix: String,
-    rate_limit: Script,
+    admit: Script,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -119,7 +165,7 @@ impl RedisStore {
         let store = Self {
             manager,
             prefix: prefix.to_owned(),
-            rate_limit: Script::new(RATE_LIMIT_SCRIPT),
+            admit: Script::new(ADMIT_SCRIPT),
         };
         // A connection can open and still refuse commands (ACLs, a replica in
         // a bad state); find out now rather than on the first request.
@@ -129,6 +175,18 @@ impl RedisStore {
                 scrub(&err.0, redis_url)
             ))
         })?;
+        // Loaded once here so the first request's EVALSHA finds it; each
+        // call still falls back to loading it again (after a Redis restart
+        // or failover the script cache is empty).
+        let mut con = store.manager.clone();
+        Self::bounded("script load", store.admit.load_async(&mut con))
+            .await
+            .map_err(|err| {
+                StoreError(format!(
+                    "redis at {shown} (REDIS_URL) does not run scripts: {}",
+                    scrub(&err.0, redis_url)
+                ))
+            })?;
         Ok(store)
     }
 
@@ -137,12 +195,31 @@ impl RedisStore {
         &self.prefix
     }
 
-    fn session_key(&self, id: &str) -> String {
-        format!("{}session:{id}", self.prefix)
+    /// The shared connection, for other stores on the same Redis (e.g.
+    /// idempotency entries).
+    pub fn connection(&self) -> ConnectionManager {
+        self.manager.clone()
     }
 
-    fn rate_key(&self, key: &str) -> String {
-        format!("{}rl:{key}", self.prefix)
+    /// `{prefix}{tag}:` of a partition: see the module comment.
+    fn partition_prefix(&self, partition: &str) -> String {
+        let digest = Sha256::digest(partition.as_bytes());
+        let mut key = String::with_capacity(self.prefix.len() + 36);
+        key.push_str(&self.prefix);
+        key.push('{');
+        for byte in &digest[..16] {
+            key.push_str(&format!("{byte:02x}"));
+        }
+        key.push_str("}:");
+        key
+    }
+
+    fn session_key(&self, subject: &str, id: &str) -> String {
+        format!("{}session:{id}", self.partition_prefix(subject))
+    }
+
+    fn counter_key(&self, partition: &str, name: &str) -> String {
+        format!("{}rl:{name}", self.partition_prefix(partition))
     }
 
     /// Runs one Redis operation under [`OPERATION_TIMEOUT`] and turns its
@@ -204,7 +281,7 @@ impl SessionStore for RedisStore {
         Self::bounded(
             "session create",
             redis::cmd("SET")
-                .arg(self.session_key(&session.id))
+                .arg(self.session_key(&session.subject, &session.id))
                 .arg(value)
                 .arg("PX")
                 .arg(millis(ttl))
@@ -213,33 +290,33 @@ impl SessionStore for RedisStore {
         .await
     }
 
-    async fn get_and_touch(&self, id: &str, ttl: Duration) -> Result<Option<Session>, StoreError> {
+    async fn get_and_touch(
+        &self,
+        subject: &str,
+        id: &str,
+        ttl: Duration,
+    ) -> Result<Option<Session>, StoreError> {
         let mut con = self.manager.clone();
         // GETEX reads and resets the expiry in one command, so a session
         // cannot expire between the read and the touch.
         let value: Option<String> = Self::bounded(
             "session get",
             redis::cmd("GETEX")
-                .arg(self.session_key(id))
+                .arg(self.session_key(subject, id))
                 .arg("PX")
                 .arg(millis(ttl))
                 .query_async(&mut con),
         )
         .await?;
-        value
-            .map(|json| {
-                serde_json::from_str(&json)
-                    .map_err(|err| StoreError(format!("corrupt session value in redis: {err}")))
-            })
-            .transpose()
+        value.as_deref().map(decode_session).transpose()
     }
 
-    async fn delete(&self, id: &str) -> Result<bool, StoreError> {
+    async fn delete(&self, subject: &str, id: &str) -> Result<bool, StoreError> {
         let mut con = self.manager.clone();
         let removed: u64 = Self::bounded(
             "session delete",
             redis::cmd("DEL")
-                .arg(self.session_key(id))
+                .arg(self.session_key(subject, id))
                 .query_async(&mut con),
         )
         .await?;
@@ -254,23 +331,60 @@ impl SessionStore for RedisStore {
 
 #[async_trait::async_trait]
 impl RateLimiter for RedisStore {
-    async fn check(&self, key: &str, limit: u64, window: Duration) -> Result<Decision, StoreError> {
+    async fn admit(&self, admission: &Admission<'_>) -> Result<Admitted, StoreError> {
+        let mut invocation = self.admit.prepare_invoke();
+        for limit in admission.limits {
+            invocation.key(self.counter_key(admission.partition, limit.name));
+        }
+        invocation.arg(admission.cost);
+        match admission.session {
+            Some(touch) => {
+                invocation
+                    .key(self.session_key(admission.partition, touch.id))
+                    .arg(millis(touch.ttl));
+            }
+            None => {
+                invocation.arg(0);
+            }
+        }
+        for limit in admission.limits {
+            invocation.arg(limit.limit).arg(millis(limit.window));
+        }
         let mut con = self.manager.clone();
-        let (count, pttl): (u64, i64) = Self::bounded(
-            "rate limit",
-            self.rate_limit
-                .key(self.rate_key(key))
-                .arg(millis(window))
-                .invoke_async(&mut con),
-        )
-        .await?;
-        Ok(Decision {
-            allowed: count <= limit,
-            limit,
-            remaining: limit.saturating_sub(count),
-            reset_after: Duration::from_millis(u64::try_from(pttl).unwrap_or(0)),
+        let (counters, session): (Vec<i64>, Option<String>) =
+            Self::bounded("rate limit", invocation.invoke_async(&mut con)).await?;
+        let (refused, pairs) = counters
+            .split_first()
+            .ok_or_else(|| StoreError("redis rate limit script answered nothing".to_owned()))?;
+        if pairs.len() != admission.limits.len() * 2 {
+            return Err(StoreError(format!(
+                "redis rate limit script answered {} values for {} limits",
+                pairs.len(),
+                admission.limits.len()
+            )));
+        }
+        let counts: Vec<(u64, Duration)> = pairs
+            .chunks_exact(2)
+            .map(|pair| {
+                let count = u64::try_from(pair[0]).unwrap_or(0);
+                let ttl = Duration::from_millis(u64::try_from(pair[1]).unwrap_or(0));
+                (count, ttl)
+            })
+            .collect();
+        let refused = usize::try_from(*refused)
+            .ok()
+            .and_then(|i| i.checked_sub(1));
+        Ok(Admitted {
+            decisions: super::decisions(admission, refused, &counts),
+            refused,
+            session: session.as_deref().map(decode_session).transpose()?,
         })
     }
+}
+
+fn decode_session(json: &str) -> Result<Session, StoreError> {
+    serde_json::from_str(json)
+        .map_err(|err| StoreError(format!("corrupt session value in redis: {err}")))
 }
 
 /// A duration as whole milliseconds for PX/PEXPIRE, at least 1: Redis

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
+use portico_frontdoor::store::idempotency::memory::MemoryIdempotencyStore;
 use portico_frontdoor::store::memory::MemoryStore;
 use portico_frontdoor::{Deps, Settings, router};
 use portico_proto::auth::v1 as oauth;
@@ -233,6 +234,10 @@ pub struct FakeTools {
     /// The `authorization` metadata of the last call.
     pub last_authorization: Mutex<Option<String>>,
     pub down: AtomicBool,
+    /// How many times `create_item` ran (got past its scope check).
+    pub creates: AtomicUsize,
+    /// How many times the catalog was listed.
+    pub lists: AtomicUsize,
 }
 
 impl FakeTools {
@@ -295,6 +300,7 @@ fn text_result(is_error: bool, text: &str, structured: String) -> tools::ToolRes
 impl ToolCalls for FakeTools {
     async fn list_tools(&self, token: &str) -> Result<Vec<tools::Tool>, ServiceError> {
         self.caller(token)?;
+        self.lists.fetch_add(1, Ordering::SeqCst);
         Ok(catalog())
     }
 
@@ -334,7 +340,25 @@ impl ToolCalls for FakeTools {
                         "create_item requires the scope podio:write",
                     ));
                 }
-                Ok(text_result(false, "created", String::new()))
+                // `{"delay_ms": n}` takes that long; `{"fail": true}` answers
+                // an error result; `{"big": n}` answers n bytes of text.
+                let args: Value = serde_json::from_str(&call.arguments_json).unwrap_or_default();
+                if let Some(ms) = args.get("delay_ms").and_then(Value::as_u64) {
+                    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                }
+                let n = self.creates.fetch_add(1, Ordering::SeqCst) + 1;
+                if args.get("fail").and_then(Value::as_bool) == Some(true) {
+                    return Ok(text_result(true, "podio refused the item", String::new()));
+                }
+                if let Some(big) = args.get("big").and_then(Value::as_u64) {
+                    let text = "x".repeat(usize::try_from(big).unwrap_or(0));
+                    return Ok(text_result(false, &text, String::new()));
+                }
+                Ok(text_result(
+                    false,
+                    "created",
+                    json!({"item_id": n, "idempotency_key": call.idempotency_key}).to_string(),
+                ))
             }
             "picture" => Ok(tools::ToolResult {
                 is_error: false,
@@ -436,6 +460,7 @@ pub struct TestApp {
     pub tools: Arc<FakeTools>,
     pub oauth: Arc<FakeOAuth>,
     pub store: MemoryStore,
+    pub idempotency: MemoryIdempotencyStore,
 }
 
 pub fn settings() -> Settings {
@@ -452,14 +477,18 @@ pub fn app_with(settings: Settings, store: MemoryStore) -> TestApp {
         auth: auth.clone(),
         last_authorization: Mutex::new(None),
         down: AtomicBool::new(false),
+        creates: AtomicUsize::new(0),
+        lists: AtomicUsize::new(0),
     });
     let oauth = Arc::new(FakeOAuth::default());
+    let idempotency = MemoryIdempotencyStore::new();
     let deps = Deps {
         auth: auth.clone(),
         oauth: oauth.clone(),
         tools: tools.clone(),
         sessions: Arc::new(store.clone()),
         limiter: Arc::new(store.clone()),
+        idempotency: Arc::new(idempotency.clone()),
     };
     TestApp {
         router: router(settings, deps),
@@ -467,6 +496,7 @@ pub fn app_with(settings: Settings, store: MemoryStore) -> TestApp {
         tools,
         oauth,
         store,
+        idempotency,
     }
 }
 

@@ -22,6 +22,9 @@ pub const DEFAULT_RETRY_BACKOFF: Duration = Duration::from_millis(100);
 pub const DEFAULT_AUTH_URL: &str = "http://127.0.0.1:50051";
 /// Upper bound on `max_retries`, so a typo cannot make a call retry for minutes.
 pub const MAX_RETRIES_LIMIT: u32 = 10;
+/// Podio calls per hour kept unused per credential unless
+/// `PORTICO_PODIO_QUOTA_RESERVE` says otherwise.
+pub const DEFAULT_QUOTA_RESERVE: u32 = 2;
 
 /// The connector's configuration.
 #[derive(Debug, Clone)]
@@ -41,6 +44,16 @@ pub struct Config {
     pub max_retries: u32,
     /// The first retry delay; it doubles per attempt, with a little jitter.
     pub retry_backoff: Duration,
+    /// Redis, where every replica shares what Podio said of each
+    /// credential's hourly budget (`REDIS_URL`); without it each replica
+    /// keeps its own.
+    pub redis_url: Option<String>,
+    /// Prefix of the connector's Redis keys (`PORTICO_REDIS_PREFIX`).
+    pub redis_prefix: String,
+    /// Calls per hour left unused per credential: when Podio reports this
+    /// many or fewer remaining, calls pause for a minute instead of meeting
+    /// Podio's 420 (`PORTICO_PODIO_QUOTA_RESERVE`, default 2).
+    pub quota_reserve: u32,
 }
 
 impl Config {
@@ -54,6 +67,9 @@ impl Config {
             timeout: DEFAULT_TIMEOUT,
             max_retries: DEFAULT_MAX_RETRIES,
             retry_backoff: DEFAULT_RETRY_BACKOFF,
+            redis_url: None,
+            redis_prefix: "portico:".to_owned(),
+            quota_reserve: DEFAULT_QUOTA_RESERVE,
         }
     }
 
@@ -103,6 +119,11 @@ impl Config {
                 expected: retries_expected,
             });
         }
+        let quota_reserve = env.parse_or(
+            "PORTICO_PODIO_QUOTA_RESERVE",
+            DEFAULT_QUOTA_RESERVE,
+            "a whole number of podio calls per hour, 0 or more",
+        )?;
         Ok(Config {
             listen,
             podio_api_url,
@@ -110,6 +131,9 @@ impl Config {
             timeout,
             max_retries,
             retry_backoff: DEFAULT_RETRY_BACKOFF,
+            redis_url: env.get("REDIS_URL").map(str::to_owned),
+            redis_prefix: env.string_or("PORTICO_REDIS_PREFIX", "portico:"),
+            quota_reserve,
         })
     }
 }

@@ -109,6 +109,28 @@ impl PodioError {
         }
     }
 
+    /// The answer to a call Portico held back because the credential's Podio
+    /// budget is paused (see `quota`): shaped like Podio's own 420, so
+    /// callers treat it the same, with a sentence saying it was Portico.
+    pub fn paused(secs: u64, remaining: Option<i64>) -> Self {
+        let description = match remaining {
+            Some(left) => format!(
+                "podio reported only {left} calls left this hour for this podio account and api key, \
+                 so portico paused its calls before podio refuses them (PORTICO_PODIO_QUOTA_RESERVE); \
+                 retry in {secs} seconds"
+            ),
+            None => format!(
+                "podio's rate limit for this podio account and api key was reached; retry in {secs} seconds"
+            ),
+        };
+        Self {
+            http_status: 420,
+            error: "rate_limit".to_owned(),
+            description,
+            retry_after_seconds: Some(secs),
+        }
+    }
+
     /// Whether this is the 401 Podio sends for an expired or revoked access
     /// token, which a refresh can cure.
     pub fn is_expired_token(&self) -> bool {

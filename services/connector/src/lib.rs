@@ -20,6 +20,7 @@
 mod client;
 pub mod config;
 pub mod errors;
+pub mod quota;
 mod request;
 mod upstream;
 
@@ -37,6 +38,7 @@ pub use config::Config;
 pub use errors::{ConnectorError, PodioError};
 pub use portico_proto::auth::{UpstreamRef, UpstreamToken, UpstreamTokens};
 pub use portico_proto::secret::Secret;
+pub use quota::QuotaBook;
 pub use service::ConnectorService;
 pub use upstream::{CACHE_CAPACITY, EXPIRY_MARGIN, MAX_CACHE_TTL, sha256_hex};
 
@@ -55,6 +57,10 @@ pub enum ServeError {
     /// The gRPC server failed.
     #[error(transparent)]
     Grpc(#[from] GrpcError),
+    /// Redis (`REDIS_URL`, for Podio budgets shared by replicas) could not
+    /// be reached at start.
+    #[error("could not connect to redis (REDIS_URL): {0}")]
+    Redis(#[source] redis::RedisError),
 }
 
 /// Serves the connector on `listener` until `shutdown` is cancelled, getting
@@ -65,7 +71,20 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) -> Result<(), ServeError> {
     let auth = RemoteAuth::connect_lazy(&config.auth_url).map_err(ServeError::AuthUrl)?;
-    let service = ConnectorService::new(&config, Arc::new(auth))?;
+    let service = match &config.redis_url {
+        Some(url) => {
+            let quota = QuotaBook::redis(url, &config.redis_prefix, config.quota_reserve)
+                .await
+                .map_err(ServeError::Redis)?;
+            ConnectorService::with_quota(&config, Arc::new(auth), quota)?
+        }
+        None => {
+            tracing::warn!(
+                "REDIS_URL is not set: podio budgets are tracked per connector replica only"
+            );
+            ConnectorService::new(&config, Arc::new(auth))?
+        }
+    };
     tracing::info!(
         addr = ?listener.local_addr().ok(),
         podio = %config.podio_api_url,

@@ -14,7 +14,8 @@ use tonic::{Request, Response, Status};
 
 use crate::client::{PodioHttp, Reply};
 use crate::config::Config;
-use crate::errors::{ConnectorError, PodioError};
+use crate::errors::{ConnectorError, DEFAULT_RETRY_AFTER_SECS, PodioError};
+use crate::quota::{Admission, QuotaBook};
 use crate::request::ApiRequest;
 use crate::upstream::{CACHE_CAPACITY, UpstreamCache};
 
@@ -37,6 +38,7 @@ pub struct ConnectorService {
 struct Inner {
     http: PodioHttp,
     tokens: UpstreamCache,
+    quota: QuotaBook,
 }
 
 impl ConnectorService {
@@ -47,11 +49,23 @@ impl ConnectorService {
         config: &Config,
         upstream: Arc<dyn UpstreamTokens>,
     ) -> Result<ConnectorService, ConnectorError> {
+        let quota = QuotaBook::in_memory(config.quota_reserve);
+        Self::with_quota(config, upstream, quota)
+    }
+
+    /// [`ConnectorService::new`] keeping Podio's per-credential budgets in
+    /// `quota` (Redis, so every replica pauses a credential together).
+    pub fn with_quota(
+        config: &Config,
+        upstream: Arc<dyn UpstreamTokens>,
+        quota: QuotaBook,
+    ) -> Result<ConnectorService, ConnectorError> {
         let http = PodioHttp::new(config)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
                 tokens: UpstreamCache::new(upstream, CACHE_CAPACITY),
+                quota,
             }),
         })
     }
@@ -60,6 +74,10 @@ impl ConnectorService {
     pub async fn perform(&self, request: PodioRequest) -> Result<PodioResponse, ConnectorError> {
         let upstream = upstream_ref(request.caller.as_ref())?;
         let api = ApiRequest::from_proto(request)?;
+        if let Admission::Wait { secs, remaining } = self.inner.quota.admit(&upstream).await {
+            tracing::info!(path = %api.path, mode = upstream.mode.name(), secs, "podio credential paused before podio refuses it");
+            return Err(ConnectorError::Podio(PodioError::paused(secs, remaining)));
+        }
         let tokens = &self.inner.tokens;
         let token = tokens.current(&upstream).await?;
         let mut reply = self.inner.http.send(&api, &token).await?;
@@ -71,6 +89,15 @@ impl ConnectorService {
             let token = tokens.replace(&upstream, &token).await?;
             reply = self.inner.http.send(&api, &token).await?;
         }
+        let refused_for = matches!(reply.status.as_u16(), 420 | 429).then(|| {
+            podio_error(&reply)
+                .retry_after_seconds
+                .unwrap_or(DEFAULT_RETRY_AFTER_SECS)
+        });
+        self.inner
+            .quota
+            .record(&upstream, reply.rate_limit_remaining, refused_for)
+            .await;
         if reply.status.is_success() {
             Ok(PodioResponse {
                 status: u32::from(reply.status.as_u16()),

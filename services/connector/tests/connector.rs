@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use fake_auth::FakeAuth;
 use fake_podio::FakePodio;
-use portico_connector::{Config, ConnectorService, ServeError, UpstreamRef, sha256_hex};
+use portico_connector::{Config, ConnectorService, QuotaBook, ServeError, UpstreamRef, sha256_hex};
 use portico_proto::connector::v1::connector_client::ConnectorClient;
 use portico_proto::connector::v1::connector_server::Connector;
 use portico_proto::connector::v1::{Caller, PodioRequest, PodioResponse, QueryParam};
@@ -528,4 +528,95 @@ async fn serve_refuses_an_unusable_auth_url() {
         .expect_err("bad url");
     assert!(matches!(err, ServeError::AuthUrl(_)), "{err:?}");
     assert!(err.to_string().starts_with("PORTICO_AUTH_URL"), "{err}");
+}
+
+/// Two connector replicas sharing one Redis budget book (a fresh prefix),
+/// and a function that removes its keys.
+async fn replicas_sharing_redis(url: &str) -> ([ConnectorService; 2], String) {
+    let prefix = format!("portico-test:{}:", uuid_like());
+    let redis_url =
+        std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let book = QuotaBook::redis(&redis_url, &prefix, 2)
+            .await
+            .expect("redis at REDIS_URL (default 127.0.0.1:6379)");
+        let auth = Arc::new(FakeAuth::default());
+        replicas.push(ConnectorService::with_quota(&config(url), auth, book).expect("builds"));
+    }
+    let [a, b]: [ConnectorService; 2] = replicas.try_into().expect("two");
+    ([a, b], prefix)
+}
+
+fn uuid_like() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
+async fn remove_keys(prefix: &str) {
+    let redis_url =
+        std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    let client = redis::Client::open(redis_url).expect("client");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query_async(&mut connection)
+        .await
+        .expect("keys");
+    for key in keys {
+        let _: () = redis::cmd("DEL")
+            .arg(&key)
+            .query_async(&mut connection)
+            .await
+            .expect("del");
+    }
+}
+
+#[tokio::test]
+async fn a_credential_low_on_podio_budget_is_paused_on_every_replica_before_podio_refuses() {
+    let podio = FakePodio::start().await;
+    *podio.state.budget.lock().expect("lock") = 4;
+    let ([a, b], prefix) = replicas_sharing_redis(&podio.url).await;
+    // 3 left, then 2 left (the reserve): both calls go through.
+    call(&a, request("GET", "/budget")).await.expect("3 left");
+    call(&a, request("GET", "/budget")).await.expect("2 left");
+    // The other replica knows, and holds the call back without asking Podio.
+    let status = call(&b, request("GET", "/budget"))
+        .await
+        .expect_err("paused");
+    assert_eq!(status.code(), Code::ResourceExhausted);
+    assert!(
+        status.message().contains("2 calls left")
+            && status.message().contains("PORTICO_PODIO_QUOTA_RESERVE"),
+        "{}",
+        status.message()
+    );
+    let (reason, metadata) = error_info(&status);
+    assert_eq!(reason, "rate_limit");
+    let wait: u64 = metadata["retry_after_seconds"].parse().expect("seconds");
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert_eq!(podio.state.api_hits("/budget"), 2);
+    // Another user's credential is not paused.
+    let mut other = request("GET", "/budget");
+    other.caller = Some(caller("user-2"));
+    call(&b, other).await.expect("another credential");
+    remove_keys(&prefix).await;
+}
+
+#[tokio::test]
+async fn a_podio_420_on_one_replica_pauses_the_credential_on_the_other() {
+    let podio = FakePodio::start().await;
+    let ([a, b], prefix) = replicas_sharing_redis(&podio.url).await;
+    call(&a, request("GET", "/limited")).await.expect_err("420");
+    let status = call(&b, request("GET", "/item/1"))
+        .await
+        .expect_err("paused");
+    assert_eq!(status.code(), Code::ResourceExhausted);
+    let (_, metadata) = error_info(&status);
+    let wait: u64 = metadata["retry_after_seconds"].parse().expect("seconds");
+    assert!((41..=42).contains(&wait), "{wait}");
+    assert_eq!(podio.state.api_hits("/item/1"), 0);
+    remove_keys(&prefix).await;
 }

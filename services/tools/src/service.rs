@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use portico_proto::auth::{Principal, TokenIntrospector};
 use portico_proto::connector::v1::connector_server::Connector;
 use portico_proto::error::ServiceError;
-use portico_proto::tools::v1::{Tool, ToolCall, ToolCallEvent, ToolResult, tool_call_event};
+use portico_proto::tools::v1::{self, Tool, ToolCall, ToolCallEvent, ToolResult, tool_call_event};
 use portico_proto::tools::{ToolCalls, ToolEvents};
 use tokio::sync::mpsc;
 use tokio_stream::Stream;
@@ -25,6 +25,8 @@ use crate::context::{CallContext, EventSender, Wants};
 use crate::error::ToolError;
 use crate::podio::Podio;
 use crate::tools::catalog::Catalog;
+
+mod features;
 
 /// Events a streaming call may have sent but its reader not yet taken. Past
 /// this a tool waits at its next event, so a slow reader bounds memory, not
@@ -229,5 +231,48 @@ impl ToolCalls for ToolsService {
         self.call_streaming(Some(token), call)
             .await
             .map_err(ToolError::into_service_error)
+    }
+
+    async fn features(&self, token: &str) -> Result<v1::Features, ServiceError> {
+        self.features_for(Some(token)).await
+    }
+
+    async fn list_resources(&self, token: &str) -> Result<Vec<v1::Resource>, ServiceError> {
+        self.resources_for(Some(token)).await
+    }
+
+    async fn list_resource_templates(
+        &self,
+        token: &str,
+    ) -> Result<Vec<v1::ResourceTemplate>, ServiceError> {
+        self.templates_for(Some(token)).await
+    }
+
+    async fn read_resource(
+        &self,
+        token: &str,
+        uri: &str,
+    ) -> Result<Vec<v1::EmbeddedResource>, ServiceError> {
+        self.read_for(Some(token), uri).await
+    }
+
+    async fn list_prompts(&self, token: &str) -> Result<Vec<v1::Prompt>, ServiceError> {
+        self.prompts_for(Some(token)).await
+    }
+
+    async fn get_prompt(
+        &self,
+        token: &str,
+        request: v1::GetPromptRequest,
+    ) -> Result<v1::GetPromptResponse, ServiceError> {
+        self.prompt_for(Some(token), &request).await
+    }
+
+    async fn complete(
+        &self,
+        token: &str,
+        request: v1::CompleteRequest,
+    ) -> Result<v1::CompleteResponse, ServiceError> {
+        self.complete_for(Some(token), &request).await
     }
 }

@@ -21,6 +21,9 @@ pub struct FakeState {
     pub expired: Mutex<HashSet<String>>,
     /// Every API request: (method, path, Authorization header).
     pub api_requests: Mutex<Vec<(String, String, String)>>,
+    /// What `GET /budget` reports as `X-Rate-Limit-Remaining` next; each
+    /// call uses one.
+    pub budget: Mutex<i64>,
 }
 
 impl FakeState {
@@ -120,6 +123,21 @@ async fn handle(
             let h = response.headers_mut();
             h.insert("x-rate-limit-limit", "1000".parse().expect("hv"));
             h.insert("x-rate-limit-remaining", "998".parse().expect("hv"));
+            response
+        }
+        ("GET", "/budget") => {
+            let left = {
+                let mut budget = state.budget.lock().expect("lock");
+                *budget -= 1;
+                *budget
+            };
+            let mut response = json_response(200, json!({"left": left}));
+            let h = response.headers_mut();
+            h.insert("x-rate-limit-limit", "1000".parse().expect("hv"));
+            h.insert(
+                "x-rate-limit-remaining",
+                left.to_string().parse().expect("hv"),
+            );
             response
         }
         ("GET", "/item/404") => podio_error(404, "not_found", "Object not found"),

@@ -6,9 +6,13 @@
 //! structure (kinds of content, mime types, event counts and order), not
 //! exact text.
 //!
-//! Not here: `test_sampling` and `test_elicitation` (they need requests from
-//! the server to the MCP client, which the tools API has no channel for),
-//! and the suite's resources and prompts (not tools).
+//! Not here: `test_sampling`, `test_elicitation` and the other fixtures that
+//! need input from the client (requests from the server to the MCP client,
+//! or 2026-07-28 `InputRequiredResult` round trips, which the tools API has
+//! no channel for), and `test_missing_capability` (the tools API is not told
+//! the client's capabilities). The suite's resources and prompts are in
+//! `fixture_resources` and `fixture_prompts`. See the README's Conformance
+//! section.
 
 use std::time::Duration;
 
@@ -29,8 +33,8 @@ use crate::podio::Podio;
 /// the suite asks (about 50 ms), so a client sees them arrive during the call.
 const STEP: Duration = Duration::from_millis(50);
 
-/// A 1×1 PNG.
-const PNG: &[u8] = &[
+/// A 1×1 PNG (also the fixture resources' and prompts' image).
+pub(super) const PNG: &[u8] = &[
     0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
     0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
     0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0xfc, 0xcf, 0xc0, 0xf0,
@@ -49,6 +53,7 @@ enum Behaviour {
     Logging,
     Progress,
     Error,
+    NoServerRequests,
 }
 
 /// One fixture tool.
@@ -111,6 +116,18 @@ pub(super) fn toolset() -> Vec<Box<dyn Handler>> {
             "Tool with progress",
             "Conformance fixture: reports progress 0, 50 and 100 of 100 about 50 ms apart.",
             Behaviour::Progress,
+        ),
+        fixture(
+            "test_logging_tool",
+            "Logging tool",
+            "Conformance fixture (2026-07-28): sends three info log messages while it runs, only when the request set a log level.",
+            Behaviour::Logging,
+        ),
+        fixture(
+            "test_streaming_elicitation",
+            "Streaming elicitation",
+            "Conformance fixture (2026-07-28): answers with text; never sends a request to the client on the response stream.",
+            Behaviour::NoServerRequests,
         ),
         fixture(
             "test_error_handling",
@@ -192,6 +209,9 @@ impl Handler for Fixture {
                     "Tool with progress executed successfully",
                 )]
             }
+            Behaviour::NoServerRequests => vec![ContentBlock::text(
+                "This server asks nothing of the client during a call.",
+            )],
             Behaviour::Error => {
                 return Ok(ToolResult {
                     is_error: true,

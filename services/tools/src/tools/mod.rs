@@ -4,6 +4,10 @@
 
 pub mod catalog;
 #[cfg(feature = "conformance-fixtures")]
+pub(crate) mod fixture_prompts;
+#[cfg(feature = "conformance-fixtures")]
+pub(crate) mod fixture_resources;
+#[cfg(feature = "conformance-fixtures")]
 mod fixtures;
 pub mod schema;
 
