@@ -272,9 +272,8 @@ async fn sign_in(
     username: &str,
     password: &str,
 ) -> anyhow::Result<()> {
-    let http = reqwest::Client::builder()
+    let http = crate::http_client(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(10))
         .build()?;
     let mut url = Url::parse(authorize_url).context("the suite printed a bad authorize URL")?;
     let mut form_body: Option<String> = None;
@@ -336,9 +335,7 @@ fn cut(text: &str) -> String {
 /// Registers a public client (PKCE, no secret) for `redirect_uri` at the
 /// issuer's RFC 7591 endpoint and returns its `client_id`.
 pub async fn register_public_client(issuer: &str, redirect_uri: &str) -> anyhow::Result<String> {
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()?;
+    let http = crate::http_client(Duration::from_secs(10)).build()?;
     let response = http
         .post(format!("{issuer}/oauth/register"))
         .json(&serde_json::json!({

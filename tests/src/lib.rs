@@ -141,9 +141,7 @@ impl Stack {
             .get(i)
             .context("no such front door")?;
         token.cancel();
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(2))
-            .build()?;
+        let client = crate::http_client(Duration::from_secs(2)).build()?;
         let deadline = Instant::now() + Duration::from_secs(20);
         let url = format!("{}/health", self.frontdoors[i]);
         while Instant::now() < deadline {
@@ -190,9 +188,7 @@ async fn loopback() -> anyhow::Result<(TcpListener, String)> {
 
 /// Polls `url` until it answers 200, for at most 30 s.
 pub async fn wait_ready(url: &str) -> anyhow::Result<()> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(2))
-        .build()?;
+    let client = crate::http_client(Duration::from_secs(2)).build()?;
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut last = String::new();
     while Instant::now() < deadline {
@@ -409,12 +405,18 @@ pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// An HTTP client builder with a whole-request `timeout`, after installing
+/// the TLS provider: reqwest is built without one, and a builder made before
+/// any harness started would otherwise panic.
+pub fn http_client(timeout: Duration) -> reqwest::ClientBuilder {
+    install_tls_provider();
+    reqwest::Client::builder().timeout(timeout)
+}
+
 /// Reads `path` straight from the simulator with the demo credentials, to
 /// compare what Portico returns with the upstream truth.
 pub async fn podio_get(sim_url: &str, path: &str) -> anyhow::Result<serde_json::Value> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()?;
+    let client = crate::http_client(Duration::from_secs(10)).build()?;
     let token: serde_json::Value = client
         .post(format!("{sim_url}/oauth/token"))
         .form(&[

@@ -124,9 +124,8 @@ pub struct OAuthClient {
 impl OAuthClient {
     /// A client for `stack`'s first front door.
     pub fn new(stack: &Stack) -> anyhow::Result<OAuthClient> {
-        let http = reqwest::Client::builder()
+        let http = crate::http_client(Duration::from_secs(20))
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(20))
             .build()?;
         Ok(OAuthClient {
             http,
@@ -541,9 +540,7 @@ pub struct RawAnswer {
 impl RawMcp {
     /// Initializes a session at `url` with bearer `token`.
     pub async fn open(url: &str, token: &str) -> anyhow::Result<RawMcp> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(20))
-            .build()?;
+        let http = crate::http_client(Duration::from_secs(20)).build()?;
         let response = post_mcp(&http, url, token, None)
             .json(&initialize_body())
             .send()

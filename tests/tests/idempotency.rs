@@ -97,9 +97,7 @@ async fn title_of(stack: &Stack, id: u64) -> anyhow::Result<String> {
 }
 
 async fn scenarios(stack: &Stack) -> anyhow::Result<()> {
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()?;
+    let http = portico_tests::http_client(Duration::from_secs(30)).build()?;
     let (first, second) = (stack.mcp_url(0), stack.mcp_url(1));
     let token = stack.token.as_str();
 
@@ -161,9 +159,7 @@ async fn the_same_write_on_two_replicas_creates_one_item() -> anyhow::Result<()>
 async fn portico_dev_replays_a_repeated_write() -> anyhow::Result<()> {
     let stack = start_dev().await?;
     let outcome = async {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()?;
+        let http = portico_tests::http_client(Duration::from_secs(30)).build()?;
         let url = stack.mcp_url(0);
         let before = deals(&stack).await?;
         let title = "Idempotent deal in dev";

@@ -44,9 +44,7 @@ where
 }
 
 fn http() -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()?)
+    Ok(portico_tests::http_client(Duration::from_secs(30)).build()?)
 }
 
 /// A 2026-07-28 request: everything it needs is in the request itself.
@@ -265,8 +263,7 @@ async fn a_bad_token_flood_is_throttled_per_source_address() -> anyhow::Result<(
         // Every client here connects from 127.0.0.1 unless bound elsewhere;
         // all of 127.0.0.0/8 is loopback, so 127.0.0.2 is another address.
         let flood = http()?;
-        let other = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
+        let other = portico_tests::http_client(Duration::from_secs(30))
             .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)))
             .build()?;
         let bad = "portico_pat_not-a-real-token";

@@ -288,8 +288,7 @@ async fn main() -> anyhow::Result<()> {
     portico_tests::install_tls_provider();
     let args = parse_args()?;
     let (url, token, mut procs, schema, prefix) = start(&args).await?;
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
+    let http = portico_tests::http_client(Duration::from_secs(30))
         .pool_max_idle_per_host(args.clients)
         .build()?;
     let now = Instant::now();
