@@ -17,7 +17,7 @@ use portico_proto::tools::v1::tool_call_event::Event;
 use portico_proto::tools::v1::{LogLevel, ToolCall, content_block::Kind};
 use tokio_stream::StreamExt as _;
 
-const FIXTURES: [&str; 8] = [
+const FIXTURES: [&str; 10] = [
     "test_simple_text",
     "test_image_content",
     "test_audio_content",
@@ -26,6 +26,8 @@ const FIXTURES: [&str; 8] = [
     "test_tool_with_logging",
     "test_tool_with_progress",
     "test_error_handling",
+    "test_logging_tool",
+    "test_streaming_elicitation",
 ];
 
 fn call(name: &str) -> ToolCall {
@@ -160,4 +162,117 @@ async fn the_fixtures_follow_the_podio_tools_and_answer_as_the_suite_checks() {
         .await
         .expect("call");
     assert_eq!(unary.content.len(), 1);
+}
+
+#[cfg(feature = "conformance-fixtures")]
+#[tokio::test]
+async fn the_fixture_resources_prompts_and_completion_answer_as_the_suite_checks() {
+    use portico_proto::error::ErrorCode;
+    use portico_proto::tools::v1::{
+        CompleteRequest, GetPromptRequest, complete_request::Reference, embedded_resource::Contents,
+    };
+
+    let h = Harness::new();
+    let features = h.service.features(TOKEN).await.expect("features");
+    assert!(features.resources && features.resource_subscriptions);
+    assert!(features.prompts && features.completions);
+
+    let resources = h.service.list_resources(TOKEN).await.expect("resources");
+    let uris: Vec<&str> = resources.iter().map(|r| r.uri.as_str()).collect();
+    assert_eq!(
+        uris,
+        [
+            "test://static-text",
+            "test://static-binary",
+            "test://watched-resource"
+        ]
+    );
+    let binary = h
+        .service
+        .read_resource(TOKEN, "test://static-binary")
+        .await
+        .expect("read");
+    assert!(matches!(&binary[0].contents, Some(Contents::Blob(b)) if b.starts_with(b"\x89PNG")));
+    let templates = h
+        .service
+        .list_resource_templates(TOKEN)
+        .await
+        .expect("templates");
+    assert_eq!(templates[0].uri_template, "test://template/{id}/data");
+    let missing = h
+        .service
+        .read_resource(TOKEN, "test://nonexistent")
+        .await
+        .expect_err("missing");
+    assert_eq!(missing.code, ErrorCode::NotFound);
+
+    let prompts = h.service.list_prompts(TOKEN).await.expect("prompts");
+    assert!(prompts.iter().all(|p| !p.description.is_empty()));
+    let image = h
+        .service
+        .get_prompt(
+            TOKEN,
+            GetPromptRequest {
+                name: "test_prompt_with_image".to_owned(),
+                ..GetPromptRequest::default()
+            },
+        )
+        .await
+        .expect("prompt");
+    assert!(image.messages.iter().any(|m| matches!(
+        m.content.as_ref().and_then(|c| c.kind.as_ref()),
+        Some(Kind::Image(_))
+    )));
+    let completion = h
+        .service
+        .complete(
+            TOKEN,
+            CompleteRequest {
+                reference: Some(Reference::PromptName(
+                    "test_prompt_with_arguments".to_owned(),
+                )),
+                argument_name: "arg1".to_owned(),
+                argument_value: "te".to_owned(),
+                ..CompleteRequest::default()
+            },
+        )
+        .await
+        .expect("complete");
+    assert_eq!(completion.values, ["test", "testing"]);
+
+    // Every one needs an active token.
+    let err = h
+        .service
+        .list_prompts("nope")
+        .await
+        .expect_err("unauthenticated");
+    assert_eq!(err.code, ErrorCode::Unauthenticated);
+}
+
+#[cfg(not(feature = "conformance-fixtures"))]
+#[tokio::test]
+async fn a_normal_build_offers_no_resources_prompts_or_completion() {
+    let h = Harness::new();
+    let features = h.service.features(TOKEN).await.expect("features");
+    assert_eq!(features, portico_proto::tools::v1::Features::default());
+    assert!(
+        h.service
+            .list_resources(TOKEN)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    assert!(
+        h.service
+            .list_prompts(TOKEN)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    let err = h
+        .service
+        .read_resource(TOKEN, "test://static-text")
+        .await
+        .expect_err("none");
+    assert_eq!(err.code, portico_proto::error::ErrorCode::NotFound);
 }

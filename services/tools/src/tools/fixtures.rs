@@ -118,6 +118,12 @@ pub(super) fn toolset() -> Vec<Box<dyn Handler>> {
             Behaviour::Progress,
         ),
         fixture(
+            "test_error_handling",
+            "Error handling",
+            "Conformance fixture: always answers with an error result (isError).",
+            Behaviour::Error,
+        ),
+        fixture(
             "test_logging_tool",
             "Logging tool",
             "Conformance fixture (2026-07-28): sends three info log messages while it runs, only when the request set a log level.",
@@ -128,12 +134,6 @@ pub(super) fn toolset() -> Vec<Box<dyn Handler>> {
             "Streaming elicitation",
             "Conformance fixture (2026-07-28): answers with text; never sends a request to the client on the response stream.",
             Behaviour::NoServerRequests,
-        ),
-        fixture(
-            "test_error_handling",
-            "Error handling",
-            "Conformance fixture: always answers with an error result (isError).",
-            Behaviour::Error,
         ),
     ]
 }
