@@ -6,6 +6,12 @@
 //! one at a time, so a caller learns everything that is wrong in one answer;
 //! [`Args::finish`] turns them into one INVALID_ARGUMENT error. A getter's
 //! return value is only meaningful once `finish` has succeeded.
+//!
+//! Sizes are bounded twice: the whole arguments JSON at
+//! [`MAX_ARGUMENTS_BYTES`] before it is parsed, and every value by its getter
+//! (strings by a character cap, lists by an item cap, free-form objects by
+//! [`ObjectBounds`]). The tools' input schemas declare the same caps
+//! (`maxLength`, `maxItems`, `maxProperties`) from the same constants.
 
 use std::ops::RangeInclusive;
 
@@ -16,6 +22,35 @@ use crate::error::{ToolError, Violation};
 /// The largest integer a JSON number carries exactly (2^53), so ids beyond it
 /// given as floats are refused rather than silently rounded.
 const MAX_EXACT_FLOAT_INT: f64 = 9_007_199_254_740_992.0;
+
+/// The largest arguments JSON a tool call may carry, in bytes (256 KiB):
+/// larger calls are refused before they are parsed.
+pub const MAX_ARGUMENTS_BYTES: usize = 256 * 1024;
+
+/// The longest id given as a string (a u64 has at most 20 digits); also the
+/// `maxLength` of arguments that take an id or a word such as "me".
+pub const MAX_ID_CHARS: usize = 20;
+
+/// The length of a date "YYYY-MM-DD".
+pub const MAX_DATE_CHARS: usize = 10;
+
+/// The length of the longest date and time accepted, "YYYY-MM-DDTHH:MM:SS".
+pub const MAX_DATE_TIME_CHARS: usize = 19;
+
+/// Bounds on a free-form object argument (e.g. create_item's `fields`):
+/// how many properties, how long a property name, and, anywhere inside a
+/// property's value, how long a string and how many items a list.
+#[derive(Debug, Clone, Copy)]
+pub struct ObjectBounds {
+    /// The most properties the object may have (`maxProperties`).
+    pub max_properties: usize,
+    /// The longest property name, in characters.
+    pub max_key_chars: usize,
+    /// The longest string anywhere inside a value, in characters.
+    pub max_string_chars: usize,
+    /// The most items of any list inside a value.
+    pub max_list_items: usize,
+}
 
 /// A tool's arguments, with the problems found so far.
 #[derive(Debug)]
@@ -28,7 +63,19 @@ impl Args {
     /// Parses `raw` (empty means `{}`) and checks it against the `properties`
     /// and `required` lists of `input_schema`. A body that is not a JSON object
     /// fails at once; unknown and missing properties are recorded.
+    ///
+    /// An arguments JSON of more than [`MAX_ARGUMENTS_BYTES`] bytes is
+    /// refused before it is parsed.
     pub fn parse(raw: &str, input_schema: &Value) -> Result<Args, ToolError> {
+        if raw.len() > MAX_ARGUMENTS_BYTES {
+            return Err(ToolError::InvalidArguments(vec![Violation::new(
+                "arguments",
+                format!(
+                    "the arguments JSON is {} bytes, more than the limit of {MAX_ARGUMENTS_BYTES} bytes (256 KiB); send shorter values",
+                    raw.len()
+                ),
+            )]));
+        }
         let value = if raw.trim().is_empty() {
             Value::Object(Map::new())
         } else {
@@ -206,9 +253,17 @@ impl Args {
         }
     }
 
-    /// An optional list of ids: one id or a non-empty array of them.
-    pub fn opt_id_list(&mut self, name: &str, what: &str) -> Option<Vec<u64>> {
+    /// An optional list of ids: one id or a non-empty array of at most
+    /// `max_items` of them.
+    pub fn opt_id_list(&mut self, name: &str, what: &str, max_items: usize) -> Option<Vec<u64>> {
         let value = self.present(name)?;
+        if let Some(n) = value.as_array().map(Vec::len).filter(|n| *n > max_items) {
+            self.record(
+                name,
+                format!("expected at most {max_items} {what}s, got {n}"),
+            );
+            return None;
+        }
         let ids: Option<Vec<u64>> = match value {
             Value::Array(values) if !values.is_empty() => {
                 values.iter().map(positive_integer).collect()
@@ -265,20 +320,33 @@ impl Args {
         Some(trimmed.to_owned())
     }
 
-    /// An optional list of non-blank strings (a single string counts as a
-    /// list of one); each is trimmed and at most `max_chars` long.
-    pub fn opt_string_list(&mut self, name: &str, max_chars: usize) -> Option<Vec<String>> {
+    /// An optional list of at most `max_items` non-blank strings (a single
+    /// string counts as a list of one); each is at most `max_chars` long as
+    /// given, and trimmed.
+    pub fn opt_string_list(
+        &mut self,
+        name: &str,
+        max_items: usize,
+        max_chars: usize,
+    ) -> Option<Vec<String>> {
         let value = self.present(name)?;
+        if let Some(n) = value.as_array().map(Vec::len).filter(|n| *n > max_items) {
+            self.record(
+                name,
+                format!("expected at most {max_items} strings, got {n}"),
+            );
+            return None;
+        }
+        let one = |v: &Value| {
+            v.as_str()
+                .filter(|s| s.chars().count() <= max_chars)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
         let strings: Option<Vec<String>> = match value {
-            Value::Array(values) => values
-                .iter()
-                .map(|v| v.as_str().map(str::trim))
-                .map(|s| s.filter(|s| !s.is_empty() && s.chars().count() <= max_chars))
-                .map(|s| s.map(str::to_owned))
-                .collect(),
-            Value::String(s) if !s.trim().is_empty() && s.trim().chars().count() <= max_chars => {
-                Some(vec![s.trim().to_owned()])
-            }
+            Value::Array(values) => values.iter().map(one).collect(),
+            Value::String(_) => one(value).map(|s| vec![s]),
             _ => None,
         };
         if strings.is_none() {
@@ -293,15 +361,20 @@ impl Args {
         strings
     }
 
-    /// An optional string that must be one of `accepted` (case-insensitive).
+    /// An optional string that must be one of `accepted` (case-insensitive,
+    /// surrounding spaces ignored, no longer than the longest of them).
     pub fn opt_enum(&mut self, name: &str, accepted: &[&'static str]) -> Option<&'static str> {
         let value = self.present(name)?;
-        let found = value.as_str().and_then(|s| {
-            accepted
-                .iter()
-                .copied()
-                .find(|a| a.eq_ignore_ascii_case(s.trim()))
-        });
+        let longest = longest(accepted);
+        let found = value
+            .as_str()
+            .filter(|s| s.chars().count() <= longest)
+            .and_then(|s| {
+                accepted
+                    .iter()
+                    .copied()
+                    .find(|a| a.eq_ignore_ascii_case(s.trim()))
+            });
         if found.is_none() {
             let got = render(value);
             self.record(
@@ -312,17 +385,19 @@ impl Args {
         found
     }
 
-    /// An optional calendar date "YYYY-MM-DD".
+    /// An optional calendar date "YYYY-MM-DD" (at most
+    /// [`MAX_DATE_CHARS`] characters as given).
     pub fn opt_date(&mut self, name: &str) -> Option<String> {
+        const EXPECTED: &str = "expected a date \"YYYY-MM-DD\" (e.g. \"2026-04-30\")";
+        if self.too_long(name, MAX_DATE_CHARS, EXPECTED) {
+            return None;
+        }
         let value = self.present(name)?;
         match value.as_str().map(str::trim).filter(|s| is_date(s)) {
             Some(date) => Some(date.to_owned()),
             None => {
                 let got = render(value);
-                self.record(
-                    name,
-                    format!("expected a date \"YYYY-MM-DD\" (e.g. \"2026-04-30\"), got {got}"),
-                );
+                self.record(name, format!("{EXPECTED}, got {got}"));
                 None
             }
         }
@@ -330,32 +405,95 @@ impl Args {
 
     /// An optional date with an optional time of day: "YYYY-MM-DD",
     /// "YYYY-MM-DD HH:MM" or "YYYY-MM-DDTHH:MM" (seconds allowed and
-    /// dropped). Returns the date and the time as "HH:MM".
+    /// dropped), at most [`MAX_DATE_TIME_CHARS`] characters as given.
+    /// Returns the date and the time as "HH:MM".
     pub fn opt_date_time(&mut self, name: &str) -> Option<(String, Option<String>)> {
+        const EXPECTED: &str = "expected a date \"YYYY-MM-DD\" or a date and time \"YYYY-MM-DD HH:MM\" (e.g. \"2026-04-30 14:00\")";
+        if self.too_long(name, MAX_DATE_TIME_CHARS, EXPECTED) {
+            return None;
+        }
         let value = self.present(name)?;
         let parsed = value.as_str().and_then(parse_date_time);
         if parsed.is_none() {
             let got = render(value);
-            self.record(
-                name,
-                format!(
-                    "expected a date \"YYYY-MM-DD\" or a date and time \"YYYY-MM-DD HH:MM\" (e.g. \"2026-04-30 14:00\"), got {got}"
-                ),
-            );
+            self.record(name, format!("{EXPECTED}, got {got}"));
         }
         parsed
     }
 
-    /// An optional JSON object (e.g. a map of field values), as given.
-    pub fn opt_object(&mut self, name: &str, expected: &str) -> Option<Map<String, Value>> {
+    /// Whether `name` is a string of more than `max_chars` characters, then
+    /// recorded as a problem of `name`: `expected`, the limit and the length.
+    fn too_long(&mut self, name: &str, max_chars: usize, expected: &str) -> bool {
+        let chars = self
+            .present(name)
+            .and_then(Value::as_str)
+            .map_or(0, |s| s.chars().count());
+        if chars > max_chars {
+            self.record(
+                name,
+                format!("{expected} of at most {max_chars} characters, got {chars} characters"),
+            );
+        }
+        chars > max_chars
+    }
+
+    /// Whether a problem has been recorded for `name` or inside it
+    /// (`name.<key>`).
+    pub fn is_refused(&self, name: &str) -> bool {
+        self.violations.iter().any(|v| {
+            v.field
+                .strip_prefix(name)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        })
+    }
+
+    /// An optional JSON object (e.g. a map of field values), as given, within
+    /// `bounds`: too many properties or too long a name is a problem of
+    /// `name`; too long a string or too long a list inside a property's value
+    /// is a problem of `name.<key>`. `None` when any bound is exceeded.
+    pub fn opt_object(
+        &mut self,
+        name: &str,
+        expected: &str,
+        bounds: &ObjectBounds,
+    ) -> Option<Map<String, Value>> {
         let value = self.present(name)?;
-        match value {
-            Value::Object(map) => Some(map.clone()),
+        let map = match value {
+            Value::Object(map) => map,
             other => {
                 let got = render(other);
                 self.record(name, format!("expected {expected}, got {got}"));
-                None
+                return None;
             }
+        };
+        if map.len() > bounds.max_properties {
+            let (max, n) = (bounds.max_properties, map.len());
+            self.record(name, format!("expected at most {max} properties, got {n}"));
+            return None;
+        }
+        let mut problems = Vec::new();
+        for (key, value) in map {
+            let chars = key.chars().count();
+            if chars > bounds.max_key_chars {
+                let max = bounds.max_key_chars;
+                problems.push((
+                    name.to_owned(),
+                    format!(
+                        "expected property names of at most {max} characters, got one of {chars}: {}",
+                        render(&Value::String(key.clone()))
+                    ),
+                ));
+            } else if let Some(problem) = oversized(value, bounds) {
+                problems.push((format!("{name}.{key}"), problem));
+            }
+        }
+        if problems.is_empty() {
+            Some(map.clone())
+        } else {
+            for (field, description) in problems {
+                self.record(field, description);
+            }
+            None
         }
     }
 
@@ -385,6 +523,39 @@ impl Args {
     }
 }
 
+/// The first bound `value` exceeds anywhere inside it, described.
+fn oversized(value: &Value, bounds: &ObjectBounds) -> Option<String> {
+    match value {
+        Value::String(s) => {
+            let chars = s.chars().count();
+            (chars > bounds.max_string_chars).then(|| {
+                let max = bounds.max_string_chars;
+                format!("expected text of at most {max} characters, got {chars}")
+            })
+        }
+        Value::Array(items) if items.len() > bounds.max_list_items => {
+            let (max, n) = (bounds.max_list_items, items.len());
+            Some(format!("expected a list of at most {max} values, got {n}"))
+        }
+        Value::Array(items) => items.iter().find_map(|v| oversized(v, bounds)),
+        Value::Object(map) if map.len() > bounds.max_list_items => {
+            let (max, n) = (bounds.max_list_items, map.len());
+            Some(format!(
+                "expected an object of at most {max} properties, got {n}"
+            ))
+        }
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            oversized(&Value::String(k.clone()), bounds).or_else(|| oversized(v, bounds))
+        }),
+        _ => None,
+    }
+}
+
+/// The length in characters of the longest of `words`.
+pub fn longest(words: &[&str]) -> usize {
+    words.iter().map(|w| w.chars().count()).max().unwrap_or(0)
+}
+
 /// An integer from a JSON number (whole) or a numeric string.
 fn integer(value: &Value) -> Option<i64> {
     match value {
@@ -393,7 +564,7 @@ fn integer(value: &Value) -> Option<i64> {
                 .filter(|f| f.fract() == 0.0 && f.abs() <= MAX_EXACT_FLOAT_INT)
                 .map(|f| f as i64)
         }),
-        Value::String(s) => s.trim().parse().ok(),
+        Value::String(s) if s.len() <= MAX_ID_CHARS => s.trim().parse().ok(),
         _ => None,
     }
 }
@@ -405,7 +576,7 @@ fn positive_integer(value: &Value) -> Option<u64> {
                 .filter(|f| f.fract() == 0.0 && *f >= 1.0 && *f <= MAX_EXACT_FLOAT_INT)
                 .map(|f| f as u64)
         }),
-        Value::String(s) => s.trim().parse().ok(),
+        Value::String(s) if s.len() <= MAX_ID_CHARS => s.trim().parse().ok(),
         _ => None,
     }
     .filter(|n| *n > 0)
@@ -638,20 +809,105 @@ mod tests {
     }
 
     #[test]
+    fn the_whole_call_is_capped_before_parsing() {
+        let raw = format!("{{{}", " ".repeat(MAX_ARGUMENTS_BYTES));
+        let v = violations(Args::parse(&raw, &schema()).expect_err("too big"));
+        assert_eq!(v[0].field, "arguments");
+        assert_eq!(
+            v[0].description,
+            "the arguments JSON is 262145 bytes, more than the limit of 262144 bytes (256 KiB); send shorter values"
+        );
+        let raw = format!("{{}}{}", " ".repeat(MAX_ARGUMENTS_BYTES - 2));
+        Args::parse(&raw, &schema()).expect("at the limit");
+    }
+
+    #[test]
+    fn objects_are_bounded_inside_and_out() {
+        const BOUNDS: ObjectBounds = ObjectBounds {
+            max_properties: 2,
+            max_key_chars: 3,
+            max_string_chars: 4,
+            max_list_items: 2,
+        };
+        let schema = json!({"properties": {"f": {}}});
+        let parse = |raw: &str| Args::parse(raw, &schema).expect("parses");
+        let mut args = parse(r#"{"f": {"a": "abcd", "b": [1, {"c": ["ok"]}]}}"#);
+        assert!(args.opt_object("f", "fields", &BOUNDS).is_some());
+        args.finish().expect("within bounds");
+        for (raw, field, want) in [
+            (
+                r#"{"f": {"a": 1, "b": 2, "c": 3}}"#,
+                "f",
+                "expected at most 2 properties, got 3",
+            ),
+            (
+                r#"{"f": {"abcd": 1}}"#,
+                "f",
+                "expected property names of at most 3 characters, got one of 4: \"abcd\"",
+            ),
+            (
+                r#"{"f": {"a": [{"v": "abcde"}]}}"#,
+                "f.a",
+                "expected text of at most 4 characters, got 5",
+            ),
+            (
+                r#"{"f": {"a": {"v": [1, 2, 3]}}}"#,
+                "f.a",
+                "expected a list of at most 2 values, got 3",
+            ),
+        ] {
+            let mut args = parse(raw);
+            assert_eq!(args.opt_object("f", "fields", &BOUNDS), None, "{raw}");
+            assert!(args.is_refused("f") && !args.is_refused("g"), "{raw}");
+            let v = violations(args.finish().expect_err(raw));
+            assert_eq!(
+                (v[0].field.as_str(), v[0].description.as_str()),
+                (field, want)
+            );
+        }
+    }
+
+    #[test]
+    fn ids_as_strings_and_dates_have_their_lengths() {
+        let schema = json!({"properties": {"a": {}, "b": {}, "c": {}}});
+        let raw = json!({"a": format!("{}7", " ".repeat(MAX_ID_CHARS)), "b": "2026-04-04 ", "c": "2026-04-04T14:30:59 "});
+        let mut args = Args::parse(&raw.to_string(), &schema).expect("parses");
+        args.opt_id("a", "user id");
+        args.opt_date("b");
+        args.opt_date_time("c");
+        let v = violations(args.finish().expect_err("all too long"));
+        assert!(
+            v[0].description
+                .starts_with("expected a positive integer user id")
+        );
+        assert!(
+            v[1].description
+                .ends_with("of at most 10 characters, got 11 characters")
+        );
+        assert!(
+            v[2].description
+                .ends_with("of at most 19 characters, got 20 characters")
+        );
+    }
+
+    #[test]
     fn lists_and_enums() {
         let schema = json!({"properties": {"a": {}, "b": {}, "c": {}, "d": {}}});
         let mut args =
             Args::parse(r#"{"a": 5, "b": [1, 2], "c": "RANK", "d": "tag"}"#, &schema).expect("p");
-        assert_eq!(args.opt_id_list("a", "user id"), Some(vec![5]));
-        assert_eq!(args.opt_id_list("b", "user id"), Some(vec![1, 2]));
+        assert_eq!(args.opt_id_list("a", "user id", 5), Some(vec![5]));
+        assert_eq!(args.opt_id_list("b", "user id", 5), Some(vec![1, 2]));
         assert_eq!(args.opt_enum("c", &["rank"]), Some("rank"));
-        assert_eq!(args.opt_string_list("d", 10), Some(vec!["tag".to_owned()]));
+        assert_eq!(
+            args.opt_string_list("d", 5, 10),
+            Some(vec!["tag".to_owned()])
+        );
         assert_eq!(args.opt_bool("zzz"), None);
         args.finish().expect("all valid");
 
         let mut args = Args::parse(r#"{"a": [], "b": "x"}"#, &schema).expect("p");
-        assert_eq!(args.opt_id_list("a", "user id"), None);
-        assert_eq!(args.opt_string_list("b", 0), None);
+        assert_eq!(args.opt_id_list("a", "user id", 5), None);
+        assert_eq!(args.opt_string_list("b", 5, 0), None);
         let v = violations(args.finish().expect_err("both bad"));
         assert_eq!(
             v[0].description,

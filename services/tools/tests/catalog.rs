@@ -60,6 +60,146 @@ async fn every_schema_is_a_described_object_schema() {
     }
 }
 
+/// Every string an input schema accepts declares `maxLength`, every array
+/// `maxItems`, every open object `maxProperties`, at every depth (array
+/// items, union types such as `["integer", "string"]`): the caps the tools
+/// enforce, so a client can tell before calling.
+#[tokio::test]
+async fn every_input_string_list_and_open_object_is_bounded() {
+    let h = Harness::new();
+    let mut missing = Vec::new();
+    for tool in podio_tools(&h).await {
+        let input: Value = serde_json::from_str(&tool.input_schema_json).expect("input json");
+        let props = input["properties"].as_object().expect("properties");
+        for (name, prop) in props {
+            unbounded(&format!("{}.{name}", tool.name), prop, &mut missing);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "unbounded inputs:\n{}",
+        missing.join("\n")
+    );
+}
+
+/// The JSON types `schema` admits.
+fn types(schema: &Value) -> Vec<&str> {
+    match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Records in `missing` every place under `schema` (named `at`) that lacks
+/// its bound.
+fn unbounded(at: &str, schema: &Value, missing: &mut Vec<String>) {
+    let types = types(schema);
+    let bounded = |key: &str| schema[key].as_u64().is_some();
+    if types.contains(&"string") && !bounded("maxLength") {
+        missing.push(format!("{at}: a string without maxLength"));
+    }
+    if types.contains(&"array") && !bounded("maxItems") {
+        missing.push(format!("{at}: an array without maxItems"));
+    }
+    let open = schema
+        .get("additionalProperties")
+        .is_some_and(|a| a != false);
+    if types.contains(&"object") && open && !bounded("maxProperties") {
+        missing.push(format!("{at}: an open object without maxProperties"));
+    }
+    if types.is_empty() && !at.ends_with("{}") {
+        missing.push(format!("{at}: no type"));
+    }
+    if let Some(items) = schema.get("items") {
+        unbounded(&format!("{at}[]"), items, missing);
+    }
+    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+        for (name, prop) in props {
+            unbounded(&format!("{at}.{name}"), prop, missing);
+        }
+    }
+    for key in ["anyOf", "oneOf"] {
+        for (i, sub) in schema[key].as_array().into_iter().flatten().enumerate() {
+            unbounded(&format!("{at}|{i}"), sub, missing);
+        }
+    }
+}
+
+/// The caps the schemas declare are the caps the tools enforce: for every
+/// bounded argument, one character or one item too many is refused naming
+/// the argument, before Podio is called.
+#[tokio::test]
+async fn every_declared_cap_is_enforced() {
+    let h = Harness::new();
+    let mut unenforced = Vec::new();
+    let mut checked = 0;
+    for tool in podio_tools(&h).await {
+        let input: Value = serde_json::from_str(&tool.input_schema_json).expect("input json");
+        let props = input["properties"].as_object().expect("properties");
+        for (name, prop) in props {
+            for (what, value) in over_the_cap(prop) {
+                checked += 1;
+                let args = json!({ name: value }).to_string();
+                let status = h.call(&tool.name, &args).await.expect_err("refused");
+                let named = status.code() == tonic::Code::InvalidArgument
+                    && tonic_types::StatusExt::get_details_bad_request(&status)
+                        .is_some_and(|b| b.field_violations.iter().any(|v| v.field == *name));
+                if !named {
+                    unenforced.push(format!(
+                        "{}.{name} ({what}): {:?} {}",
+                        tool.name,
+                        status.code(),
+                        status.message()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(checked >= 20, "only {checked} caps checked");
+    assert!(
+        unenforced.is_empty(),
+        "caps not enforced:\n{}",
+        unenforced.join("\n")
+    );
+    assert!(h.connector.requests().is_empty(), "podio is never called");
+}
+
+/// Values just over `prop`'s declared caps: a string one character too
+/// long, a list one item too long, a list with one string too long, an
+/// object with one property too many.
+fn over_the_cap(prop: &Value) -> Vec<(&'static str, Value)> {
+    let mut values = Vec::new();
+    let types = types(prop);
+    let cap = |key: &str| prop[key].as_u64().and_then(|n| usize::try_from(n).ok());
+    if let (true, Some(max)) = (types.contains(&"string"), cap("maxLength")) {
+        values.push(("maxLength", json!("x".repeat(max + 1))));
+    }
+    if let (true, Some(max)) = (types.contains(&"array"), cap("maxItems")) {
+        let item = match types_of_items(prop).as_slice() {
+            ["string"] => json!("x"),
+            _ => json!(1),
+        };
+        values.push(("maxItems", Value::Array(vec![item; max + 1])));
+        let item_cap = prop["items"]["maxLength"]
+            .as_u64()
+            .and_then(|n| usize::try_from(n).ok());
+        if let Some(chars) = item_cap {
+            values.push(("items.maxLength", json!(["x".repeat(chars + 1)])));
+        }
+    }
+    if let (true, Some(max)) = (types.contains(&"object"), cap("maxProperties")) {
+        let map: serde_json::Map<String, Value> =
+            (0..=max).map(|i| (format!("f{i}"), json!("x"))).collect();
+        values.push(("maxProperties", Value::Object(map)));
+    }
+    values
+}
+
+fn types_of_items(prop: &Value) -> Vec<&str> {
+    prop.get("items").map(types).unwrap_or_default()
+}
+
 /// Output properties carry descriptions too, at every depth.
 fn assert_no_undescribed_properties(tool: &str, schema: &Value) {
     if let Some(props) = schema.get("properties").and_then(Value::as_object) {

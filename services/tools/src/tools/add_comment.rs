@@ -32,8 +32,8 @@ impl Tool for AddComment {
                     ("item_id", schema::id("The id of the item to comment on.")),
                     (
                         "text",
-                        schema::typed(
-                            "string",
+                        schema::string(
+                            MAX_TEXT,
                             "The comment's text, up to 10,000 characters; not empty.",
                         ),
                     ),

@@ -10,12 +10,14 @@ use crate::context::CallContext;
 use crate::decode::json::{get, int_or_null, number, string_or_null};
 use crate::decode::{DecodedItem, decode_item};
 use crate::encode::values::Mode;
-use crate::encode::{AppSchema, field_writes};
+use crate::encode::{AppSchema, FIELD_VALUES, field_writes};
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
 
 /// Longest tag or external_id accepted.
 pub(super) const MAX_TAG_CHARS: usize = 200;
+/// Most tags on one item.
+pub(super) const MAX_TAGS: usize = 100;
 
 /// What the `fields` argument accepts, shared by create_item and update_item
 /// (a macro so it can be part of their `concat!`ed descriptions).
@@ -61,26 +63,27 @@ impl Tool for CreateItem {
                             "The id of the app to add the item to (from get_apps_in_space).",
                         ),
                     ),
-                    (
-                        "fields",
-                        json!({
-                            "type": "object",
-                            "minProperties": 1,
-                            "description": "The field values, keyed by field external_id (or field_id, or label), e.g. {\"title\": \"Acme Corp\", \"stage\": \"Lead\", \"close-date\": \"2026-06-30\"}. Every required field must be given. Call get_app to learn the fields.",
-                            "additionalProperties": {"description": "The value for this field, in one of the forms listed in the tool description."},
-                        }),
-                    ),
+                    ("fields", {
+                        let mut fields = schema::free_object(
+                            &FIELD_VALUES,
+                            "The field values, keyed by field external_id (or field_id, or label), e.g. {\"title\": \"Acme Corp\", \"stage\": \"Lead\", \"close-date\": \"2026-06-30\"}. Every required field must be given. Call get_app to learn the fields.",
+                            "The value for this field, in one of the forms listed in the tool description.",
+                        );
+                        fields["minProperties"] = json!(1);
+                        fields
+                    }),
                     (
                         "tags",
-                        schema::array_of(
-                            json!({"type": "string"}),
+                        schema::strings(
+                            MAX_TAGS,
+                            MAX_TAG_CHARS,
                             "Optional tags to put on the item, e.g. [\"pilot\"].",
                         ),
                     ),
                     (
                         "external_id",
-                        schema::typed(
-                            "string",
+                        schema::string(
+                            MAX_TAG_CHARS,
                             "Optional id of the item in another system, stored on the item as its external_id.",
                         ),
                     ),
@@ -125,8 +128,8 @@ impl Tool for CreateItem {
         mut args: Args,
     ) -> Result<ToolOutput, ToolError> {
         let app_id = args.id("app_id", "app id");
-        let fields = args.opt_object("fields", FIELDS_EXPECTED);
-        let tags = args.opt_string_list("tags", MAX_TAG_CHARS);
+        let fields = args.opt_object("fields", FIELDS_EXPECTED, &FIELD_VALUES);
+        let tags = args.opt_string_list("tags", MAX_TAGS, MAX_TAG_CHARS);
         let external_id = args.opt_text("external_id", MAX_TAG_CHARS);
         if fields.as_ref().is_some_and(Map::is_empty) {
             args.reject(

@@ -18,6 +18,11 @@ pub(super) const MAX_TEXT: usize = 1_000;
 pub(super) const MAX_DESCRIPTION: usize = 20_000;
 /// Longest label text accepted.
 pub(super) const MAX_LABEL: usize = 100;
+/// Most labels on one task.
+pub(super) const MAX_LABELS: usize = 50;
+/// Most responsible users in one create_task call (one task is created per
+/// user).
+const MAX_RESPONSIBLE: usize = 50;
 /// What a task can be attached to through this tool.
 const REF_TYPES: [&str; 3] = ["item", "app", "space"];
 
@@ -39,19 +44,18 @@ impl Tool for CreateTask {
                 &[
                     (
                         "text",
-                        schema::typed(
-                            "string",
+                        schema::string(
+                            MAX_TEXT,
                             "What is to be done: the task's title. Required, not empty.",
                         ),
                     ),
                     (
                         "description",
-                        schema::typed("string", "A longer description."),
+                        schema::string(MAX_DESCRIPTION, "A longer description."),
                     ),
                     (
                         "due_date",
-                        schema::typed(
-                            "string",
+                        schema::date_time(
                             "When it is due: \"YYYY-MM-DD\", or \"YYYY-MM-DD HH:MM\" for a time of day, in the responsible user's local time.",
                         ),
                     ),
@@ -59,13 +63,15 @@ impl Tool for CreateTask {
                         "responsible",
                         json!({
                             "type": ["integer", "array"], "items": {"type": "integer", "minimum": 1},
+                            "maxItems": MAX_RESPONSIBLE,
                             "description": "Who is to do it: a user_id, or a list of user_ids (one task is created per user). Omitted: nobody.",
                         }),
                     ),
                     (
                         "labels",
-                        schema::array_of(
-                            json!({"type": "string"}),
+                        schema::strings(
+                            MAX_LABELS,
+                            MAX_LABEL,
                             "Label texts to put on the task; Podio creates labels that do not exist yet.",
                         ),
                     ),
@@ -78,10 +84,10 @@ impl Tool for CreateTask {
                     ),
                     (
                         "ref_type",
-                        json!({
-                            "type": "string", "enum": REF_TYPES,
-                            "description": "What to attach the task to: item, app or space. Give ref_id with it.",
-                        }),
+                        schema::one_of(
+                            &REF_TYPES,
+                            "What to attach the task to: item, app or space. Give ref_id with it.",
+                        ),
                     ),
                     (
                         "ref_id",
@@ -179,7 +185,7 @@ pub(super) fn task_body(args: &mut Args, many_responsible: bool) -> Map<String, 
         }
     }
     let responsible = if many_responsible {
-        args.opt_id_list("responsible", "user id")
+        args.opt_id_list("responsible", "user id", MAX_RESPONSIBLE)
             .map(|ids| match ids.as_slice() {
                 [one] => json!(one),
                 _ => json!(ids),
@@ -190,7 +196,7 @@ pub(super) fn task_body(args: &mut Args, many_responsible: bool) -> Map<String, 
     if let Some(responsible) = responsible {
         body.insert("responsible".to_owned(), responsible);
     }
-    if let Some(labels) = args.opt_string_list("labels", MAX_LABEL) {
+    if let Some(labels) = args.opt_string_list("labels", MAX_LABELS, MAX_LABEL) {
         body.insert("labels".to_owned(), json!(labels));
     }
     if let Some(private) = args.opt_bool("private") {

@@ -11,7 +11,7 @@ use crate::args::Args;
 use crate::context::{CallContext, Steps};
 use crate::decode::json::{get, number};
 use crate::decode::{DecodedItem, decode_item};
-use crate::encode::{AppSchema, filters};
+use crate::encode::{AppSchema, FILTERS, filters};
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
 
@@ -21,6 +21,9 @@ const PAGING: Paging = Paging {
     default: 30,
     max: 500,
 };
+
+/// The longest `sort_by` accepted.
+const MAX_SORT_CHARS: usize = 200;
 
 /// The get_items tool.
 pub struct GetItems;
@@ -55,16 +58,16 @@ impl Tool for GetItems {
                     ),
                     (
                         "filters",
-                        json!({
-                            "type": "object",
-                            "description": "Optional filters keyed by field external_id (or field_id, or label) or created_on, last_edit_on, created_by, item_id; forms per field type are listed in the tool description, e.g. {\"stage\": [\"Lead\"], \"close-date\": {\"from\": \"2026-01-01\"}}. All filters must match.",
-                            "additionalProperties": {"description": "The filter value for this field, in the form its type takes."},
-                        }),
+                        schema::free_object(
+                            &FILTERS,
+                            "Optional filters keyed by field external_id (or field_id, or label) or created_on, last_edit_on, created_by, item_id; forms per field type are listed in the tool description, e.g. {\"stage\": [\"Lead\"], \"close-date\": {\"from\": \"2026-01-01\"}}. All filters must match.",
+                            "The filter value for this field, in the form its type takes.",
+                        ),
                     ),
                     (
                         "sort_by",
-                        schema::typed(
-                            "string",
+                        schema::string(
+                            MAX_SORT_CHARS,
                             "Optional sort key: created_on, last_edit_on, title, app_item_id, item_id, or a field's external_id (or field_id) of a text, number, money, calculation, progress, duration, app, date, contact, category or location field. Default: Podio's order (newest first).",
                         ),
                     ),
@@ -127,8 +130,9 @@ impl Tool for GetItems {
         let given = args.opt_object(
             "filters",
             "an object of filters keyed by field external_id, e.g. {\"stage\": [1, 2]}",
+            &FILTERS,
         );
-        let sort_text = args.opt_text("sort_by", 200);
+        let sort_text = args.opt_text("sort_by", MAX_SORT_CHARS);
         let sort_desc = args.opt_bool("sort_desc");
 
         let target = Target::new(

@@ -49,8 +49,8 @@ impl Tool for GetOrgMembers {
                     ),
                     (
                         "query",
-                        schema::typed(
-                            "string",
+                        schema::string(
+                            MAX_QUERY_CHARS,
                             "Only members whose name or e-mail contains this text.",
                         ),
                     ),

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use super::get_task::task_output;
 use super::page::{self, Next, Page, Paging, Window, Words};
 use super::{READ_ONLY, SCOPE_READ, Tool, ToolOutput, ToolSpec, expect_array, schema};
-use crate::args::Args;
+use crate::args::{Args, MAX_ID_CHARS};
 use crate::context::CallContext;
 use crate::decode::json::{get, str_at};
 use crate::decode::task;
@@ -53,7 +53,7 @@ impl Tool for GetTasks {
                     (
                         "responsible",
                         json!({
-                            "type": ["integer", "string"],
+                            "type": ["integer", "string"], "maxLength": MAX_ID_CHARS,
                             "description": "Only tasks this user is responsible for: a user_id (not a profile_id), or \"me\" for the connected user.",
                         }),
                     ),
@@ -66,17 +66,11 @@ impl Tool for GetTasks {
                     ),
                     (
                         "due_from",
-                        schema::typed(
-                            "string",
-                            "Only tasks due on or after this date, \"YYYY-MM-DD\".",
-                        ),
+                        schema::date("Only tasks due on or after this date, \"YYYY-MM-DD\"."),
                     ),
                     (
                         "due_to",
-                        schema::typed(
-                            "string",
-                            "Only tasks due on or before this date, \"YYYY-MM-DD\".",
-                        ),
+                        schema::date("Only tasks due on or before this date, \"YYYY-MM-DD\"."),
                     ),
                     (
                         "label",
@@ -86,10 +80,10 @@ impl Tool for GetTasks {
                     ),
                     (
                         "sort_by",
-                        json!({
-                            "type": "string", "enum": SORTS,
-                            "description": "Order: created_on, completed_on or rank (Podio's manual order, the default).",
-                        }),
+                        schema::one_of(
+                            &SORTS,
+                            "Order: created_on, completed_on or rank (Podio's manual order, the default).",
+                        ),
                     ),
                     (
                         "sort_desc",

@@ -3,6 +3,8 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::args::{self, ObjectBounds};
+
 /// An input schema: a closed object whose every property has a description.
 pub fn input(properties: &[(&str, Value)], required: &[&str]) -> Value {
     json!({
@@ -34,6 +36,61 @@ fn props(properties: &[(&str, Value)]) -> Value {
 /// A positive integer id argument.
 pub fn id(description: &str) -> Value {
     json!({"type": "integer", "minimum": 1, "description": description})
+}
+
+/// A string argument of at most `max_chars` characters: pass the constant
+/// the tool checks the argument with, so the schema and the check agree.
+pub fn string(max_chars: usize, description: &str) -> Value {
+    json!({"type": "string", "maxLength": max_chars, "description": description})
+}
+
+/// A list argument of at most `max_items` strings of at most `max_chars`
+/// characters each (the caps the tool checks with).
+pub fn strings(max_items: usize, max_chars: usize, description: &str) -> Value {
+    json!({
+        "type": "array",
+        "items": {"type": "string", "maxLength": max_chars},
+        "maxItems": max_items,
+        "description": description,
+    })
+}
+
+/// A string argument that is one of `words`, as `Args::opt_enum` checks it.
+pub fn one_of(words: &[&str], description: &str) -> Value {
+    json!({
+        "type": "string",
+        "enum": words,
+        "maxLength": args::longest(words),
+        "description": description,
+    })
+}
+
+/// A date argument "YYYY-MM-DD", as `Args::opt_date` checks it.
+pub fn date(description: &str) -> Value {
+    string(args::MAX_DATE_CHARS, description)
+}
+
+/// A date or date-and-time argument, as `Args::opt_date_time` checks it.
+pub fn date_time(description: &str) -> Value {
+    string(args::MAX_DATE_TIME_CHARS, description)
+}
+
+/// A free-form object argument within `bounds` (`maxProperties`; the
+/// bounds inside its values, which JSON Schema cannot state for values of
+/// any form, are checked by `Args::opt_object` and added to `description`),
+/// each value described by `value_description`.
+pub fn free_object(bounds: &ObjectBounds, description: &str, value_description: &str) -> Value {
+    let description = format!(
+        "{description} At most {} properties; any text in a value up to {} characters, any list up to {} values.",
+        bounds.max_properties, bounds.max_string_chars, bounds.max_list_items
+    );
+    json!({
+        "type": "object",
+        "maxProperties": bounds.max_properties,
+        "propertyNames": {"maxLength": bounds.max_key_chars},
+        "description": description,
+        "additionalProperties": {"description": value_description},
+    })
 }
 
 /// A value of JSON type `ty` (e.g. "string") that may also be `null`.

@@ -109,7 +109,10 @@ impl Tool for SearchGlobally {
                 vec![
                     (
                         "query",
-                        schema::typed("string", "The text to search for (not empty)."),
+                        schema::string(
+                            MAX_QUERY_CHARS,
+                            "The text to search for (not empty).",
+                        ),
                     ),
                     (
                         "org_id",
@@ -131,10 +134,10 @@ impl Tool for SearchGlobally {
                     ),
                     (
                         "ref_type",
-                        json!({
-                            "type": "string", "enum": REF_TYPES,
-                            "description": "Only hits of this kind: item, app, space, task, file or conversation. Default: all kinds.",
-                        }),
+                        schema::one_of(
+                            REF_TYPES,
+                            "Only hits of this kind: item, app, space, task, file or conversation. Default: all kinds.",
+                        ),
                     ),
                 ],
                 &["query"],

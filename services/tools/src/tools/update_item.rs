@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use serde_json::{Map, Value, json};
 
 use super::create_item::{
-    FIELDS_EXPECTED, MAX_TAG_CHARS, field_value_forms, read_back, stored_item_schema,
+    FIELDS_EXPECTED, MAX_TAG_CHARS, MAX_TAGS, field_value_forms, read_back, stored_item_schema,
 };
 use super::{SCOPE_WRITE, Tool, ToolOutput, ToolSpec, UPDATES, expect_object, schema};
 use crate::args::Args;
@@ -14,9 +14,9 @@ use crate::context::CallContext;
 use crate::decode::display;
 use crate::decode::json::{get, int_or_null, number, str_at, string_or_null};
 use crate::decode::{DecodedItem, decode_item};
-use crate::encode::field_writes;
 use crate::encode::schema::FieldDef;
 use crate::encode::values::{FieldWrites, Mode};
+use crate::encode::{FIELD_VALUES, field_writes};
 use crate::error::ToolError;
 use crate::podio::{Podio, Target};
 
@@ -51,16 +51,17 @@ impl Tool for UpdateItem {
                     ),
                     (
                         "fields",
-                        json!({
-                            "type": "object",
-                            "description": "The new field values, keyed by field external_id (or field_id, or label), e.g. {\"stage\": \"Won\", \"notes\": null}. Only these fields change; null or [] clears a field.",
-                            "additionalProperties": {"description": "The new value for this field, or null to clear it."},
-                        }),
+                        schema::free_object(
+                            &FIELD_VALUES,
+                            "The new field values, keyed by field external_id (or field_id, or label), e.g. {\"stage\": \"Won\", \"notes\": null}. Only these fields change; null or [] clears a field.",
+                            "The new value for this field, or null to clear it.",
+                        ),
                     ),
                     (
                         "tags",
-                        schema::array_of(
-                            json!({"type": "string"}),
+                        schema::strings(
+                            MAX_TAGS,
+                            MAX_TAG_CHARS,
                             "Optional: replaces the item's tags with this list ([] removes every tag).",
                         ),
                     ),
@@ -122,17 +123,18 @@ impl Tool for UpdateItem {
     ) -> Result<ToolOutput, ToolError> {
         let item_id = args.id("item_id", "item id");
         let fields = args
-            .opt_object("fields", FIELDS_EXPECTED)
+            .opt_object("fields", FIELDS_EXPECTED, &FIELD_VALUES)
             .unwrap_or_default();
         let tags = if args.is_empty_list("tags") {
             Some(Vec::new())
         } else {
-            args.opt_string_list("tags", MAX_TAG_CHARS)
+            args.opt_string_list("tags", MAX_TAGS, MAX_TAG_CHARS)
         };
         let revision = args
             .has("revision")
             .then(|| args.int_in("revision", 0, 0..=i64::MAX));
-        if fields.is_empty() && tags.is_none() {
+        // Fields over their bounds are already reported as such.
+        if fields.is_empty() && tags.is_none() && !args.is_refused("fields") {
             args.reject(
                 "fields",
                 format!("expected {FIELDS_EXPECTED}; give fields, tags or both to change"),

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::create_task::{MAX_TEXT, task_body};
+use super::create_task::{MAX_DESCRIPTION, MAX_LABEL, MAX_LABELS, MAX_TEXT, task_body};
 use super::get_task::{FIND_TASKS, fetch, render, task_output};
 use super::{SCOPE_WRITE, Tool, ToolOutput, ToolSpec, UPDATES, schema};
 use crate::args::Args;
@@ -33,16 +33,15 @@ impl Tool for UpdateTask {
                     ("task_id", schema::id("The task's id (from get_tasks).")),
                     (
                         "text",
-                        schema::typed("string", "New text (title); not empty."),
+                        schema::string(MAX_TEXT, "New text (title); not empty."),
                     ),
                     (
                         "description",
-                        schema::typed("string", "New description; \"\" clears it."),
+                        schema::string(MAX_DESCRIPTION, "New description; \"\" clears it."),
                     ),
                     (
                         "due_date",
-                        schema::typed(
-                            "string",
+                        schema::date_time(
                             "New due date: \"YYYY-MM-DD\", or \"YYYY-MM-DD HH:MM\" for a time of day, in the responsible user's local time.",
                         ),
                     ),
@@ -52,8 +51,9 @@ impl Tool for UpdateTask {
                     ),
                     (
                         "labels",
-                        schema::array_of(
-                            json!({"type": "string"}),
+                        schema::strings(
+                            MAX_LABELS,
+                            MAX_LABEL,
                             "Label texts; replaces the task's labels.",
                         ),
                     ),
