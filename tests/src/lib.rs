@@ -285,6 +285,9 @@ pub async fn start_microservices_configured(
         ),
         ("PORTICO_PODIO_USERNAME", podio_sim::seed::DEV_USERNAME),
         ("PORTICO_PODIO_PASSWORD", podio_sim::seed::DEV_PASSWORD),
+        // Tests serve Client ID Metadata Documents themselves, on loopback
+        // over plain http (as `portico dev` allows); production refuses both.
+        ("PORTICO_CLIENT_METADATA_ALLOW_LOOPBACK_HTTP", "true"),
     ]))?;
     let sd = shutdown.clone();
     tasks.spawn(async move {

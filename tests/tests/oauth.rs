@@ -444,6 +444,90 @@ fn tamper(token: &str) -> String {
     chars.into_iter().collect()
 }
 
+/// Serves a Client ID Metadata Document naming itself, listing `redirect`,
+/// on 127.0.0.1:0 until `shutdown`: its URL, which is the client's id.
+async fn serve_metadata_document(
+    redirect: &str,
+    shutdown: tokio_util::sync::CancellationToken,
+) -> anyhow::Result<String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let client_id = format!("http://{}/client.json", listener.local_addr()?);
+    let document = json!({
+        "client_id": client_id,
+        "client_name": "Metadata Document Agent",
+        "redirect_uris": [redirect],
+        "token_endpoint_auth_method": "none",
+    })
+    .to_string();
+    let app = axum::Router::new().route(
+        "/client.json",
+        axum::routing::get(move || {
+            let body = document.clone();
+            async move { ([("content-type", "application/json")], body) }
+        }),
+    );
+    tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown.cancelled_owned())
+            .await
+    });
+    Ok(client_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauth_metadata_document_client_signs_in_carla_and_revokes() -> anyhow::Result<()> {
+    let documents = tokio_util::sync::CancellationToken::new();
+    let outcome = with_stack(async |stack| {
+        let oauth = OAuthClient::new(stack)?;
+        let redirect = loopback_redirect();
+        let client_id = serve_metadata_document(&redirect, documents.clone()).await?;
+
+        // No registration: the URL is the id, and the document's redirect
+        // is the only one accepted.
+        let other = oauth
+            .authorize(&Authorize::new(
+                &client_id,
+                &loopback_redirect().replace("/callback", "/elsewhere"),
+            ))
+            .await?;
+        let page = error_page(other).await?;
+        assert!(page.contains("client metadata document"), "{page}");
+
+        let request = Authorize::new(&client_id, &redirect);
+        let tokens = oauth.tokens(&request, CARLA, None).await?;
+        acts_as(
+            stack,
+            &tokens.access,
+            seed::CARLA_USER_ID,
+            CredentialMode::Default,
+            check_carla,
+        )
+        .await?;
+
+        // Its refresh token works for it alone, then revocation cuts off
+        // what the refresh issued.
+        let (status, answer) = oauth.refresh("portico", &tokens.refresh, None).await?;
+        assert_eq!(refused(status, &answer)?, "invalid_grant", "{answer}");
+        let rotated = oauth.refreshed(&client_id, &tokens.refresh, None).await?;
+        let space = json!({"space_id": seed::SUPPORT_SPACE_ID});
+        let raw = RawMcp::open(&stack.mcp_url(1), &rotated.access).await?;
+        assert_eq!(
+            raw.call_tool("get_space", space.clone()).await?.status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            oauth.revoke(&client_id, &rotated.refresh, None).await?,
+            StatusCode::OK
+        );
+        raw.until_refused("get_space", &space).await?;
+        assert_eq!(introspect(stack, &rotated.access).await?, None);
+        Ok(())
+    })
+    .await;
+    documents.cancel();
+    outcome
+}
+
 /// `/health` reports what the running services really offer, in both shapes.
 #[tokio::test]
 async fn health_reports_the_oauth_server_and_its_credential_modes() -> anyhow::Result<()> {

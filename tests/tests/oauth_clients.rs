@@ -5,13 +5,15 @@
 
 use anyhow::Context;
 use podio_sim::seed;
-use portico_proto::auth::v1::CreateOAuthClientRequest;
+use portico_proto::auth::v1::{
+    CreateOAuthClientRequest, RevokeOAuthClientRequest, RotateOAuthClientSecretRequest,
+};
 use portico_proto::vocab::CredentialMode;
 use portico_tests::Stack;
 use portico_tests::mcp::{call, connect, structured};
 use portico_tests::oauth::{
-    Authorize, OAuthClient, create_integration_client, introspect, issued, loopback_redirect,
-    refused, with_stack,
+    Authorize, OAuthClient, RawMcp, as_admin, auth_grpc, create_integration_client, introspect,
+    issued, loopback_redirect, refused, with_stack,
 };
 use reqwest::StatusCode;
 use serde_json::json;
@@ -111,6 +113,54 @@ async fn oauth_client_credentials_act_as_the_owner_who_signed_in_once() -> anyho
             .await?;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
         assert_eq!(refused(status, &answer)?, "invalid_client", "{answer}");
+
+        // A rotated secret replaces the old one at once; tokens already
+        // issued keep working.
+        let rotated = auth_grpc(stack)?
+            .rotate_o_auth_client_secret(as_admin(RotateOAuthClientSecretRequest {
+                client_id: info.client_id.clone(),
+            })?)
+            .await?
+            .into_inner();
+        assert_ne!(rotated.client_secret, secret);
+        let (status, answer) = oauth.client_credentials(&info.client_id, &secret).await?;
+        assert_eq!(refused(status, &answer)?, "invalid_client", "{answer}");
+        let (status, answer) = oauth
+            .client_credentials(&info.client_id, &rotated.client_secret)
+            .await?;
+        let newer = answer["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        sees(stack, &access, seed::PRIVATE_SPACE_ID, "Leadership").await?;
+
+        // Revoking the client cuts off every token it was issued, on every
+        // replica within 5 s, and it can get no more.
+        let space = json!({"space_id": seed::PRIVATE_SPACE_ID});
+        let mut sessions = Vec::new();
+        for replica in 0..stack.frontdoors.len() {
+            for token in [&access, &newer] {
+                let raw = RawMcp::open(&stack.mcp_url(replica), token).await?;
+                assert_eq!(
+                    raw.call_tool("get_space", space.clone()).await?.status,
+                    StatusCode::OK
+                );
+                sessions.push(raw);
+            }
+        }
+        auth_grpc(stack)?
+            .revoke_o_auth_client(as_admin(RevokeOAuthClientRequest {
+                client_id: info.client_id.clone(),
+            })?)
+            .await?;
+        for raw in &sessions {
+            raw.until_refused("get_space", &space).await?;
+        }
+        let (status, answer) = oauth
+            .client_credentials(&info.client_id, &rotated.client_secret)
+            .await?;
+        assert_eq!(refused(status, &answer)?, "invalid_client", "{answer}");
         Ok(())
     })
     .await
@@ -154,7 +204,29 @@ async fn oauth_authorization_code_integration_client_signs_in_and_refreshes() ->
             .refreshed(&info.client_id, &tokens.refresh, Some(&secret))
             .await?;
         assert_ne!(rotated.refresh, tokens.refresh);
-        sees(stack, &rotated.access, seed::SUPPORT_SPACE_ID, "Support").await
+        sees(stack, &rotated.access, seed::SUPPORT_SPACE_ID, "Support").await?;
+
+        // Revoking the client ends its refresh tokens and access tokens.
+        auth_grpc(stack)?
+            .revoke_o_auth_client(as_admin(RevokeOAuthClientRequest {
+                client_id: info.client_id.clone(),
+            })?)
+            .await?;
+        let (status, answer) = oauth
+            .refresh(&info.client_id, &rotated.refresh, Some(&secret))
+            .await?;
+        // The client itself is gone, so client authentication fails first.
+        assert_eq!(refused(status, &answer)?, "invalid_client", "{answer}");
+        let raw = RawMcp::open(&stack.mcp_url(0), &rotated.access).await;
+        match raw {
+            Ok(raw) => {
+                raw.until_refused("get_space", &json!({"space_id": seed::SUPPORT_SPACE_ID}))
+                    .await?;
+            }
+            Err(e) => assert!(e.to_string().contains("401"), "{e:#}"),
+        }
+        assert_eq!(introspect(stack, &rotated.access).await?, None);
+        Ok(())
     })
     .await
 }

@@ -4,7 +4,7 @@
 //! gets HTTP 403 with the step-up challenge.
 
 use podio_sim::seed::{SALES_SPACE_ID, SUPPORT_SPACE_ID};
-use portico_proto::auth::v1::CreateApiTokenRequest;
+use portico_proto::auth::v1::{CreateApiTokenRequest, ListApiTokensRequest, RevokeApiTokenRequest};
 use portico_proto::vocab::Scope;
 use portico_tests::oauth::{RawMcp, as_admin, auth_grpc, with_stack};
 use portico_tests::{Stack, mcp};
@@ -94,6 +94,56 @@ async fn a_read_only_token_gets_the_step_up_challenge_on_a_write() -> anyhow::Re
                 && challenge.contains("resource_metadata="),
             "challenge: {challenge}"
         );
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_personal_token_is_refused_on_every_replica_within_5_s() -> anyhow::Result<()> {
+    with_stack(async |stack| {
+        let created = auth_grpc(stack)?
+            .create_api_token(as_admin(CreateApiTokenRequest {
+                name: "nightly script".to_owned(),
+                ..Default::default()
+            })?)
+            .await?
+            .into_inner();
+        let info = created.info.clone().unwrap_or_default();
+        let args = json!({"space_id": SALES_SPACE_ID});
+        let mut sessions = Vec::new();
+        for replica in 0..stack.frontdoors.len() {
+            let raw = RawMcp::open(&stack.mcp_url(replica), &created.token).await?;
+            let answer = raw.call_tool("get_space", args.clone()).await?;
+            anyhow::ensure!(answer.status == StatusCode::OK, "{answer:?}");
+            sessions.push(raw);
+        }
+
+        auth_grpc(stack)?
+            .revoke_api_token(as_admin(RevokeApiTokenRequest {
+                id: info.id.clone(),
+            })?)
+            .await?;
+        for raw in &sessions {
+            let answer = raw.until_refused("get_space", &args).await?;
+            let challenge = answer.challenge.unwrap_or_default();
+            anyhow::ensure!(challenge.contains("resource_metadata="), "{challenge}");
+        }
+        // A new session with it is refused too, and the list shows when.
+        match RawMcp::open(&stack.mcp_url(0), &created.token).await {
+            Ok(_) => anyhow::bail!("a revoked token opened a session"),
+            Err(e) => anyhow::ensure!(e.to_string().contains("401"), "{e:#}"),
+        }
+        let listed = auth_grpc(stack)?
+            .list_api_tokens(as_admin(ListApiTokensRequest::default())?)
+            .await?
+            .into_inner();
+        let row = listed
+            .tokens
+            .iter()
+            .find(|t| t.id == info.id)
+            .ok_or_else(|| anyhow::anyhow!("revoked token not listed: {listed:?}"))?;
+        anyhow::ensure!(row.revoked_at > 0, "{row:?}");
         Ok(())
     })
     .await
