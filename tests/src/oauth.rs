@@ -613,6 +613,30 @@ impl RawMcp {
     }
 }
 
+/// Opens a session with each of `tokens` on every front door of `stack`
+/// and checks that `name` with `args` answers 200 in each: the sessions, to
+/// watch a revocation reach every replica ([`RawMcp::until_refused`]).
+pub async fn sessions_on_every_replica(
+    stack: &Stack,
+    tokens: &[&str],
+    name: &str,
+    args: &Value,
+) -> anyhow::Result<Vec<RawMcp>> {
+    let mut sessions = Vec::new();
+    for replica in 0..stack.frontdoors.len() {
+        for token in tokens {
+            let raw = RawMcp::open(&stack.mcp_url(replica), token).await?;
+            let answer = raw.call_tool(name, args.clone()).await?;
+            anyhow::ensure!(
+                answer.status == StatusCode::OK,
+                "{name} on replica {replica} answered {answer:?}"
+            );
+            sessions.push(raw);
+        }
+    }
+    Ok(sessions)
+}
+
 /// An initialize request.
 pub fn initialize_body() -> Value {
     json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {

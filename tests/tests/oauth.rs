@@ -8,11 +8,11 @@ use anyhow::Context;
 use podio_sim::seed;
 use portico_proto::vocab::CredentialMode;
 use portico_tests::mcp::{Client, call, connect, error_text, list, structured};
-use portico_tests::oauth::introspect;
 use portico_tests::oauth::{
     Authorize, CHATGPT_REDIRECT, OAuthClient, RawMcp, error_page, loopback_redirect, refused,
     with_stack,
 };
+use portico_tests::oauth::{introspect, sessions_on_every_replica};
 use portico_tests::{Stack, start_microservices};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -305,16 +305,9 @@ async fn oauth_refresh_rotates_and_revocation_cuts_off_tool_calls() -> anyhow::R
 
         // Sessions opened before revocation, one per access token.
         let space = json!({"space_id": seed::PRIVATE_SPACE_ID});
-        let mut sessions = Vec::new();
         // Sessions on both replicas, so revocation is seen on every one.
-        for replica in 0..stack.frontdoors.len() {
-            for access in [&first.access, &rotated.access, &retried.access] {
-                let raw = RawMcp::open(&stack.mcp_url(replica), access).await?;
-                let answer = raw.call_tool("get_space", space.clone()).await?;
-                assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
-                sessions.push(raw);
-            }
-        }
+        let tokens = [first.access.as_str(), &rotated.access, &retried.access];
+        let sessions = sessions_on_every_replica(stack, &tokens, "get_space", &space).await?;
 
         assert_eq!(
             oauth.revoke(client_id, &rotated.refresh, None).await?,

@@ -13,7 +13,7 @@ use portico_tests::Stack;
 use portico_tests::mcp::{call, connect, structured};
 use portico_tests::oauth::{
     Authorize, OAuthClient, RawMcp, as_admin, auth_grpc, create_integration_client, introspect,
-    issued, loopback_redirect, refused, with_stack,
+    issued, loopback_redirect, refused, sessions_on_every_replica, with_stack,
 };
 use reqwest::StatusCode;
 use serde_json::json;
@@ -138,17 +138,8 @@ async fn oauth_client_credentials_act_as_the_owner_who_signed_in_once() -> anyho
         // Revoking the client cuts off every token it was issued, on every
         // replica within 5 s, and it can get no more.
         let space = json!({"space_id": seed::PRIVATE_SPACE_ID});
-        let mut sessions = Vec::new();
-        for replica in 0..stack.frontdoors.len() {
-            for token in [&access, &newer] {
-                let raw = RawMcp::open(&stack.mcp_url(replica), token).await?;
-                assert_eq!(
-                    raw.call_tool("get_space", space.clone()).await?.status,
-                    StatusCode::OK
-                );
-                sessions.push(raw);
-            }
-        }
+        let sessions =
+            sessions_on_every_replica(stack, &[&access, &newer], "get_space", &space).await?;
         auth_grpc(stack)?
             .revoke_o_auth_client(as_admin(RevokeOAuthClientRequest {
                 client_id: info.client_id.clone(),

@@ -6,7 +6,7 @@
 use podio_sim::seed::{SALES_SPACE_ID, SUPPORT_SPACE_ID};
 use portico_proto::auth::v1::{CreateApiTokenRequest, ListApiTokensRequest, RevokeApiTokenRequest};
 use portico_proto::vocab::Scope;
-use portico_tests::oauth::{RawMcp, as_admin, auth_grpc, with_stack};
+use portico_tests::oauth::{RawMcp, as_admin, auth_grpc, sessions_on_every_replica, with_stack};
 use portico_tests::{Stack, mcp};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -111,13 +111,8 @@ async fn a_revoked_personal_token_is_refused_on_every_replica_within_5_s() -> an
             .into_inner();
         let info = created.info.clone().unwrap_or_default();
         let args = json!({"space_id": SALES_SPACE_ID});
-        let mut sessions = Vec::new();
-        for replica in 0..stack.frontdoors.len() {
-            let raw = RawMcp::open(&stack.mcp_url(replica), &created.token).await?;
-            let answer = raw.call_tool("get_space", args.clone()).await?;
-            anyhow::ensure!(answer.status == StatusCode::OK, "{answer:?}");
-            sessions.push(raw);
-        }
+        let sessions =
+            sessions_on_every_replica(stack, &[&created.token], "get_space", &args).await?;
 
         auth_grpc(stack)?
             .revoke_api_token(as_admin(RevokeApiTokenRequest {
