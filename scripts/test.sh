@@ -24,9 +24,17 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The conformance fixtures are a feature of the tools service: its own code
+# and tests only build with it on.
+cargo clippy -p portico-tools --all-targets --locked --features conformance-fixtures -- -D warnings
 echo "== tests"
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --locked --no-fail-fast
+  run=(cargo nextest run)
 else
-  cargo test --workspace --locked --no-fail-fast
+  run=(cargo test)
 fi
+status=0
+"${run[@]}" --workspace --locked --no-fail-fast || status=$?
+echo "== tests of the tools service's conformance fixtures"
+"${run[@]}" -p portico-tools --locked --no-fail-fast --features conformance-fixtures || status=$?
+exit "$status"

@@ -212,6 +212,7 @@ pub async fn start(
         auth,
         tools,
         sessions: store.clone(),
+        handoffs: store.clone(),
         limiter: store,
         idempotency: Arc::new(MemoryIdempotencyStore::new()),
     };

@@ -159,6 +159,7 @@ pub async fn serve(
         tools: Arc::new(RemoteTools::lazy(&config.tools_url).context("PORTICO_TOOLS_URL")?),
         idempotency: Arc::new(RedisIdempotencyStore::new(&store)),
         sessions: store.clone(),
+        handoffs: store.clone(),
         limiter: store,
     };
     serve_with(Settings::from_config(&config), deps, listener, shutdown)

@@ -14,7 +14,7 @@ use crate::origin::OriginPolicy;
 use crate::ratelimit::InFlight;
 use crate::server_info::ServerInfoCache;
 use crate::store::idempotency::IdempotencyStore;
-use crate::store::{RateLimiter, SessionStore};
+use crate::store::{Handoffs, RateLimiter, SessionStore};
 
 /// The services and stores the front door talks to. In the microservices
 /// shape these are gRPC clients and Redis; in `portico dev` the in-process
@@ -35,6 +35,9 @@ pub struct Deps {
     /// Outcomes of write tool calls, so a repeated write is answered with
     /// the first result instead of writing twice.
     pub idempotency: Arc<dyn IdempotencyStore>,
+    /// Values one request leaves for another: clients' answers to the
+    /// server's mid-call requests, and input round-trip states.
+    pub handoffs: Arc<dyn Handoffs>,
 }
 
 /// Shared state of the HTTP surface.

@@ -89,6 +89,7 @@ async fn serve(settings: Settings) -> Served {
         oauth: app.oauth.clone(),
         tools: app.tools.clone(),
         sessions: Arc::new(store.clone()),
+        handoffs: Arc::new(store.clone()),
         limiter: Arc::new(store),
         idempotency: Arc::new(MemoryIdempotencyStore::new()),
     };

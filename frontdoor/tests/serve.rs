@@ -24,6 +24,7 @@ async fn serves_on_a_listener_and_shuts_down() {
         oauth: test_app.oauth.clone(),
         tools: test_app.tools.clone(),
         sessions: Arc::new(store.clone()),
+        handoffs: Arc::new(store.clone()),
         limiter: Arc::new(store),
         idempotency: Arc::new(MemoryIdempotencyStore::new()),
     };

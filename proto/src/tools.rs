@@ -181,7 +181,8 @@ impl v1::ContentBlock {
 
 impl v1::ToolResult {
     /// The unary CallTool answer: the same result with its text blocks only
-    /// (CallTool carries no other kind; see the proto).
+    /// (CallTool carries no other kind; see the proto), and its
+    /// InputRequired, if any.
     pub fn into_text_only(self) -> v1::CallToolResponse {
         let content = self
             .content
@@ -202,6 +203,7 @@ impl v1::ToolResult {
             is_error: self.is_error,
             content,
             structured_content_json: self.structured_content_json,
+            input_required: self.input_required,
         }
     }
 }
@@ -234,8 +236,17 @@ mod tests {
                 },
             ],
             structured_content_json: "{}".to_owned(),
+            input_required: Some(v1::InputRequired {
+                requests: vec![v1::InputRequest {
+                    key: "k".to_owned(),
+                    method: "roots/list".to_owned(),
+                    params_json: "{}".to_owned(),
+                }],
+                request_state: "s".to_owned(),
+            }),
         };
         let old = v1::CallToolResponse::decode(result.encode_to_vec().as_slice()).expect("decode");
+        assert_eq!(old.input_required, result.input_required);
         assert_eq!(old.content.len(), 2);
         assert_eq!(
             old.content[0].kind,

@@ -77,49 +77,13 @@ const LEGACY: &[&str] = &[
 /// Every check of the scenario.
 const ALL: &[&str] = &["*"];
 
-/// What the `conformance-fixtures` build does not pass, 0.1.16: the
-/// scenarios whose tool sends a request to the client mid-call (sampling,
-/// elicitation), which needs a server-to-client channel a legacy session
-/// does not have here. Mirrored in the README.
-const LEGACY_FIXTURE_EXCEPTIONS: &[(&str, &[&str])] = &[
-    ("tools-call-sampling", ALL),
-    ("tools-call-elicitation", ALL),
-    ("elicitation-sep1034-defaults", ALL),
-    ("elicitation-sep1330-enums", ALL),
-];
+/// What the `conformance-fixtures` build does not pass, 0.1.16: nothing.
+/// Mirrored in the README.
+const LEGACY_FIXTURE_EXCEPTIONS: &[(&str, &[&str])] = &[];
 
 /// What the `conformance-fixtures` build does not pass, 2026-07-28 (scored
-/// scenarios only): `InputRequiredResult` round trips (the tools API carries
-/// no input requests, input responses or request state) and the
-/// undeclared-client-capability checks (it is not told the client's
-/// capabilities). Mirrored in the README.
-const MODERN_FIXTURE_EXCEPTIONS: &[(&str, &[&str])] = &[
-    (
-        "server-stateless",
-        &[
-            "sep-2575-server-rejects-undeclared-capability",
-            "sep-2575-missing-capability-http-400",
-        ],
-    ),
-    ("input-required-result-basic-elicitation", ALL),
-    ("input-required-result-basic-sampling", ALL),
-    ("input-required-result-basic-list-roots", ALL),
-    ("input-required-result-request-state", ALL),
-    ("input-required-result-multiple-input-requests", ALL),
-    ("input-required-result-multi-round", ALL),
-    ("input-required-result-non-tool-request", ALL),
-    ("input-required-result-result-type", ALL),
-    ("input-required-result-tampered-state", ALL),
-    ("input-required-result-capability-check", ALL),
-    (
-        "input-required-result-missing-input-response",
-        &["sep-2322-missing-response-rerequests"],
-    ),
-    (
-        "input-required-result-ignore-extra-params",
-        &["sep-2322-ignore-unexpected-params"],
-    ),
-];
+/// scenarios only): nothing. Mirrored in the README.
+const MODERN_FIXTURE_EXCEPTIONS: &[(&str, &[&str])] = &[];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_generations_pass_the_server_scenarios_a_tools_server_can() -> anyhow::Result<()> {

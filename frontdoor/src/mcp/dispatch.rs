@@ -16,7 +16,7 @@ use crate::auth::Caller;
 use crate::mcp::features::{self, For};
 use crate::mcp::jsonrpc::RpcError;
 use crate::mcp::protocol::{self, meta};
-use crate::mcp::reply::{CallContext, LogLevel, Reply};
+use crate::mcp::reply::{Accept, AskVia, CallContext, LogLevel, Reply};
 use crate::mcp::{McpError, completion, legacy, modern, prompts, resources, tools};
 use crate::state::AppState;
 use crate::store::Session;
@@ -103,8 +103,21 @@ pub(crate) async fn dispatch(
     id: RequestId,
     method: &str,
     params: Option<Value>,
+    accept: Accept,
 ) -> Reply {
-    let context = CallContext::new(generation.log_level(), params.as_ref());
+    let mut context = CallContext::new(generation.log_level(), params.as_ref());
+    match &generation {
+        Generation::Modern(request) => context.capabilities = request.capabilities,
+        Generation::Legacy(session) => {
+            context.capabilities = session.capabilities();
+            context.ask_via = if accept.event_stream {
+                AskVia::ResponseStream
+            } else {
+                AskVia::Nowhere
+            };
+        }
+        Generation::Handshake => {}
+    }
     let modern = matches!(generation, Generation::Modern(_));
     let reply = match (features::route(state, caller, method).await, generation) {
         ("initialize", Generation::Handshake) => {
@@ -147,7 +160,7 @@ pub(crate) async fn dispatch(
             Reply::single(prompts::list(state, caller, id).await)
         }
         ("prompts/get", Generation::Modern(_) | Generation::Legacy(_)) => {
-            Reply::single(prompts::get(state, caller, id, params.as_ref()).await)
+            Reply::single(prompts::get(state, caller, id, params.as_ref(), &context).await)
         }
         ("completion/complete", Generation::Modern(_) | Generation::Legacy(_)) => {
             Reply::single(completion::complete(state, caller, id, params.as_ref()).await)

@@ -13,6 +13,8 @@ use crate::mcp::protocol::{SUPPORTED_VERSIONS, clip};
 
 /// JSON-RPC code for an unknown or ended session (as the MCP SDKs use).
 const SESSION_NOT_FOUND: ErrorCode = ErrorCode(-32001);
+/// 2026-07-28: a capability the client did not declare is needed.
+const MISSING_CAPABILITY: ErrorCode = ErrorCode(-32021);
 
 /// One POSTed JSON-RPC message, classified.
 #[derive(Debug)]
@@ -28,8 +30,12 @@ pub(crate) enum Incoming {
         method: String,
         params: Option<Value>,
     },
-    /// The client's response to a server request (we send none yet).
-    Response { id: Option<RequestId> },
+    /// The client's response to a request the server sent it mid-call.
+    Response {
+        id: Option<RequestId>,
+        /// The message without `id` and `jsonrpc`: its `result` or `error`.
+        message: Value,
+    },
 }
 
 impl Incoming {
@@ -82,7 +88,11 @@ impl Incoming {
             None if id.is_some()
                 && (object.contains_key("result") || object.contains_key("error")) =>
             {
-                Ok(Incoming::Response { id })
+                object.remove("jsonrpc");
+                Ok(Incoming::Response {
+                    id,
+                    message: Value::Object(object),
+                })
             }
             None => Err(RpcError::invalid_request(
                 id,
@@ -250,6 +260,27 @@ impl RpcError {
             StatusCode::OK,
             Some(id),
             ErrorData::invalid_params(message.into(), None),
+        )
+    }
+
+    /// -32021: the request needs a capability the client did not declare
+    /// (2026-07-28's `MissingRequiredClientCapabilityError`).
+    pub(crate) fn missing_capability(
+        id: RequestId,
+        capability: &str,
+        method: &str,
+        status: StatusCode,
+    ) -> RpcError {
+        RpcError::new(
+            status,
+            Some(id),
+            ErrorData::new(
+                MISSING_CAPABILITY,
+                format!(
+                    "this call needs to send {method} to the client, which did not declare the {capability} capability; declare it (and answer such requests) to use this tool"
+                ),
+                Some(json!({"requiredCapabilities": {capability: {}}})),
+            ),
         )
     }
 

@@ -17,13 +17,15 @@ use serde_json::{Value, json};
 use crate::auth::Caller;
 use crate::errors::HttpError;
 use crate::mcp::McpError;
+use crate::mcp::input;
 use crate::mcp::jsonrpc::RpcError;
 use crate::mcp::protocol::{
     self, INSTRUCTIONS, MAX_CLIENT_STRING, SESSION_HEADER, VERSION_HEADER, clip,
 };
 use crate::mcp::reply::LogLevel;
 use crate::state::AppState;
-use crate::store::Session;
+use crate::store::{Answerable, Session};
+use portico_proto::tools::v1::ClientCapabilities;
 
 /// The version to answer `initialize` with: the requested one if spoken,
 /// otherwise the newest legacy one (the client then decides whether to
@@ -135,6 +137,7 @@ pub(crate) async fn initialize(
             .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
             .unwrap_or_default(),
         log_level: None,
+        can_answer: answerable(&params),
     };
     state
         .deps
@@ -155,6 +158,28 @@ pub(crate) async fn initialize(
         "instructions": INSTRUCTIONS,
     });
     Ok((result, session.id))
+}
+
+/// What the client's `initialize` capabilities let the server ask it.
+fn answerable(params: &InitializeRequestParams) -> Answerable {
+    let declared = serde_json::to_value(&params.capabilities).ok();
+    let capabilities = input::capabilities_of(declared.as_ref());
+    Answerable {
+        sampling: capabilities.sampling,
+        elicitation: capabilities.elicitation,
+        roots: capabilities.roots,
+    }
+}
+
+impl Session {
+    /// What the session's client can be asked mid-call.
+    pub(crate) fn capabilities(&self) -> ClientCapabilities {
+        ClientCapabilities {
+            sampling: self.can_answer.sampling,
+            elicitation: self.can_answer.elicitation,
+            roots: self.can_answer.roots,
+        }
+    }
 }
 
 /// `logging/setLevel`: remembered with the session, for log messages sent

@@ -16,6 +16,7 @@
 //! | `modern` | 2026-07-28: `_meta`, mirrored headers, discover, result shape |
 //! | `legacy` | `initialize`, sessions, `logging/setLevel` |
 //! | `reply` | JSON or SSE, the per-call context and notifier |
+//! | `input` | asking the client mid-call: `InputRequiredResult` or stream requests |
 //! | `tools` | `tools/list` and `tools/call` over gRPC |
 //! | `features` | the capabilities the tools service's features call for |
 //! | `resources`, `prompts`, `completion` | those methods over gRPC |
@@ -23,6 +24,7 @@
 pub(crate) mod completion;
 pub(crate) mod dispatch;
 pub(crate) mod features;
+pub(crate) mod input;
 pub(crate) mod jsonrpc;
 pub(crate) mod legacy;
 pub(crate) mod modern;
@@ -196,8 +198,16 @@ async fn handle_post(
             tracing::Span::current().record("mcp.method", clip(&method, 64));
             let generation =
                 dispatch::decide(state, caller, headers, &id, &method, params.as_ref()).await?;
-            let reply =
-                dispatch::dispatch(state, caller, generation, id.clone(), &method, params).await;
+            let reply = dispatch::dispatch(
+                state,
+                caller,
+                generation,
+                id.clone(),
+                &method,
+                params,
+                accept,
+            )
+            .await;
             Ok(reply.into_response(id, accept).await)
         }
         Incoming::Notification { method, params } => {
@@ -209,11 +219,12 @@ async fn handle_post(
             }
             Ok(StatusCode::ACCEPTED.into_response())
         }
-        Incoming::Response { id } => {
+        Incoming::Response { id, message } => {
             if dispatch::is_modern(headers, None) {
                 return Err(RpcError::modern_response(id).into());
             }
             dispatch::legacy_session(state, caller, headers, None).await?;
+            input::deliver(state, caller, id.as_ref(), &message).await?;
             Ok(StatusCode::ACCEPTED.into_response())
         }
     }

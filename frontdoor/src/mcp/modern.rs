@@ -5,9 +5,9 @@
 //! its `resultType` and who answered, and cacheable ones how long to keep
 //! them.
 //!
-//! No Portico tool needs input from the client, so no `InputRequiredResult`
-//! is ever sent; `inputResponses` and `requestState` on a retry are ignored,
-//! as they reach nothing (only a tool's name and arguments are forwarded).
+//! A tool or prompt that needs input from the client answers with an
+//! `InputRequiredResult` and takes the retry's `inputResponses` and
+//! `requestState` (see `input`).
 
 use axum::http::HeaderMap;
 use base64::Engine;
@@ -15,12 +15,14 @@ use base64::engine::general_purpose::STANDARD;
 use rmcp::model::RequestId;
 use serde_json::{Map, Value, json};
 
+use crate::mcp::input;
 use crate::mcp::jsonrpc::RpcError;
 use crate::mcp::protocol::{
     self, INSTRUCTIONS, MAX_CLIENT_STRING, METHOD_HEADER, NAME_HEADER, SUPPORTED_VERSIONS,
     VERSION_HEADER, clip, meta,
 };
 use crate::mcp::reply::LogLevel;
+use portico_proto::tools::v1::ClientCapabilities;
 
 /// How long a `tools/list` result stays fresh: the catalog changes only
 /// with a deployment.
@@ -45,6 +47,8 @@ pub(crate) struct RequestMeta {
     pub(crate) client_name: Option<String>,
     /// The minimum level of log messages the client wants, if any.
     pub(crate) log_level: Option<LogLevel>,
+    /// What the client declared it can answer.
+    pub(crate) capabilities: ClientCapabilities,
 }
 
 /// Validates a 2026-07-28 request's `_meta` and mirrored headers, in the
@@ -152,6 +156,7 @@ pub(crate) fn validate(
     Ok(RequestMeta {
         client_name,
         log_level,
+        capabilities: input::capabilities_of(request_meta.get(meta::CLIENT_CAPABILITIES)),
     })
 }
 

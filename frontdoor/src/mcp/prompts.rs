@@ -11,9 +11,12 @@ use serde_json::{Value, json};
 use crate::auth::Caller;
 use crate::mcp::McpError;
 use crate::mcp::features::{failure, non_empty, string_param};
+use crate::mcp::input;
 use crate::mcp::jsonrpc::RpcError;
+use crate::mcp::reply::{AskVia, CallContext};
 use crate::mcp::resources::contents_json;
 use crate::state::AppState;
+use axum::http::StatusCode;
 
 /// `prompts/list`.
 pub(crate) async fn list(
@@ -64,15 +67,48 @@ pub(crate) async fn get(
     caller: &Caller,
     id: RequestId,
     params: Option<&Value>,
+    context: &CallContext,
 ) -> Result<Value, McpError> {
     let name = string_param(&id, params, "name", "prompts/get")?.to_owned();
     let arguments = string_map(&id, params.and_then(|p| p.get("arguments")), "arguments")?;
-    let answer = state
+    let (input_responses_json, handle) = match (context.ask_via, params) {
+        (AskVia::InputRequiredResult, Some(params)) => input::retry_of(&id, params)?,
+        _ => Default::default(),
+    };
+    let request_state = match handle {
+        Some(handle) => input::resume(state, caller, &id, &name, &handle).await?,
+        None => String::new(),
+    };
+    let request = GetPromptRequest {
+        name: name.clone(),
+        arguments,
+        client_capabilities: Some(context.capabilities),
+        input_responses_json,
+        request_state,
+    };
+    let mut answer = state
         .deps
         .tools
-        .get_prompt(&caller.token, GetPromptRequest { name, arguments })
+        .get_prompt(&caller.token, request)
         .await
-        .map_err(|err| failure(state, id, err, None))?;
+        .map_err(|err| failure(state, id.clone(), err, None))?;
+    if let Some(required) = answer.input_required.take() {
+        if context.ask_via != AskVia::InputRequiredResult {
+            // prompts/get has no response stream to ask on in these revisions.
+            return Err(RpcError::invalid_params(
+                id,
+                "this prompt needs input from the client first, which prompts/get can only ask for in protocol version 2026-07-28",
+            )
+            .into());
+        }
+        input::check_capabilities(
+            &id,
+            &context.capabilities,
+            &required,
+            StatusCode::BAD_REQUEST,
+        )?;
+        return input::required_result(state, caller, &id, &name, required).await;
+    }
     let messages: Vec<Value> = answer
         .messages
         .into_iter()

@@ -17,6 +17,7 @@ use axum::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::stream::{self, BoxStream, StreamExt};
+use portico_proto::tools::v1::ClientCapabilities;
 use rmcp::model::{ErrorData, RequestId};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -352,11 +353,28 @@ impl LogLevel {
 
 /// What a call may stream back, decided per request: the log level (from
 /// the 2026-07-28 request's `_meta`, or the legacy session's
-/// `logging/setLevel`) and the client's progress token.
+/// `logging/setLevel`) and the client's progress token; and what the client
+/// can be asked mid-call (its declared capabilities) and how.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CallContext {
     pub(crate) log_level: Option<LogLevel>,
     pub(crate) progress_token: Option<Value>,
+    /// What the client declared it can answer.
+    pub(crate) capabilities: ClientCapabilities,
+    /// How the client is asked something mid-call.
+    pub(crate) ask_via: AskVia,
+}
+
+/// How a call asks its client for input.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum AskVia {
+    /// 2026-07-28: an `InputRequiredResult`, answered by a retry.
+    #[default]
+    InputRequiredResult,
+    /// The handshake revisions: requests on the response stream.
+    ResponseStream,
+    /// A handshake-revision client that takes no event stream: not at all.
+    Nowhere,
 }
 
 impl CallContext {
@@ -370,12 +388,17 @@ impl CallContext {
         CallContext {
             log_level,
             progress_token,
+            ..CallContext::default()
         }
     }
 
-    /// Whether the client asked for anything a stream could carry.
+    /// Whether the client asked for anything a stream could carry, or may
+    /// be asked something on it.
     pub(crate) fn wants_events(&self) -> bool {
-        self.log_level.is_some() || self.progress_token.is_some()
+        self.log_level.is_some()
+            || self.progress_token.is_some()
+            || (self.ask_via == AskVia::ResponseStream
+                && crate::mcp::input::can_answer(&self.capabilities))
     }
 }
 
@@ -406,6 +429,13 @@ impl Notifier {
             .tx
             .send(notification("notifications/progress", params))
             .await;
+    }
+
+    /// A request to the client (`id` is the server's), related to the call
+    /// the stream answers; always sent.
+    pub(crate) async fn request(&self, id: &str, method: &str, params: Value) {
+        let message = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        let _ = self.tx.send(message).await;
     }
 
     /// `notifications/message`, if at or above the client's level.
@@ -473,6 +503,7 @@ mod tests {
         let context = CallContext {
             log_level: Some(LogLevel::Info),
             progress_token: Some(json!("p1")),
+            ..CallContext::default()
         };
         let reply = Reply::streamed(&context, |notifier| async move {
             notifier.progress(0.0, Some(100.0), None).await;
@@ -543,6 +574,7 @@ mod tests {
         let context = CallContext {
             log_level: Some(LogLevel::Debug),
             progress_token: None,
+            ..CallContext::default()
         };
         let reply = Reply::streamed(&context, |notifier| async move {
             notifier.log(LogLevel::Info, "test", json!("x")).await;

@@ -24,9 +24,10 @@ use axum::http::StatusCode;
 use crate::auth::{Caller, unauthorized};
 use crate::errors::{HttpError, SERVER_ERROR, Unauthorized};
 use crate::mcp::McpError;
+use crate::mcp::input::{self, Asked};
 use crate::mcp::jsonrpc::RpcError;
 use crate::mcp::protocol::{MAX_CLIENT_STRING, clip};
-use crate::mcp::reply::{CallContext, LogLevel, Notifier, Reply};
+use crate::mcp::reply::{AskVia, CallContext, LogLevel, Notifier, Reply};
 use crate::state::AppState;
 
 pub(crate) mod replay;
@@ -72,27 +73,31 @@ pub(crate) async fn call(
         Ok(call) => call,
         Err(err) => return Reply::single(Err(err)),
     };
+    let call = match resumed(state, caller, &id, call).await {
+        Ok(call) => call,
+        Err(err) => return Reply::single(Err(err)),
+    };
     let held = match replay::plan(state, caller, &id, &call).await {
         Plan::Direct => None,
         Plan::Answer(outcome) => return Reply::single(outcome),
         Plan::Held(held) => Some(held),
     };
     match (context.wants_events(), held) {
-        (false, None) => Reply::single(call_unary(state, caller, id, call).await),
+        (false, None) => Reply::single(call_unary(state, caller, id, call, context).await),
         (true, None) => {
             let (state, caller) = (state.clone(), caller.clone());
-            Reply::streamed(&context, move |notifier| async move {
-                call_streaming(&state, &caller, id, call, notifier).await
+            Reply::streamed(&context.clone(), move |notifier| async move {
+                call_streaming(&state, &caller, id, call, notifier, context).await
             })
         }
         // A claimed write runs to its end even if the client goes away, so
         // the result its retry asks for is there.
         (true, Some(held)) => {
             let (state, caller) = (state.clone(), caller.clone());
-            Reply::streamed(&context, move |notifier| async move {
+            Reply::streamed(&context.clone(), move |notifier| async move {
                 let work_id = id.clone();
                 held.run(id, async move {
-                    call_streaming(&state, &caller, work_id, call, notifier).await
+                    call_streaming(&state, &caller, work_id, call, notifier, context).await
                 })
                 .await
             })
@@ -102,7 +107,7 @@ pub(crate) async fn call(
             let work_id = id.clone();
             Reply::single(
                 held.run(id, async move {
-                    call_unary(&state, &caller, work_id, call).await
+                    call_unary(&state, &caller, work_id, call, context).await
                 })
                 .await,
             )
@@ -110,7 +115,24 @@ pub(crate) async fn call(
     }
 }
 
-/// The tools service's request for `tools/call` params.
+/// A 2026-07-28 retry's call with the tools service's state behind its
+/// `requestState` handle (which `tool_call` left there).
+async fn resumed(
+    state: &AppState,
+    caller: &Caller,
+    id: &RequestId,
+    mut call: proto::ToolCall,
+) -> Result<proto::ToolCall, McpError> {
+    if !call.request_state.is_empty() {
+        call.request_state =
+            input::resume(state, caller, id, &call.name, &call.request_state).await?;
+    }
+    Ok(call)
+}
+
+/// The tools service's request for `tools/call` params. For a 2026-07-28
+/// retry, `request_state` holds the client's handle until [`resumed`]
+/// swaps in the state.
 fn tool_call(
     id: &RequestId,
     params: Option<Value>,
@@ -122,6 +144,10 @@ fn tool_call(
             "missing params: tools/call expects {\"name\": string, \"arguments\": object}",
         )
         .into());
+    };
+    let (input_responses_json, handle) = match context.ask_via {
+        AskVia::InputRequiredResult => input::retry_of(id, &params)?,
+        AskVia::ResponseStream | AskVia::Nowhere => Default::default(),
     };
     let idempotency_key = params
         .get("_meta")
@@ -150,6 +176,9 @@ fn tool_call(
             .map_or(proto::LogLevel::Unspecified, to_proto_level) as i32,
         traceparent: String::new(),
         idempotency_key,
+        client_capabilities: Some(context.capabilities),
+        input_responses_json,
+        request_state: handle.unwrap_or_default(),
     })
 }
 
@@ -158,27 +187,78 @@ async fn call_unary(
     caller: &Caller,
     id: RequestId,
     call: proto::ToolCall,
+    context: CallContext,
 ) -> Result<Value, McpError> {
     let name = call.name.clone();
-    let result = match state.deps.tools.call_tool(&caller.token, call).await {
-        Ok(answer) => to_mcp_result(answer, &id)?,
+    match state.deps.tools.call_tool(&caller.token, call).await {
+        Ok(answer) => answered(state, caller, &id, &name, &context, answer).await,
         Err(err) => match classify(state, &id, Some(&name), &err) {
-            Failure::ToolError(message) => tool_error(message),
-            Failure::Fatal(err) => return Err(err),
+            Failure::ToolError(message) => {
+                serde_json::to_value(tool_error(message)).map_err(|e| internal(&id, &e))
+            }
+            Failure::Fatal(err) => Err(err),
         },
+    }
+}
+
+/// The MCP result of the tool's answer: its content, or what it needs the
+/// client to answer first, in this call's way (see `input`). Asking on the
+/// response stream happens in [`call_streaming`]; here it is not possible.
+async fn answered(
+    state: &AppState,
+    caller: &Caller,
+    id: &RequestId,
+    name: &str,
+    context: &CallContext,
+    mut answer: proto::ToolResult,
+) -> Result<Value, McpError> {
+    let Some(required) = answer.input_required.take() else {
+        let result = to_mcp_result(answer, id)?;
+        return serde_json::to_value(result).map_err(|e| internal(id, &e));
     };
-    serde_json::to_value(result).map_err(|e| internal(&id, &e))
+    let status = match context.ask_via {
+        AskVia::InputRequiredResult => StatusCode::BAD_REQUEST,
+        AskVia::ResponseStream | AskVia::Nowhere => StatusCode::OK,
+    };
+    input::check_capabilities(id, &context.capabilities, &required, status)?;
+    let message = match context.ask_via {
+        AskVia::InputRequiredResult => {
+            return input::required_result(state, caller, id, name, required).await;
+        }
+        AskVia::Nowhere => format!(
+            "this tool needs to ask the client something ({}) on the response stream, and this request does not accept one: send Accept: application/json, text/event-stream",
+            methods(&required)
+        ),
+        AskVia::ResponseStream => format!(
+            "this tool kept asking the client ({}) after {} rounds of answers; it was stopped",
+            methods(&required),
+            input::MAX_ROUNDS
+        ),
+    };
+    serde_json::to_value(tool_error(message)).map_err(|e| internal(id, &e))
+}
+
+fn methods(required: &proto::InputRequired) -> String {
+    required
+        .requests
+        .iter()
+        .map(|r| clip(&r.method, 64))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Relays the call's progress and log events to the client, then answers
-/// with its result. Dropping this future (the client went away) drops the
-/// event stream, which cancels the call in the tools service.
+/// with its result. When the tool needs input and the client is asked on
+/// the stream, asks it and calls the tool again with the answers. Dropping
+/// this future (the client went away) drops the event stream, which
+/// cancels the call in the tools service.
 async fn call_streaming(
     state: &AppState,
     caller: &Caller,
     id: RequestId,
-    call: proto::ToolCall,
+    mut call: proto::ToolCall,
     notifier: Notifier,
+    context: CallContext,
 ) -> Result<Value, McpError> {
     let name = call.name.clone();
     let failed = |err: &ServiceError| match classify(state, &id, Some(&name), err) {
@@ -187,36 +267,65 @@ async fn call_streaming(
         }
         Failure::Fatal(err) => Err(err),
     };
-    let mut events = match state.deps.tools.call_tool_stream(&caller.token, call).await {
-        Ok(events) => events,
-        Err(err) => return failed(&err),
-    };
-    while let Some(event) = events.next().await {
-        match event.map(|e| e.event) {
-            Ok(Some(Event::Progress(p))) => {
-                let message = (!p.message.is_empty()).then_some(p.message.as_str());
-                notifier.progress(p.progress, p.total, message).await;
-            }
-            Ok(Some(Event::Log(log))) => {
-                let Some(level) = from_proto_level(log.level) else {
-                    continue;
-                };
-                let data =
-                    serde_json::from_str(&log.data_json).unwrap_or(Value::String(log.data_json));
-                notifier.log(level, &log.logger, data).await;
-            }
-            Ok(Some(Event::Result(result))) => {
-                let result = to_mcp_result(result, &id)?;
-                return serde_json::to_value(result).map_err(|e| internal(&id, &e));
-            }
-            Ok(None) => {}
+    let mut round = 0;
+    'rounds: loop {
+        let mut events = match state
+            .deps
+            .tools
+            .call_tool_stream(&caller.token, call.clone())
+            .await
+        {
+            Ok(events) => events,
             Err(err) => return failed(&err),
+        };
+        while let Some(event) = events.next().await {
+            match event.map(|e| e.event) {
+                Ok(Some(Event::Progress(p))) => {
+                    let message = (!p.message.is_empty()).then_some(p.message.as_str());
+                    notifier.progress(p.progress, p.total, message).await;
+                }
+                Ok(Some(Event::Log(log))) => {
+                    let Some(level) = from_proto_level(log.level) else {
+                        continue;
+                    };
+                    let data = serde_json::from_str(&log.data_json)
+                        .unwrap_or(Value::String(log.data_json));
+                    notifier.log(level, &log.logger, data).await;
+                }
+                Ok(Some(Event::Result(result))) => {
+                    let asks =
+                        context.ask_via == AskVia::ResponseStream && round < input::MAX_ROUNDS;
+                    let Some(required) = result.input_required.as_ref().filter(|_| asks) else {
+                        return answered(state, caller, &id, &name, &context, result).await;
+                    };
+                    input::check_capabilities(
+                        &id,
+                        &context.capabilities,
+                        required,
+                        StatusCode::OK,
+                    )?;
+                    match input::ask_on_stream(state, caller, &id, &notifier, required).await? {
+                        Asked::Answers(answers) => {
+                            call.input_responses_json = answers;
+                            call.request_state = required.request_state.clone();
+                            round += 1;
+                            continue 'rounds;
+                        }
+                        Asked::Refused(message) => {
+                            return serde_json::to_value(tool_error(message))
+                                .map_err(|e| internal(&id, &e));
+                        }
+                    }
+                }
+                Ok(None) => {}
+                Err(err) => return failed(&err),
+            }
         }
+        return failed(&ServiceError::new(
+            ErrorCode::Unavailable,
+            "the tool call ended without a result",
+        ));
     }
-    failed(&ServiceError::new(
-        ErrorCode::Unavailable,
-        "the tool call ended without a result",
-    ))
 }
 
 /// `_meta` key of an idempotency key for a write (Portico's own key, as

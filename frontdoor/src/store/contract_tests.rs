@@ -12,11 +12,13 @@ use std::time::Duration;
 
 use tokio::time::{Instant, sleep};
 
-use super::{Admission, Decision, Limit, RateLimiter, Session, SessionStore, SessionTouch};
+use super::{
+    Admission, Decision, Handoffs, Limit, RateLimiter, Session, SessionStore, SessionTouch,
+};
 
 /// What the front door needs from one store value.
-trait Store: SessionStore + RateLimiter + Clone {}
-impl<T: SessionStore + RateLimiter + Clone> Store for T {}
+trait Store: SessionStore + RateLimiter + Handoffs + Clone {}
+impl<T: SessionStore + RateLimiter + Handoffs + Clone> Store for T {}
 
 /// How long any bounded wait may take before the test fails; generous
 /// because the test machines are shared and busy.
@@ -41,6 +43,7 @@ fn session(id: &str) -> Session {
         client_version: "0.1.0".to_owned(),
         created_at: 1_767_225_600,
         log_level: None,
+        can_answer: Default::default(),
     }
 }
 
@@ -468,6 +471,42 @@ async fn a_peek_or_refusal_creates_no_window<S: Store>(store: S) {
 
 /// Generates one `#[tokio::test]` per contract case, each running the case
 /// through `$harness`, which builds the store (and cleans up after it).
+async fn handoffs_are_taken_once_read_many_times_and_expire<S: Store>(store: S) {
+    let ttl = Duration::from_secs(60);
+    store.put(SUBJECT, "a", "one", ttl).await.expect("put");
+    assert_eq!(
+        store.get(SUBJECT, "a").await.expect("get").as_deref(),
+        Some("one")
+    );
+    assert_eq!(
+        store.get(SUBJECT, "a").await.expect("get").as_deref(),
+        Some("one")
+    );
+    // Another partition sees nothing under the same key.
+    assert_eq!(store.get("someone-else", "a").await.expect("get"), None);
+    assert_eq!(store.take("someone-else", "a").await.expect("take"), None);
+    // Of two concurrent takers exactly one gets it.
+    let (x, y) = tokio::join!(store.take(SUBJECT, "a"), store.take(SUBJECT, "a"));
+    let got: Vec<String> = [x.expect("take"), y.expect("take")]
+        .into_iter()
+        .flatten()
+        .collect();
+    assert_eq!(got, ["one"]);
+    assert_eq!(store.get(SUBJECT, "a").await.expect("get"), None);
+    // A put replaces; a short one expires.
+    store.put(SUBJECT, "b", "old", ttl).await.expect("put");
+    store
+        .put(SUBJECT, "b", "new", Duration::from_millis(100))
+        .await
+        .expect("put");
+    assert_eq!(
+        store.get(SUBJECT, "b").await.expect("get").as_deref(),
+        Some("new")
+    );
+    sleep(Duration::from_millis(100) + MARGIN).await;
+    assert_eq!(store.take(SUBJECT, "b").await.expect("take"), None);
+}
+
 macro_rules! contract_suite {
     ($harness:ident: $($case:ident),+ $(,)?) => {
         $(
@@ -498,6 +537,7 @@ macro_rules! all_cases {
             all_limits_are_charged_or_none,
             costs_are_charged_and_zero_peeks,
             a_peek_or_refusal_creates_no_window,
+            handoffs_are_taken_once_read_many_times_and_expire,
         );
     };
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{Admission, Admitted, RateLimiter, Session, SessionStore, StoreError};
+use super::{Admission, Admitted, Handoffs, RateLimiter, Session, SessionStore, StoreError};
 
 /// How often, at most, a call scans all entries for expired ones. A sweep is
 /// linear in the number of entries, so it runs rarely rather than per call.
@@ -42,6 +42,8 @@ struct Inner {
     sessions: HashMap<String, StoredSession>,
     /// By [`key`] of partition and limit name.
     windows: HashMap<String, Window>,
+    /// By [`key`] of partition and handoff key: the value and its expiry.
+    handoffs: HashMap<String, (String, Instant)>,
     /// When the next full sweep is due; `None` until the first call.
     next_sweep: Option<Instant>,
 }
@@ -86,6 +88,9 @@ impl MemoryStore {
         if inner.next_sweep.is_none_or(|due| now >= due) {
             inner.sessions.retain(|_, stored| now < stored.expires_at);
             inner.windows.retain(|_, window| now < window.ends_at);
+            inner
+                .handoffs
+                .retain(|_, (_, expires_at)| now < *expires_at);
             inner.next_sweep = Some(now + SWEEP_INTERVAL);
         }
         inner
@@ -150,6 +155,44 @@ impl SessionStore for MemoryStore {
 
     async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Handoffs for MemoryStore {
+    async fn put(
+        &self,
+        partition: &str,
+        handoff: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let now = Instant::now();
+        self.lock_swept(now).handoffs.insert(
+            key(partition, handoff),
+            (value.to_owned(), now + expiry(ttl)),
+        );
+        Ok(())
+    }
+
+    async fn get(&self, partition: &str, handoff: &str) -> Result<Option<String>, StoreError> {
+        let now = Instant::now();
+        Ok(self
+            .lock_swept(now)
+            .handoffs
+            .get(&key(partition, handoff))
+            .filter(|(_, expires_at)| now < *expires_at)
+            .map(|(value, _)| value.clone()))
+    }
+
+    async fn take(&self, partition: &str, handoff: &str) -> Result<Option<String>, StoreError> {
+        let now = Instant::now();
+        Ok(self
+            .lock_swept(now)
+            .handoffs
+            .remove(&key(partition, handoff))
+            .filter(|(_, expires_at)| now < *expires_at)
+            .map(|(value, _)| value))
     }
 }
 
@@ -234,6 +277,7 @@ mod tests {
             client_version: "1.0".to_owned(),
             created_at: 0,
             log_level: None,
+            can_answer: Default::default(),
         }
     }
 

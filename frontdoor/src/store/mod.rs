@@ -55,6 +55,47 @@ pub struct Session {
     /// sessions stored before the field existed.
     #[serde(default)]
     pub log_level: Option<String>,
+    /// What the client declared in `initialize` it can answer mid-call
+    /// (sampling, elicitation, roots); none in sessions stored before the
+    /// field existed.
+    #[serde(default)]
+    pub can_answer: Answerable,
+}
+
+/// The client capabilities that let the server ask it something.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Answerable {
+    /// `sampling/createMessage`.
+    #[serde(default)]
+    pub sampling: bool,
+    /// `elicitation/create`.
+    #[serde(default)]
+    pub elicitation: bool,
+    /// `roots/list`.
+    #[serde(default)]
+    pub roots: bool,
+}
+
+/// Short-lived values one request leaves for another, on whichever replica
+/// that one lands: a client's answer to a request the server sent it
+/// mid-call (put by the POST that carries the answer, taken by the call
+/// waiting for it), and the state of an input round trip (kept for its
+/// retry). Values live in a partition (the principal's subject), so one
+/// principal never reads another's.
+#[async_trait::async_trait]
+pub trait Handoffs: Send + Sync + 'static {
+    /// Stores `value` under `key` in `partition` for `ttl`, replacing any.
+    async fn put(
+        &self,
+        partition: &str,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<(), StoreError>;
+    /// The value under `key`, if live, left in place.
+    async fn get(&self, partition: &str, key: &str) -> Result<Option<String>, StoreError>;
+    /// The value under `key`, if live, removed: only one taker gets it.
+    async fn take(&self, partition: &str, key: &str) -> Result<Option<String>, StoreError>;
 }
 
 /// Where sessions live. Sessions expire `ttl` after their last use.

@@ -24,7 +24,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{RedisResult, Script};
 use sha2::{Digest, Sha256};
 
-use super::{Admission, Admitted, RateLimiter, Session, SessionStore, StoreError};
+use super::{Admission, Admitted, Handoffs, RateLimiter, Session, SessionStore, StoreError};
 
 /// Upper bound on establishing the connection at start (and each reconnect
 /// attempt): long enough for a slow network, short enough to fail startup
@@ -218,6 +218,10 @@ impl RedisStore {
         format!("{}session:{id}", self.partition_prefix(subject))
     }
 
+    fn handoff_key(&self, partition: &str, key: &str) -> String {
+        format!("{}handoff:{key}", self.partition_prefix(partition))
+    }
+
     fn counter_key(&self, partition: &str, name: &str) -> String {
         format!("{}rl:{name}", self.partition_prefix(partition))
     }
@@ -269,6 +273,52 @@ impl RedisStore {
             }
             cursor = next;
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl Handoffs for RedisStore {
+    async fn put(
+        &self,
+        partition: &str,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let mut con = self.manager.clone();
+        Self::bounded(
+            "handoff put",
+            redis::cmd("SET")
+                .arg(self.handoff_key(partition, key))
+                .arg(value)
+                .arg("PX")
+                .arg(millis(ttl))
+                .query_async::<()>(&mut con),
+        )
+        .await
+    }
+
+    async fn get(&self, partition: &str, key: &str) -> Result<Option<String>, StoreError> {
+        let mut con = self.manager.clone();
+        Self::bounded(
+            "handoff get",
+            redis::cmd("GET")
+                .arg(self.handoff_key(partition, key))
+                .query_async(&mut con),
+        )
+        .await
+    }
+
+    async fn take(&self, partition: &str, key: &str) -> Result<Option<String>, StoreError> {
+        let mut con = self.manager.clone();
+        // GETDEL: of two takers, exactly one gets the value.
+        Self::bounded(
+            "handoff take",
+            redis::cmd("GETDEL")
+                .arg(self.handoff_key(partition, key))
+                .query_async(&mut con),
+        )
+        .await
     }
 }
 

@@ -293,6 +293,7 @@ fn text_result(is_error: bool, text: &str, structured: String) -> tools::ToolRes
         is_error,
         content: vec![tools::ContentBlock::text(text)],
         structured_content_json: structured,
+        input_required: None,
     }
 }
 
@@ -382,6 +383,7 @@ impl ToolCalls for FakeTools {
                     },
                 ],
                 structured_content_json: String::new(),
+                input_required: None,
             }),
             "flaky_upstream" => Err(ServiceError::new(
                 ErrorCode::Unavailable,
@@ -390,6 +392,40 @@ impl ToolCalls for FakeTools {
             "slow" => {
                 tokio::time::sleep(std::time::Duration::from_secs(2)).await;
                 Ok(text_result(false, "done slowly", String::new()))
+            }
+            // Asks the user's name (elicitation) until it has an accepted
+            // answer; says which state it got back.
+            "ask_name" => {
+                let answer: Option<Value> = call
+                    .input_responses_json
+                    .get("name")
+                    .and_then(|raw| serde_json::from_str(raw).ok());
+                match answer.filter(|a| a["action"] == "accept") {
+                    Some(answer) => Ok(text_result(
+                        false,
+                        &format!(
+                            "Hello, {}! (state {:?})",
+                            answer["content"]["name"].as_str().unwrap_or("?"),
+                            call.request_state
+                        ),
+                        String::new(),
+                    )),
+                    None => Ok(tools::ToolResult {
+                        input_required: Some(tools::InputRequired {
+                            requests: vec![tools::InputRequest {
+                                key: "name".to_owned(),
+                                method: "elicitation/create".to_owned(),
+                                params_json: json!({
+                                    "message": "Your name?",
+                                    "requestedSchema": {"type": "object", "properties": {"name": {"type": "string"}}},
+                                })
+                                .to_string(),
+                            }],
+                            request_state: "fake-state".to_owned(),
+                        }),
+                        ..tools::ToolResult::default()
+                    }),
+                }
             }
             "panic" => panic!("a bug in a handler"),
             "buggy" => Err(ServiceError::new(
@@ -487,6 +523,7 @@ pub fn app_with(settings: Settings, store: MemoryStore) -> TestApp {
         oauth: oauth.clone(),
         tools: tools.clone(),
         sessions: Arc::new(store.clone()),
+        handoffs: Arc::new(store.clone()),
         limiter: Arc::new(store.clone()),
         idempotency: Arc::new(idempotency.clone()),
     };

@@ -1,7 +1,8 @@
 //! The per-call context every tool gets: who is calling, where progress and
 //! log events go, the cancellation of the call, and what the caller passed
-//! along for later hops (trace context, idempotency key). One `Arc`, so
-//! cloning it into a spawned task costs a reference count.
+//! along for later hops (trace context, idempotency key), and what the
+//! client can answer and has answered (`input`). One `Arc`, so cloning it
+//! into a spawned task costs a reference count.
 
 use std::sync::Arc;
 
@@ -13,6 +14,9 @@ use portico_proto::tools::v1::{
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+
+use crate::error::ToolError;
+use crate::input::{Answers, Inputs, Request};
 
 /// Longest string (in characters) a log event carries; longer ones are cut,
 /// so a huge Podio value or client string cannot flood a client's log.
@@ -40,6 +44,8 @@ struct Inner {
     min_log_level: LogLevel,
     traceparent: Option<String>,
     idempotency_key: Option<String>,
+    #[cfg_attr(not(feature = "conformance-fixtures"), allow(dead_code))]
+    inputs: Inputs,
 }
 
 /// What the caller asked for, from a [`ToolCall`].
@@ -75,10 +81,12 @@ impl CallContext {
         tool: &'static str,
         principal: Principal,
         wants: Wants,
+        inputs: Inputs,
         cancel: CancellationToken,
         events: Option<EventSender>,
     ) -> CallContext {
         CallContext(Arc::new(Inner {
+            inputs,
             tool,
             principal,
             cancel,
@@ -170,6 +178,26 @@ impl CallContext {
         if events.send(event).await.is_err() {
             self.0.cancel.cancel();
         }
+    }
+}
+
+// No Podio tool asks the client anything yet; the conformance fixtures do.
+#[cfg_attr(not(feature = "conformance-fixtures"), allow(dead_code))]
+impl CallContext {
+    /// What the client can answer and has answered so far.
+    pub fn inputs(&self) -> &Inputs {
+        &self.0.inputs
+    }
+
+    /// Every answer `requests` ask of the client, or (with `?`) the end of
+    /// this run with an InputRequired result asking for the missing ones;
+    /// the call then comes again with them (see [`crate::input`]). Ask
+    /// before changing anything: the tool runs again from the start.
+    pub fn input(&self, requests: &[Request]) -> Result<Answers, ToolError> {
+        self.0
+            .inputs
+            .ask(requests)
+            .map_err(ToolError::InputRequired)
     }
 }
 
@@ -273,6 +301,7 @@ pub(crate) mod tests {
             "test_tool",
             Principal::default(),
             wants,
+            Inputs::default(),
             CancellationToken::new(),
             Some(tx),
         );
@@ -309,6 +338,7 @@ pub(crate) mod tests {
             "t",
             Principal::default(),
             wants,
+            Inputs::default(),
             CancellationToken::new(),
             Some(tx),
         );

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use portico_proto::error::{ErrorCode, ServiceError};
-use portico_proto::tools::v1::{CallToolResponse, Content, ContentBlock, ToolResult, content};
+use portico_proto::tools::v1::{
+    CallToolResponse, Content, ContentBlock, InputRequired, ToolResult, content,
+};
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
@@ -65,6 +67,11 @@ pub enum ToolError {
     /// The caller went away (or cancelled) before the call finished.
     #[error("the tool call was cancelled")]
     Cancelled,
+    /// The tool needs answers from the client first; not a failure: the
+    /// call answers with an InputRequired result.
+    #[cfg_attr(not(feature = "conformance-fixtures"), allow(dead_code))]
+    #[error("the tool needs input from the client")]
+    InputRequired(InputRequired),
 }
 
 /// A request Podio refused: the message for the caller and, in structured
@@ -126,7 +133,7 @@ impl ToolError {
             ),
             ToolError::Unavailable(_) => Status::unavailable(message),
             ToolError::Cancelled => Status::cancelled(message),
-            ToolError::Refused(_) | ToolError::Internal(_) => {
+            ToolError::Refused(_) | ToolError::Internal(_) | ToolError::InputRequired(_) => {
                 tracing::error!(error = %message, "tool call failed internally");
                 Status::internal("internal error in the tools service")
             }
@@ -140,7 +147,11 @@ impl ToolError {
             ToolError::Refused(Refusal { message, .. }) => Ok(CallToolResponse {
                 is_error: true,
                 content: vec![text_content(message)],
-                structured_content_json: String::new(),
+                ..CallToolResponse::default()
+            }),
+            ToolError::InputRequired(input) => Ok(CallToolResponse {
+                input_required: Some(input),
+                ..CallToolResponse::default()
             }),
             other => Err(other.into_status()),
         }
@@ -173,7 +184,7 @@ impl ToolError {
             ToolError::Unavailable(_) | ToolError::Cancelled => {
                 ServiceError::new(ErrorCode::Unavailable, message)
             }
-            ToolError::Refused(_) | ToolError::Internal(_) => {
+            ToolError::Refused(_) | ToolError::Internal(_) | ToolError::InputRequired(_) => {
                 tracing::error!(error = %message, "tool call failed internally");
                 ServiceError::new(ErrorCode::Internal, "internal error in the tools service")
             }
@@ -181,13 +192,18 @@ impl ToolError {
     }
 
     /// The call's answer for this error: an `is_error` result for
-    /// `Refused`, a [`ServiceError`] for everything else.
+    /// `Refused`, an InputRequired result for `InputRequired`, a
+    /// [`ServiceError`] for everything else.
     pub fn into_result(self) -> Result<ToolResult, ServiceError> {
         match self {
             ToolError::Refused(Refusal { message, .. }) => Ok(ToolResult {
                 is_error: true,
                 content: vec![ContentBlock::text(message)],
-                structured_content_json: String::new(),
+                ..ToolResult::default()
+            }),
+            ToolError::InputRequired(input) => Ok(ToolResult {
+                input_required: Some(input),
+                ..ToolResult::default()
             }),
             other => Err(other.into_service_error()),
         }

@@ -23,6 +23,7 @@ use crate::args::Args;
 use crate::authn::{Authenticator, require_scope};
 use crate::context::{CallContext, EventSender, Wants};
 use crate::error::ToolError;
+use crate::input::Inputs;
 use crate::podio::Podio;
 use crate::tools::catalog::Catalog;
 
@@ -47,6 +48,7 @@ struct Prepared {
     index: usize,
     principal: Principal,
     args: Args,
+    inputs: Inputs,
 }
 
 impl ToolsService {
@@ -77,6 +79,7 @@ impl ToolsService {
             self.catalog.at(prepared.index).spec.name,
             prepared.principal,
             Wants::of(&call),
+            prepared.inputs,
             CancellationToken::new(),
             None,
         );
@@ -99,6 +102,7 @@ impl ToolsService {
             self.catalog.at(prepared.index).spec.name,
             prepared.principal,
             Wants::of(&call),
+            prepared.inputs,
             cancel.clone(),
             Some(events.clone()),
         );
@@ -127,10 +131,16 @@ impl ToolsService {
         let spec = &self.catalog.at(index).spec;
         require_scope(&principal, spec.name, spec.required_scope)?;
         let args = Args::parse(&call.arguments_json, &spec.input_schema)?;
+        let inputs = Inputs::of(
+            call.client_capabilities,
+            &call.input_responses_json,
+            &call.request_state,
+        )?;
         Ok(Prepared {
             index,
             principal,
             args,
+            inputs,
         })
     }
 
@@ -153,7 +163,7 @@ impl ToolsService {
             traceparent = cx.traceparent().unwrap_or_default(),
             idempotency_key = cx.idempotency_key().unwrap_or_default(),
         );
-        async {
+        let result = async {
             tokio::select! {
                 biased;
                 () = cx.cancellation().cancelled() => Err(ToolError::Cancelled),
@@ -161,7 +171,15 @@ impl ToolsService {
             }
         }
         .instrument(span)
-        .await
+        .await;
+        // Asking the client is an answer, not a failure.
+        match result {
+            Err(ToolError::InputRequired(input)) => Ok(ToolResult {
+                input_required: Some(input),
+                ..ToolResult::default()
+            }),
+            other => other,
+        }
     }
 }
 
@@ -181,6 +199,9 @@ async fn finish(events: &EventSender, result: Result<ToolResult, ToolError>) {
 
 fn log_outcome(tool: &str, result: &Result<ToolResult, ToolError>) {
     match result {
+        Ok(result) if result.input_required.is_some() => {
+            tracing::debug!(tool, "tool call needs input from the client");
+        }
         Ok(result) if result.is_error => {
             tracing::info!(tool, "tool call failed with an actionable error");
         }

@@ -17,7 +17,7 @@ use portico_proto::tools::v1::tool_call_event::Event;
 use portico_proto::tools::v1::{LogLevel, ToolCall, content_block::Kind};
 use tokio_stream::StreamExt as _;
 
-const FIXTURES: [&str; 10] = [
+const FIXTURES: [&str; 23] = [
     "test_simple_text",
     "test_image_content",
     "test_audio_content",
@@ -28,6 +28,19 @@ const FIXTURES: [&str; 10] = [
     "test_error_handling",
     "test_logging_tool",
     "test_streaming_elicitation",
+    "test_sampling",
+    "test_elicitation",
+    "test_elicitation_sep1034_defaults",
+    "test_elicitation_sep1330_enums",
+    "test_missing_capability",
+    "test_input_required_result_elicitation",
+    "test_input_required_result_sampling",
+    "test_input_required_result_list_roots",
+    "test_input_required_result_request_state",
+    "test_input_required_result_multiple_inputs",
+    "test_input_required_result_multi_round",
+    "test_input_required_result_tampered_state",
+    "test_input_required_result_capabilities",
 ];
 
 fn call(name: &str) -> ToolCall {
@@ -275,4 +288,103 @@ async fn a_normal_build_offers_no_resources_prompts_or_completion() {
         .await
         .expect_err("none");
     assert_eq!(err.code, portico_proto::error::ErrorCode::NotFound);
+}
+
+/// One round of `name`: its result (the last event) for `call`.
+#[cfg(feature = "conformance-fixtures")]
+async fn round(h: &Harness, call: ToolCall) -> portico_proto::tools::v1::ToolResult {
+    let mut stream = h
+        .service
+        .call_tool_stream(TOKEN, call)
+        .await
+        .expect("stream");
+    let mut last = None;
+    while let Some(event) = stream.next().await {
+        last = event.expect("event").event;
+    }
+    match last {
+        Some(Event::Result(result)) => result,
+        other => panic!("no result last: {other:?}"),
+    }
+}
+
+#[cfg(feature = "conformance-fixtures")]
+#[tokio::test]
+async fn a_tool_asks_the_client_over_rounds_carrying_earlier_answers_in_its_state() {
+    use portico_proto::tools::v1::ClientCapabilities;
+    let h = Harness::new();
+    let everything = ClientCapabilities {
+        sampling: true,
+        elicitation: true,
+        roots: true,
+    };
+    let start = ToolCall {
+        client_capabilities: Some(everything),
+        ..call("test_input_required_result_multi_round")
+    };
+    let first = round(&h, start.clone()).await;
+    let asked = first.input_required.expect("asks step 1");
+    assert!(first.content.is_empty() && !first.is_error);
+    assert_eq!(asked.requests.len(), 1);
+    assert_eq!(asked.requests[0].key, "step1");
+    assert_eq!(asked.requests[0].method, "elicitation/create");
+
+    let answer = |key: &str, field: &str, value: &str| {
+        std::collections::HashMap::from([(
+            key.to_owned(),
+            serde_json::json!({"action": "accept", "content": {field: value}}).to_string(),
+        )])
+    };
+    let second = round(
+        &h,
+        ToolCall {
+            input_responses_json: answer("step1", "name", "Ann"),
+            request_state: asked.request_state,
+            ..start.clone()
+        },
+    )
+    .await;
+    let asked = second.input_required.expect("asks step 2");
+    assert_eq!(asked.requests[0].key, "step2");
+
+    let third = round(
+        &h,
+        ToolCall {
+            input_responses_json: answer("step2", "color", "red"),
+            request_state: asked.request_state,
+            ..start.clone()
+        },
+    )
+    .await;
+    assert!(third.input_required.is_none());
+    assert!(
+        matches!(&third.content[0].kind, Some(Kind::Text(t)) if t == "Ann likes red"),
+        "{third:?}"
+    );
+
+    // A state this service never issued is refused as an argument.
+    let err = h
+        .service
+        .call_tool_stream(
+            TOKEN,
+            ToolCall {
+                request_state: "forged".to_owned(),
+                ..start
+            },
+        )
+        .await
+        .expect_err("refused");
+    assert_eq!(err.code, portico_proto::error::ErrorCode::InvalidArgument);
+
+    // What is asked follows what the client declared.
+    let sampling_only = ToolCall {
+        client_capabilities: Some(ClientCapabilities {
+            sampling: true,
+            ..ClientCapabilities::default()
+        }),
+        ..call("test_input_required_result_capabilities")
+    };
+    let asked = round(&h, sampling_only).await.input_required.expect("asks");
+    let methods: Vec<&str> = asked.requests.iter().map(|r| r.method.as_str()).collect();
+    assert_eq!(methods, ["sampling/createMessage"]);
 }

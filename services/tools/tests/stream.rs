@@ -110,7 +110,7 @@ fn call(name: &str, arguments: &str, progress: bool, level: LogLevel) -> ToolCal
         progress,
         min_log_level: level as i32,
         traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_owned(),
-        idempotency_key: String::new(),
+        ..ToolCall::default()
     }
 }
 
@@ -356,7 +356,7 @@ async fn the_in_process_trait_answers_like_the_wire() {
 /// How many fixture tools this build adds.
 fn fixture_count() -> usize {
     if cfg!(feature = "conformance-fixtures") {
-        8
+        23
     } else {
         0
     }

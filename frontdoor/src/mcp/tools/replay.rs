@@ -369,7 +369,11 @@ impl Held {
     async fn finish(&self, outcome: &Outcome) {
         let (scope, ticket) = (&self.scope, &self.ticket);
         let succeeded = match outcome {
-            Ok(result) => result.get("isError") != Some(&Value::Bool(true)),
+            // A call that still asks the client has not happened yet.
+            Ok(result) => {
+                result.get("isError") != Some(&Value::Bool(true))
+                    && result.get("resultType") != Some(&Value::from("input_required"))
+            }
             Err(_) => false,
         };
         let stored = if succeeded {

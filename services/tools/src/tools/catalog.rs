@@ -100,6 +100,8 @@ impl Catalog {
         ];
         #[cfg(feature = "conformance-fixtures")]
         tools.extend(super::fixtures::toolset());
+        #[cfg(feature = "conformance-fixtures")]
+        tools.extend(super::fixture_inputs::toolset());
         let entries = tools
             .into_iter()
             .map(|tool| {

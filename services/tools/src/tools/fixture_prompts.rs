@@ -12,7 +12,11 @@ use portico_proto::tools::v1::{
     complete_request::Reference, content_block::Kind, embedded_resource::Contents,
 };
 
+use serde_json::json;
+
 use super::fixtures::PNG;
+use crate::error::ToolError;
+use crate::input::{Inputs, Request};
 
 /// What completion suggests for either argument of
 /// `test_prompt_with_arguments`, filtered by what was typed.
@@ -55,6 +59,11 @@ pub(crate) fn list() -> Vec<Prompt> {
             "Conformance fixture: a prompt with an image.",
             vec![],
         ),
+        prompt(
+            "test_input_required_result_prompt",
+            "Conformance fixture (2026-07-28): asks the user for context first (InputRequiredResult).",
+            vec![],
+        ),
     ]
 }
 
@@ -85,6 +94,34 @@ pub(crate) fn get(request: &GetPromptRequest) -> Result<GetPromptResponse, Servi
             arg("arg1")?,
             arg("arg2")?
         )))],
+        "test_input_required_result_prompt" => {
+            let inputs = Inputs::of(
+                request.client_capabilities,
+                &request.input_responses_json,
+                &request.request_state,
+            )
+            .map_err(ToolError::into_service_error)?;
+            let form = json!({
+                "type": "object",
+                "properties": {"context": {"type": "string"}},
+                "required": ["context"],
+            });
+            let ask = Request::elicit("user_context", "What context should the prompt use?", form);
+            match inputs.ask(&[ask]) {
+                Ok(got) => vec![user(ContentBlock::text(format!(
+                    "Use this context: {}",
+                    got.content("user_context")["context"]
+                        .as_str()
+                        .unwrap_or_default()
+                )))],
+                Err(input) => {
+                    return Ok(GetPromptResponse {
+                        input_required: Some(input),
+                        ..GetPromptResponse::default()
+                    });
+                }
+            }
+        }
         "test_prompt_with_embedded_resource" => vec![
             user(block(Kind::Resource(EmbeddedResource {
                 uri: arg("resourceUri")?.to_owned(),
@@ -108,6 +145,7 @@ pub(crate) fn get(request: &GetPromptRequest) -> Result<GetPromptResponse, Servi
     Ok(GetPromptResponse {
         description: prompt.description,
         messages,
+        input_required: None,
     })
 }
 
@@ -162,6 +200,7 @@ mod tests {
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect(),
+            ..GetPromptRequest::default()
         };
         let answer = get(&request).expect("renders");
         let text = format!("{:?}", answer.messages);
@@ -177,7 +216,8 @@ mod tests {
                     name: prompt.name,
                     ..GetPromptRequest::default()
                 };
-                assert!(!get(&request).expect("renders").messages.is_empty());
+                let answer = get(&request).expect("renders");
+                assert!(!answer.messages.is_empty() || answer.input_required.is_some());
             }
         }
         let unknown = GetPromptRequest {

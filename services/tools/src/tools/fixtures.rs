@@ -6,13 +6,11 @@
 //! structure (kinds of content, mime types, event counts and order), not
 //! exact text.
 //!
-//! Not here: `test_sampling`, `test_elicitation` and the other fixtures that
-//! need input from the client (requests from the server to the MCP client,
-//! or 2026-07-28 `InputRequiredResult` round trips, which the tools API has
-//! no channel for), and `test_missing_capability` (the tools API is not told
-//! the client's capabilities). The suite's resources and prompts are in
-//! `fixture_resources` and `fixture_prompts`. See the README's Conformance
-//! section.
+//! The fixtures that need input from the client (`test_sampling`,
+//! `test_elicitation`, the `InputRequiredResult` ones,
+//! `test_missing_capability`) are in `fixture_inputs`; the suite's
+//! resources and prompts in `fixture_resources` and `fixture_prompts`. See
+//! the README's Conformance section.
 
 use std::time::Duration;
 
@@ -142,20 +140,8 @@ pub(super) fn toolset() -> Vec<Box<dyn Handler>> {
 impl Handler for Fixture {
     fn spec(&self) -> ToolSpec {
         ToolSpec {
-            name: self.name,
             title: self.title,
-            description: self.description,
-            input_schema: schema::input(&[], &[]),
-            // No output schema: MCP requires structured content from a tool
-            // that declares one, and these answer with content blocks only.
-            output_schema: Value::Null,
-            annotations: Annotations {
-                read_only: true,
-                destructive: false,
-                idempotent: true,
-                open_world: false,
-            },
-            required_scope: SCOPE_READ,
+            ..spec(self.name, self.description, schema::input(&[], &[]))
         }
     }
 
@@ -218,15 +204,35 @@ impl Handler for Fixture {
                     content: vec![ContentBlock::text(
                         "This tool intentionally returns an error for testing",
                     )],
-                    structured_content_json: String::new(),
+                    ..ToolResult::default()
                 });
             }
         };
         Ok(ToolResult {
             is_error: false,
             content,
-            structured_content_json: String::new(),
+            ..ToolResult::default()
         })
+    }
+}
+
+/// The definition of a fixture: read-only, touching nothing upstream.
+pub(super) fn spec(name: &'static str, description: &'static str, input_schema: Value) -> ToolSpec {
+    ToolSpec {
+        name,
+        title: name,
+        description,
+        input_schema,
+        // No output schema: MCP requires structured content from a tool that
+        // declares one, and these answer with content blocks only.
+        output_schema: Value::Null,
+        annotations: Annotations {
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+            open_world: false,
+        },
+        required_scope: SCOPE_READ,
     }
 }
 

@@ -4,6 +4,8 @@
 
 pub mod catalog;
 #[cfg(feature = "conformance-fixtures")]
+mod fixture_inputs;
+#[cfg(feature = "conformance-fixtures")]
 pub(crate) mod fixture_prompts;
 #[cfg(feature = "conformance-fixtures")]
 pub(crate) mod fixture_resources;
@@ -126,6 +128,7 @@ impl From<ToolOutput> for ToolResult {
             is_error: false,
             content: vec![ContentBlock::text(output.text)],
             structured_content_json: output.structured.to_string(),
+            input_required: None,
         }
     }
 }
