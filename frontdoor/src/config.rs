@@ -22,6 +22,7 @@ const SESSION_TTL: &str = "PORTICO_SESSION_TTL_SECS";
 const ALLOWED_ORIGINS: &str = "PORTICO_ALLOWED_ORIGINS";
 const MAX_BODY: &str = "PORTICO_MAX_BODY_BYTES";
 const DEFAULT_MODE_QUOTA: &str = "PORTICO_DEFAULT_MODE_REQUESTS_PER_HOUR";
+const CLIENT_RATE_LIMIT: &str = "PORTICO_RATE_LIMIT_PER_CLIENT_PER_MINUTE";
 const ALLOWED_HOSTS: &str = "PORTICO_ALLOWED_HOSTS";
 const MAX_CONNECTIONS: &str = "PORTICO_MAX_CONNECTIONS";
 const HEADER_TIMEOUT: &str = "PORTICO_HEADER_TIMEOUT_SECS";
@@ -38,6 +39,10 @@ pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u64 = 300;
 /// Default requests per hour per user in the default credential mode (the
 /// server's shared Podio key): the guide's "approximately 30-40 requests".
 pub const DEFAULT_DEFAULT_MODE_REQUESTS_PER_HOUR: u64 = 40;
+
+/// Default requests per minute of all the users of one OAuth client
+/// together: ten busy users' worth.
+pub const DEFAULT_RATE_LIMIT_PER_CLIENT_PER_MINUTE: u64 = 3000;
 /// Default sliding lifetime of an MCP session.
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(3600);
 /// Default largest accepted request body (1 MiB).
@@ -64,6 +69,10 @@ pub struct Config {
     /// Requests per hour per user signed in through the server's shared
     /// Podio key (`PORTICO_DEFAULT_MODE_REQUESTS_PER_HOUR`, default 40).
     pub default_mode_requests_per_hour: u64,
+    /// Requests per minute of all the tokens of one OAuth client together
+    /// (`PORTICO_RATE_LIMIT_PER_CLIENT_PER_MINUTE`, default 3000; 0 turns
+    /// the tier off).
+    pub rate_limit_per_client_per_minute: u64,
     /// Sliding session lifetime (`PORTICO_SESSION_TTL_SECS`, default 3600).
     pub session_ttl: Duration,
     /// Extra browser origins allowed to call `/mcp`, normalized
@@ -203,6 +212,11 @@ impl Config {
             default_mode_requests_per_hour,
             "at least 1 request per hour",
         )?;
+        let rate_limit_per_client_per_minute = env.parse_or(
+            CLIENT_RATE_LIMIT,
+            DEFAULT_RATE_LIMIT_PER_CLIENT_PER_MINUTE,
+            "a whole number of requests per minute (0 for no per-client limit)",
+        )?;
         let session_ttl = env.seconds_or(SESSION_TTL, DEFAULT_SESSION_TTL)?;
         positive(SESSION_TTL, session_ttl.as_secs(), "at least 1 second")?;
         let max_body_bytes = env.parse_or(
@@ -281,6 +295,7 @@ impl Config {
             tools_url: env.string_or(TOOLS_URL, "http://127.0.0.1:50052"),
             rate_limit_per_minute,
             default_mode_requests_per_hour,
+            rate_limit_per_client_per_minute,
             session_ttl,
             allowed_origins,
             max_body_bytes,
@@ -302,6 +317,8 @@ pub struct Settings {
     pub rate_limit_per_minute: u64,
     /// Requests per hour per user in the default credential mode.
     pub default_mode_requests_per_hour: u64,
+    /// Requests per minute per OAuth client (all its tokens); 0: no limit.
+    pub rate_limit_per_client_per_minute: u64,
     /// Sliding session lifetime.
     pub session_ttl: Duration,
     /// Extra allowed browser origins, normalized (`scheme://host[:port]`).
@@ -325,6 +342,7 @@ impl Settings {
             public_url: config.public_url.clone(),
             rate_limit_per_minute: config.rate_limit_per_minute,
             default_mode_requests_per_hour: config.default_mode_requests_per_hour,
+            rate_limit_per_client_per_minute: config.rate_limit_per_client_per_minute,
             session_ttl: config.session_ttl,
             allowed_origins: config.allowed_origins.clone(),
             max_body_bytes: config.max_body_bytes,
@@ -343,6 +361,7 @@ impl Settings {
             public_url: parse_public_url(public_url)?,
             rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
             default_mode_requests_per_hour: DEFAULT_DEFAULT_MODE_REQUESTS_PER_HOUR,
+            rate_limit_per_client_per_minute: DEFAULT_RATE_LIMIT_PER_CLIENT_PER_MINUTE,
             session_ttl: DEFAULT_SESSION_TTL,
             allowed_origins: Vec::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,

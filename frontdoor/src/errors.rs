@@ -80,6 +80,11 @@ pub(crate) enum HttpError {
          expired tokens per minute; retry in {retry_after_secs} seconds with a valid token"
     )]
     AuthThrottled { limit: u64, retry_after_secs: u64 },
+    #[error(
+        "this app (oauth client) is rate limited: at most {limit} requests per minute for all \
+         its users together; retry in {retry_after_secs} seconds"
+    )]
+    ClientRateLimited { limit: u64, retry_after_secs: u64 },
 }
 
 fn unauthorized_description(reason: Unauthorized) -> &'static str {
@@ -190,6 +195,14 @@ impl IntoResponse for HttpError {
             } => too_many(
                 message,
                 json!({"limit": limit, "window": "1m", "failedAuthentication": true, "retryAfterSeconds": retry_after_secs}),
+                retry_after_secs,
+            ),
+            HttpError::ClientRateLimited {
+                limit,
+                retry_after_secs,
+            } => too_many(
+                message,
+                json!({"limit": limit, "window": "1m", "tier": "client", "retryAfterSeconds": retry_after_secs}),
                 retry_after_secs,
             ),
         }

@@ -14,8 +14,14 @@
 //! Tiers, all fixed windows (see `store`): every principal has
 //! `PORTICO_RATE_LIMIT_PER_MINUTE` per minute; one on the server's shared
 //! Podio key (the default credential mode) also has
-//! `PORTICO_DEFAULT_MODE_REQUESTS_PER_HOUR` per hour. A request is counted
-//! in all its tiers or, when one refuses, in none.
+//! `PORTICO_DEFAULT_MODE_REQUESTS_PER_HOUR` per hour; and all the tokens of
+//! one OAuth client together have `PORTICO_RATE_LIMIT_PER_CLIENT_PER_MINUTE`.
+//! A request is counted in all its tiers or, when one refuses, in none.
+//!
+//! The client tier lives in the client's own partition (another Redis
+//! Cluster slot than the principal's), so it is a second store call, made
+//! at the same time as the first: the latency stays one round trip. When
+//! one of the two refuses and the other admitted, the other is refunded.
 //!
 //! [`RateLimiter::admit`]: crate::store::RateLimiter::admit
 
@@ -37,7 +43,7 @@ use crate::auth::Caller;
 use crate::errors::HttpError;
 use crate::mcp::protocol::SESSION_HEADER;
 use crate::state::AppState;
-use crate::store::{Admission, Decision, Limit, Session, SessionTouch};
+use crate::store::{Admission, Admitted, Decision, Limit, Session, SessionTouch, StoreError};
 
 /// The counting window; the limit is configured per minute.
 const WINDOW: Duration = Duration::from_secs(60);
@@ -46,6 +52,7 @@ const DEFAULT_MODE_WINDOW: Duration = Duration::from_secs(3600);
 /// Counter names within a principal's partition.
 const MINUTE: &str = "minute";
 const DEFAULT_MODE_HOUR: &str = "default-mode-hour";
+const CLIENT_MINUTE: &str = "client-minute";
 
 /// What a request costs when nothing says otherwise.
 const DEFAULT_COST: u64 = 1;
@@ -103,9 +110,10 @@ pub(crate) async fn limit_per_subject(
         });
     }
     let session_id = session_id(request.headers());
+    let cost = cost(request.headers());
     let admission = Admission {
         partition: subject,
-        cost: cost(request.headers()),
+        cost,
         limits: &limits,
         session: session_id
             .as_deref()
@@ -115,13 +123,44 @@ pub(crate) async fn limit_per_subject(
                 ttl: state.settings.session_ttl,
             }),
     };
-    let admitted = match state.deps.limiter.admit(&admission).await {
+    let client = client_tier(&state, &caller);
+    let (admitted, client_refusal) = match &client {
+        None => (state.deps.limiter.admit(&admission).await, None),
+        Some((partition, client_limits)) => {
+            let client_admission = Admission {
+                partition,
+                cost,
+                limits: client_limits,
+                session: None,
+            };
+            let (admitted, by_client) = tokio::join!(
+                state.deps.limiter.admit(&admission),
+                state.deps.limiter.admit(&client_admission)
+            );
+            settle(&state, &admission, &client_admission, admitted, by_client).await
+        }
+    };
+    let admitted = match admitted {
         Ok(admitted) => admitted,
         Err(err) => {
             tracing::error!(error = %err, "rate limit check failed");
             return HttpError::StoreUnavailable.into_response();
         }
     };
+    if let Some(refusing) = client_refusal {
+        tracing::info!(
+            client = %crate::mcp::protocol::clip(&caller.principal.client_id, 128),
+            limit = refusing.limit,
+            "oauth client rate limited"
+        );
+        let mut response = HttpError::ClientRateLimited {
+            limit: refusing.limit,
+            retry_after_secs: ceil_secs(refusing.reset_after),
+        }
+        .into_response();
+        set_headers(response.headers_mut(), &refusing);
+        return response;
+    }
     let Some(&minute) = admitted.decisions.first() else {
         tracing::error!("rate limit check answered no decision");
         return HttpError::StoreUnavailable.into_response();
@@ -162,6 +201,82 @@ pub(crate) async fn limit_per_subject(
     let mut response = next.run(request).await;
     set_headers(response.headers_mut(), &minute);
     response
+}
+
+/// The partition and limit of the caller's OAuth client tier, when it has a
+/// client and the tier is on.
+fn client_tier(state: &AppState, caller: &Caller) -> Option<(String, [Limit; 1])> {
+    let limit = state.settings.rate_limit_per_client_per_minute;
+    let client_id = caller.principal.client_id.as_str();
+    if limit == 0 || client_id.is_empty() {
+        return None;
+    }
+    // "client:" cannot begin a subject ("token:", "podio:", "ip:"), so a
+    // client's partition is never a principal's.
+    let partition = format!("client:{client_id}");
+    Some((
+        partition,
+        [Limit {
+            name: CLIENT_MINUTE,
+            limit,
+            window: WINDOW,
+        }],
+    ))
+}
+
+/// The outcome of the principal's and the client's admissions made side
+/// by side: the principal's (its session included), and the client tier's
+/// decision when that tier refused. What one counted is given back when
+/// the other refused, so a refused request is counted nowhere.
+async fn settle(
+    state: &AppState,
+    principal: &Admission<'_>,
+    client: &Admission<'_>,
+    admitted: Result<Admitted, StoreError>,
+    by_client: Result<Admitted, StoreError>,
+) -> (Result<Admitted, StoreError>, Option<Decision>) {
+    let (admitted, by_client) = match (admitted, by_client) {
+        (Ok(admitted), Ok(by_client)) => (admitted, by_client),
+        (Err(err), Ok(by_client)) => {
+            if by_client.refused.is_none() {
+                refund(state, client).await;
+            }
+            return (Err(err), None);
+        }
+        (Ok(admitted), Err(err)) => {
+            if admitted.refused.is_none() {
+                refund(state, principal).await;
+            }
+            return (Err(err), None);
+        }
+        (Err(err), Err(_)) => return (Err(err), None),
+    };
+    match (admitted.refused, by_client.refused) {
+        (None, Some(index)) => {
+            refund(state, principal).await;
+            (Ok(admitted), by_client.decisions.get(index).copied())
+        }
+        (Some(_), None) => {
+            refund(state, client).await;
+            (Ok(admitted), None)
+        }
+        _ => (Ok(admitted), None),
+    }
+}
+
+/// Gives an admission's units back; a failure only costs the caller a unit.
+async fn refund(state: &AppState, admission: &Admission<'_>) {
+    if admission.cost == 0 {
+        return;
+    }
+    if let Err(err) = state
+        .deps
+        .limiter
+        .refund(admission.partition, admission.cost, admission.limits)
+        .await
+    {
+        tracing::warn!(error = %err, "a rate limit refund failed");
+    }
 }
 
 /// `RateLimit-Limit` / `-Remaining` / `-Reset` (seconds) of `decision`.

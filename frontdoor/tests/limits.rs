@@ -1,7 +1,7 @@
 //! Limits through the router over fakes and a memory store: failed
 //! authentications throttled per source address before the auth service is
 //! asked, and a 429 of the rate limiter that carries `RateLimit-*` as well
-//! as `Retry-After`.
+//! as `Retry-After`; the tier shared by all the users of one OAuth client.
 
 mod support;
 
@@ -104,4 +104,76 @@ async fn a_rate_limited_reply_carries_the_rate_limit_headers() {
     assert_eq!(reply.header("ratelimit-remaining"), Some("0"));
     let reset = reply.header("ratelimit-reset").expect("RateLimit-Reset");
     assert_eq!(reply.header("retry-after"), Some(reset));
+}
+
+#[tokio::test]
+async fn the_users_of_one_oauth_client_share_its_tier_and_a_refusal_costs_them_nothing() {
+    use portico_frontdoor::store::{Admission, Limit, RateLimiter as _};
+    let mut settings = settings();
+    settings.rate_limit_per_client_per_minute = 3;
+    let store = MemoryStore::new();
+    let app = app_with(settings, store.clone());
+    let list = |token| {
+        let body = request(1, "tools/list", json!({}));
+        let mut request = mcp_post(Some(token), None, &body);
+        let headers = request.headers_mut();
+        headers.insert("mcp-protocol-version", "2026-07-28".parse().expect("value"));
+        headers.insert("mcp-method", "tools/list".parse().expect("value"));
+        request
+    };
+    // tools/list without _meta is refused by the dispatch (-32602), after
+    // the limiter counted it: enough to count requests.
+    let mut statuses = Vec::new();
+    for token in [DORA_APP_1, ERIK_APP_1, DORA_APP_1, ERIK_APP_1] {
+        statuses.push(send(&app.router, list(token)).await.status);
+    }
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[3], StatusCode::TOO_MANY_REQUESTS);
+    let refused = send(&app.router, list(DORA_APP_1)).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.header("ratelimit-limit"), Some("3"));
+    assert!(refused.header("retry-after").is_some());
+    let body = refused.json();
+    assert_eq!(body["error"]["data"]["tier"], "client", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("all its users together"),
+        "{body}"
+    );
+
+    // Another client's user and a personal token are not held back.
+    assert_ne!(
+        send(&app.router, list(FINN_APP_2)).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_ne!(
+        send(&app.router, list(ALICE)).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // Dora was admitted twice; her two refused requests were given back.
+    let minute = [Limit {
+        name: "minute",
+        limit: 300,
+        window: std::time::Duration::from_secs(60),
+    }];
+    let peek = store
+        .admit(&Admission {
+            partition: "podio:dora",
+            cost: 0,
+            limits: &minute,
+            session: None,
+        })
+        .await
+        .expect("peek");
+    assert_eq!(peek.decisions[0].remaining, 298);
 }

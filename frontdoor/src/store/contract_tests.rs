@@ -471,6 +471,48 @@ async fn a_peek_or_refusal_creates_no_window<S: Store>(store: S) {
 
 /// Generates one `#[tokio::test]` per contract case, each running the case
 /// through `$harness`, which builds the store (and cleans up after it).
+async fn a_refund_gives_back_within_the_window_only<S: Store>(store: S) {
+    let limits = [Limit {
+        name: "minute",
+        limit: 2,
+        window: Duration::from_secs(60),
+    }];
+    let admit = || Admission {
+        partition: SUBJECT,
+        cost: 1,
+        limits: &limits,
+        session: None,
+    };
+    assert_eq!(store.admit(&admit()).await.expect("admit").refused, None);
+    assert_eq!(store.admit(&admit()).await.expect("admit").refused, None);
+    assert_eq!(store.admit(&admit()).await.expect("admit").refused, Some(0));
+    store.refund(SUBJECT, 1, &limits).await.expect("refund");
+    let again = store.admit(&admit()).await.expect("admit");
+    assert_eq!(again.refused, None, "the refunded unit is usable again");
+    assert_eq!(again.decisions[0].remaining, 0);
+    // Never below zero, and a counter that does not exist is not created.
+    store.refund(SUBJECT, 10, &limits).await.expect("refund");
+    let peek = store
+        .admit(&Admission { cost: 0, ..admit() })
+        .await
+        .expect("peek");
+    assert_eq!(peek.decisions[0].remaining, 2);
+    let other = [Limit {
+        name: "never-counted",
+        ..limits[0]
+    }];
+    store.refund(SUBJECT, 1, &other).await.expect("refund");
+    let fresh = store
+        .admit(&Admission {
+            cost: 0,
+            limits: &other,
+            ..admit()
+        })
+        .await
+        .expect("peek");
+    assert_eq!(fresh.decisions[0].remaining, 2);
+}
+
 async fn handoffs_are_taken_once_read_many_times_and_expire<S: Store>(store: S) {
     let ttl = Duration::from_secs(60);
     store.put(SUBJECT, "a", "one", ttl).await.expect("put");
@@ -538,6 +580,7 @@ macro_rules! all_cases {
             costs_are_charged_and_zero_peeks,
             a_peek_or_refusal_creates_no_window,
             handoffs_are_taken_once_read_many_times_and_expire,
+            a_refund_gives_back_within_the_window_only,
         );
     };
 }

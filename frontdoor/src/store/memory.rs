@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{Admission, Admitted, Handoffs, RateLimiter, Session, SessionStore, StoreError};
+use super::{Admission, Admitted, Handoffs, Limit, RateLimiter, Session, SessionStore, StoreError};
 
 /// How often, at most, a call scans all entries for expired ones. A sweep is
 /// linear in the number of entries, so it runs rarely rather than per call.
@@ -253,6 +253,19 @@ impl RateLimiter for MemoryStore {
             refused,
             session,
         })
+    }
+
+    async fn refund(&self, partition: &str, cost: u64, limits: &[Limit]) -> Result<(), StoreError> {
+        let now = Instant::now();
+        let mut inner = self.lock_swept(now);
+        for limit in limits {
+            if let Some(window) = inner.windows.get_mut(&key(partition, limit.name))
+                && now < window.ends_at
+            {
+                window.count = window.count.saturating_sub(cost);
+            }
+        }
+        Ok(())
     }
 }
 

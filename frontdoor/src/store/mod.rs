@@ -219,6 +219,12 @@ pub trait RateLimiter: Send + Sync + 'static {
     /// looks up its session, in one round trip.
     async fn admit(&self, admission: &Admission<'_>) -> Result<Admitted, StoreError>;
 
+    /// Gives `cost` back to each of `limits` in `partition`, in its current
+    /// window (an ended window is left alone, and no count goes below 0):
+    /// undoes an admission when a tier kept in another partition, checked
+    /// in a separate call, refused the same request.
+    async fn refund(&self, partition: &str, cost: u64, limits: &[Limit]) -> Result<(), StoreError>;
+
     /// Counts one request for `key` against `limit` requests per `window`:
     /// an admission of cost 1 with one limit in partition `key`.
     async fn check(&self, key: &str, limit: u64, window: Duration) -> Result<Decision, StoreError> {

@@ -24,7 +24,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{RedisResult, Script};
 use sha2::{Digest, Sha256};
 
-use super::{Admission, Admitted, Handoffs, RateLimiter, Session, SessionStore, StoreError};
+use super::{Admission, Admitted, Handoffs, Limit, RateLimiter, Session, SessionStore, StoreError};
 
 /// Upper bound on establishing the connection at start (and each reconnect
 /// attempt): long enough for a slow network, short enough to fail startup
@@ -45,6 +45,20 @@ const OPERATION_TIMEOUT: Duration = Duration::from_secs(3);
 /// requests once these are spent.
 const RECONNECT_RETRIES: usize = 3;
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(1);
+
+/// A refund: `ARGV[1]` units back to each counter in `KEYS` that still has
+/// a window (a missing key is an ended window and is not created), never
+/// below 0.
+const REFUND_SCRIPT: &str = r"
+local cost = tonumber(ARGV[1])
+for i = 1, #KEYS do
+  local count = tonumber(redis.call('GET', KEYS[i]) or '-1')
+  if count > 0 then
+    redis.call('DECRBY', KEYS[i], math.min(cost, count))
+  end
+end
+return 0
+";
 
 /// One [`Admission`] in one round trip.
 ///
@@ -108,6 +122,7 @@ pub struct RedisStore {
     manager: ConnectionManager,
     prefix: String,
     admit: Script,
+    refund: Script,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -166,6 +181,7 @@ impl RedisStore {
             manager,
             prefix: prefix.to_owned(),
             admit: Script::new(ADMIT_SCRIPT),
+            refund: Script::new(REFUND_SCRIPT),
         };
         // A connection can open and still refuse commands (ACLs, a replica in
         // a bad state); find out now rather than on the first request.
@@ -429,6 +445,21 @@ impl RateLimiter for RedisStore {
             refused,
             session: session.as_deref().map(decode_session).transpose()?,
         })
+    }
+
+    async fn refund(&self, partition: &str, cost: u64, limits: &[Limit]) -> Result<(), StoreError> {
+        let mut invocation = self.refund.prepare_invoke();
+        for limit in limits {
+            invocation.key(self.counter_key(partition, limit.name));
+        }
+        invocation.arg(cost);
+        let mut con = self.manager.clone();
+        Self::bounded(
+            "rate limit refund",
+            invocation.invoke_async::<i64>(&mut con),
+        )
+        .await
+        .map(drop)
     }
 }
 

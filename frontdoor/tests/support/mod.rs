@@ -30,6 +30,11 @@ pub const PUBLIC_URL: &str = "https://portico.example.com";
 pub const ALICE: &str = "portico_pat_alice";
 /// Read scope only, subject "token:bob".
 pub const BOB: &str = "portico_pat_bob";
+/// OAuth access tokens of two users of one OAuth client, `app-1`
+/// (subjects "podio:dora" and "podio:erik"), and of a user of `app-2`.
+pub const DORA_APP_1: &str = "portico_at_dora";
+pub const ERIK_APP_1: &str = "portico_at_erik";
+pub const FINN_APP_2: &str = "portico_at_finn";
 /// Both scopes, signed in through the server's shared Podio key (the
 /// default credential mode), subject "podio:carla".
 pub const CARLA_DEFAULT_MODE: &str = "portico_at_carla";
@@ -53,6 +58,11 @@ impl FakeAuth {
             credential_mode: CredentialMode::Service as i32,
             ..auth::Principal::default()
         };
+        let client_user = |subject: &str, client_id: &str| auth::Principal {
+            kind: "oauth".to_owned(),
+            client_id: client_id.to_owned(),
+            ..principal(subject, &[Scope::PodioRead])
+        };
         FakeAuth {
             tokens: HashMap::from([
                 (
@@ -60,6 +70,9 @@ impl FakeAuth {
                     principal("token:alice", &[Scope::PodioRead, Scope::PodioWrite]),
                 ),
                 (BOB.to_owned(), principal("token:bob", &[Scope::PodioRead])),
+                (DORA_APP_1.to_owned(), client_user("podio:dora", "app-1")),
+                (ERIK_APP_1.to_owned(), client_user("podio:erik", "app-1")),
+                (FINN_APP_2.to_owned(), client_user("podio:finn", "app-2")),
                 (
                     CARLA_DEFAULT_MODE.to_owned(),
                     auth::Principal {

@@ -264,6 +264,7 @@ pub fn principal_of(record: &ApiTokenRecord) -> Principal {
         upstream_ref: String::new(),
         space_ids: record.space_ids.clone(),
         org_ids: record.org_ids.clone(),
+        client_id: String::new(),
     }
 }
 

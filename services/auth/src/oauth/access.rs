@@ -70,6 +70,7 @@ pub(crate) async fn introspect_oauth(
             upstream_ref: grant.upstream_id.clone().unwrap_or_default(),
             space_ids: grant.space_ids.clone(),
             org_ids: grant.org_ids.clone(),
+            client_id: grant.client_id.clone(),
         },
         expires_at: Some(record.expires_at),
     }))

@@ -87,6 +87,7 @@ async fn created_token_introspects_to_its_principal() {
             upstream_ref: String::new(),
             space_ids: vec![],
             org_ids: vec![],
+            client_id: String::new(),
         })
     );
 }

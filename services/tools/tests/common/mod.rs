@@ -71,6 +71,7 @@ impl TokenIntrospector for FakeAuth {
                 upstream_ref: String::new(),
                 space_ids,
                 org_ids,
+                ..Principal::default()
             },
             expires_at: None,
         }))
