@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use portico_proto::auth::v1 as pb;
 use portico_proto::auth::v1::auth_client::AuthClient;
-use portico_proto::env::Env;
 use portico_proto::vocab::Scope;
+use portico_runtime::env::Env;
 use tonic::Request;
 use tonic::transport::Channel;
 

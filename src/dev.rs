@@ -17,7 +17,7 @@ use portico_connector::ConnectorService;
 use portico_frontdoor::store::idempotency::memory::MemoryIdempotencyStore;
 use portico_frontdoor::store::memory::MemoryStore;
 use portico_frontdoor::{Deps, Settings};
-use portico_proto::env::Env;
+use portico_runtime::env::Env;
 use portico_tools::ToolsService;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;

@@ -24,7 +24,7 @@ pub async fn http(url: &str) -> anyhow::Result<()> {
 /// Succeeds when the gRPC server at `url` reports SERVING on `grpc.health.v1`
 /// (overall server health, service name "").
 pub async fn grpc(url: &str) -> anyhow::Result<()> {
-    let channel = portico_proto::grpc::channel(url)?;
+    let channel = portico_runtime::grpc::channel(url)?;
     let mut client = HealthClient::new(channel);
     let response = tokio::time::timeout(
         PROBE_TIMEOUT,

@@ -3,13 +3,13 @@
 //! Each service is its own library crate with a `serve(config, listener,
 //! shutdown)` entry; this crate only composes them — one per process for the
 //! microservices shape, all of them in one process for `portico dev` — and
-//! holds the process plumbing every shape shares (telemetry, shutdown
-//! signals, the admin and healthcheck commands).
+//! holds what only the binary needs (shutdown signals, the admin and
+//! healthcheck commands). Telemetry and the rest of the process plumbing
+//! are `portico-runtime`'s.
 
 pub mod admin;
 pub mod dev;
 pub mod healthcheck;
-pub mod telemetry;
 
 use tokio_util::sync::CancellationToken;
 

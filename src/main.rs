@@ -6,9 +6,10 @@ use std::net::{IpAddr, SocketAddr};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use portico::{admin, dev, healthcheck, shutdown_on_signal, telemetry};
-use portico_proto::env::Env;
+use portico::{admin, dev, healthcheck, shutdown_on_signal};
 use portico_proto::vocab::{scope_string, scopes_of};
+use portico_runtime::env::Env;
+use portico_runtime::telemetry;
 use tokio::net::TcpListener;
 
 const ENVIRONMENT: &str = "\

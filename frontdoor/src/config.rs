@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use portico_proto::env::{ConfigError, Env};
+use portico_runtime::env::{ConfigError, Env};
 use url::Url;
 
 const LISTEN: &str = "PORTICO_FRONTDOOR_LISTEN";
@@ -524,7 +524,7 @@ fn invalid(name: &str, value: &str, expected: &str) -> ConfigError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use portico_proto::env::map as env;
+    use portico_runtime::env::map as env;
 
     #[test]
     fn defaults_apply_when_unset() -> Result<(), ConfigError> {

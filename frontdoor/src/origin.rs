@@ -107,7 +107,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn allows_own_origin_loopback_and_configured() -> Result<(), portico_proto::env::ConfigError> {
+    fn allows_own_origin_loopback_and_configured() -> Result<(), portico_runtime::env::ConfigError>
+    {
         let mut settings = Settings::for_dev("https://portico.example.com")?;
         settings.allowed_origins = vec!["https://app.example.com".to_owned()];
         let policy = OriginPolicy::new(&settings);
@@ -137,8 +138,8 @@ mod tests {
     }
 
     #[test]
-    fn allows_own_host_loopback_and_configured_hosts() -> Result<(), portico_proto::env::ConfigError>
-    {
+    fn allows_own_host_loopback_and_configured_hosts()
+    -> Result<(), portico_runtime::env::ConfigError> {
         let mut settings = Settings::for_dev("https://portico.example.com")?;
         settings.allowed_hosts = vec!["internal.svc".to_owned(), "proxy:8443".to_owned()];
         let policy = OriginPolicy::new(&settings);

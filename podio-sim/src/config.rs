@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use portico_proto::env::{ConfigError, Env};
+use portico_runtime::env::{ConfigError, Env};
 
 /// Variable holding the per-token hourly call budget.
 pub const RATE_LIMIT_VAR: &str = "PODIO_SIM_RATE_LIMIT_PER_HOUR";

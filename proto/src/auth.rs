@@ -5,8 +5,8 @@
 //! server trait stays at the edge, in the auth crate's gRPC adapter.
 
 use crate::error::ServiceError;
-use crate::secret::Secret;
 use crate::vocab::CredentialMode;
+use portico_runtime::secret::Secret;
 
 /// Version 1 of the auth API.
 pub mod v1 {

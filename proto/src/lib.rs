@@ -7,15 +7,13 @@
 //! vocabularies (`vocab`: scopes, credential modes); remote adapters
 //! that make a gRPC client usable wherever a service trait is expected (so the
 //! same caller code runs in-process in `portico dev` and over the network in
-//! the microservices shape); the gRPC server scaffolding every service uses
-//! (health, reflection, graceful shutdown); and the error-code vocabulary.
+//! the microservices shape); the error-code vocabulary; and the encoded
+//! descriptors for server reflection. What a process runs on (env,
+//! secrets, telemetry, gRPC serving) is `portico-runtime`'s.
 
 pub mod auth;
-pub mod env;
 pub mod error;
-pub mod grpc;
 pub mod remote;
-pub mod secret;
 pub mod tools;
 pub mod vocab;
 

@@ -17,10 +17,10 @@ use crate::auth::{
 };
 use crate::connector::v1 as connector;
 use crate::error::{AUTHORIZATION, ErrorCode, ServiceError};
-use crate::grpc::{GrpcError, channel};
-use crate::secret::Secret;
 use crate::tools::v1 as tools;
 use crate::tools::{ToolCalls, ToolEvents};
+use portico_runtime::grpc::{GrpcError, channel};
+use portico_runtime::secret::Secret;
 use tokio_stream::StreamExt as _;
 
 /// The auth service reached over gRPC, behind the plain-Rust traits its

@@ -11,7 +11,7 @@ use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 
 async fn reflected_services(url: &str) -> anyhow::Result<Vec<String>> {
-    let mut client = ServerReflectionClient::new(portico_proto::grpc::channel(url)?);
+    let mut client = ServerReflectionClient::new(portico_runtime::grpc::channel(url)?);
     let request = ServerReflectionRequest {
         host: String::new(),
         message_request: Some(MessageRequest::ListServices(String::new())),

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use portico_proto::env::{ConfigError, Env};
+use portico_runtime::env::{ConfigError, Env};
 
-use portico_proto::secret::Secret;
+use portico_runtime::secret::Secret;
 
 use crate::client_metadata::FetchPolicy;
 use crate::crypto::{ENCRYPTION_KEYS_VAR, Keyring};
@@ -101,7 +101,7 @@ impl PodioSettings {
     pub fn from_env(env: &HashMap<String, String>) -> Result<PodioSettings, ConfigError> {
         let env = Env(env);
         let api_url = env.string_or(PODIO_API_URL_VAR, DEFAULT_PODIO_API_URL);
-        if let Err(expected) = portico_proto::env::check_http_url(&api_url) {
+        if let Err(expected) = portico_runtime::env::check_http_url(&api_url) {
             return Err(ConfigError::Invalid {
                 name: PODIO_API_URL_VAR.to_owned(),
                 value: api_url,
@@ -244,7 +244,7 @@ fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use portico_proto::env::map as env;
+    use portico_runtime::env::map as env;
 
     #[test]
     fn defaults_apply_when_only_the_database_url_is_set() {

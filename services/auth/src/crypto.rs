@@ -31,7 +31,7 @@ use rand::TryRngCore as _;
 use rand::rngs::OsRng;
 use zeroize::Zeroizing;
 
-use portico_proto::secret::Secret;
+use portico_runtime::secret::Secret;
 
 /// The configuration variable holding the encryption keys.
 pub const ENCRYPTION_KEYS_VAR: &str = "PORTICO_ENCRYPTION_KEYS";

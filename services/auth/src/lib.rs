@@ -27,7 +27,7 @@ mod validate;
 use std::sync::Arc;
 
 use portico_proto::auth::v1::auth_server::AuthServer;
-use portico_proto::grpc::GrpcError;
+use portico_runtime::grpc::GrpcError;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
@@ -48,7 +48,7 @@ pub use oauth::{
     DEFAULT_REDIRECT_ALLOWLIST, KIND_OAUTH, NewClient, OAuthSettings, PODIO_AUTHORIZE_URL_VAR,
     PUBLIC_URL_VAR, REDIRECT_ALLOWLIST_VAR, REFRESH_TOKEN, REFRESH_TOKEN_PREFIX,
 };
-pub use portico_proto::secret::Secret;
+pub use portico_runtime::secret::Secret;
 pub use service::{AuthService, CreatedToken, KIND_API_TOKEN, principal_of};
 pub use store::{ApiTokenRecord, MemoryTokenStore, PgTokenStore, StoreError, TokenStore};
 pub use store::{
@@ -125,6 +125,13 @@ pub async fn serve_service(
     shutdown: CancellationToken,
 ) -> Result<(), ServeError> {
     let routes = Routes::new(AuthServer::new(service));
-    portico_proto::grpc::serve(listener, routes, SERVICE_NAME, shutdown).await?;
+    portico_runtime::grpc::serve(
+        listener,
+        routes,
+        portico_proto::FILE_DESCRIPTOR_SET,
+        SERVICE_NAME,
+        shutdown,
+    )
+    .await?;
     Ok(())
 }

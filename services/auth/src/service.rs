@@ -12,8 +12,8 @@ use portico_proto::auth::{
     Introspection, Principal, TokenIntrospector, UpstreamRef, UpstreamToken, UpstreamTokens,
 };
 use portico_proto::error::ServiceError;
-use portico_proto::secret::Secret;
 use portico_proto::vocab::{CredentialMode, Scope, scope_values};
+use portico_runtime::secret::Secret;
 
 use crate::crypto::Keyring;
 use crate::error::AuthError;

@@ -14,7 +14,7 @@ use rand::TryRngCore as _;
 use rand::rngs::OsRng;
 use sha2::{Digest as _, Sha256};
 
-use portico_proto::secret::Secret;
+use portico_runtime::secret::Secret;
 
 /// The prefix of every personal API token Portico mints.
 pub const TOKEN_PREFIX: &str = "portico_pat_";

@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use crate::config::{Config, check_base_url};
 use crate::errors::ConnectorError;
 use crate::request::ApiRequest;
-use portico_proto::secret::Secret;
+use portico_runtime::secret::Secret;
 
 /// How long establishing a TCP (and TLS) connection to Podio may take.
 pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use portico_proto::env::{ConfigError, Env};
+use portico_runtime::env::{ConfigError, Env};
 
 /// Where the connector listens unless `PORTICO_CONNECTOR_LISTEN` says otherwise.
 pub const DEFAULT_LISTEN: &str = "0.0.0.0:50053";
@@ -167,7 +167,7 @@ pub(crate) fn check_base_url(url: &str) -> Result<url::Url, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use portico_proto::env::map as env;
+    use portico_runtime::env::map as env;
 
     #[test]
     fn defaults_apply_when_nothing_is_set() {

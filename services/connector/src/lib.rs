@@ -29,15 +29,15 @@ pub mod service;
 use std::sync::Arc;
 
 use portico_proto::connector::v1::connector_server::ConnectorServer;
-use portico_proto::grpc::GrpcError;
 use portico_proto::remote::RemoteAuth;
+use portico_runtime::grpc::GrpcError;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use config::Config;
 pub use errors::{ConnectorError, PodioError};
 pub use portico_proto::auth::{UpstreamRef, UpstreamToken, UpstreamTokens};
-pub use portico_proto::secret::Secret;
+pub use portico_runtime::secret::Secret;
 pub use quota::QuotaBook;
 pub use service::ConnectorService;
 pub use upstream::{CACHE_CAPACITY, EXPIRY_MARGIN, MAX_CACHE_TTL, sha256_hex};
@@ -103,6 +103,13 @@ pub async fn serve_service(
     shutdown: CancellationToken,
 ) -> Result<(), ServeError> {
     let routes = tonic::service::Routes::new(ConnectorServer::new(service));
-    portico_proto::grpc::serve(listener, routes, SERVICE_NAME, shutdown).await?;
+    portico_runtime::grpc::serve(
+        listener,
+        routes,
+        portico_proto::FILE_DESCRIPTOR_SET,
+        SERVICE_NAME,
+        shutdown,
+    )
+    .await?;
     Ok(())
 }

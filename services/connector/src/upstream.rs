@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use portico_proto::auth::{UpstreamRef, UpstreamTokens};
-use portico_proto::secret::Secret;
+use portico_runtime::secret::Secret;
 use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 

@@ -463,7 +463,7 @@ async fn serve_service_answers_over_grpc_with_error_details() {
         listener,
         shutdown.clone(),
     ));
-    let channel = portico_proto::grpc::channel(&format!("http://{addr}")).expect("channel");
+    let channel = portico_runtime::grpc::channel(&format!("http://{addr}")).expect("channel");
     let mut client = ConnectorClient::new(channel);
     let response = client
         .call(request("GET", "/item/1"))
@@ -501,7 +501,7 @@ async fn serve_asks_the_auth_service_at_auth_url() {
     let addr = listener.local_addr().expect("addr");
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(portico_connector::serve(config, listener, shutdown.clone()));
-    let channel = portico_proto::grpc::channel(&format!("http://{addr}")).expect("channel");
+    let channel = portico_runtime::grpc::channel(&format!("http://{addr}")).expect("channel");
     let status = ConnectorClient::new(channel)
         .call(request("GET", "/item/1"))
         .await

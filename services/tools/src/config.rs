@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use portico_proto::env::{ConfigError, Env};
+use portico_runtime::env::{ConfigError, Env};
 
 /// Where the tools service listens and where it finds its dependencies.
 #[derive(Debug, Clone, PartialEq, Eq)]

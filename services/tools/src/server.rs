@@ -1,9 +1,9 @@
 //! Startup: connects (lazily) to the auth and connector services and serves
 //! the tools API on a listener the caller bound, until shutdown.
 
-use portico_proto::grpc::GrpcError;
 use portico_proto::remote::{RemoteAuth, RemoteConnector};
 use portico_proto::tools::v1::tools_server::ToolsServer;
+use portico_runtime::grpc::GrpcError;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
@@ -39,6 +39,13 @@ pub async fn serve(
         "tools service listening"
     );
     let routes = Routes::new(ToolsServer::new(service));
-    portico_proto::grpc::serve(listener, routes, SERVICE_NAME, shutdown).await?;
+    portico_runtime::grpc::serve(
+        listener,
+        routes,
+        portico_proto::FILE_DESCRIPTOR_SET,
+        SERVICE_NAME,
+        shutdown,
+    )
+    .await?;
     Ok(())
 }

@@ -145,9 +145,10 @@ async fn serves_tools_over_grpc_until_shutdown() {
     let (auth_listener, auth_url) = listener().await;
     let auth = Arc::new(FakeAuth::default());
     let auth_routes = Routes::new(AuthServer::new(WireAuth(auth.clone())));
-    let auth_server = tokio::spawn(portico_proto::grpc::serve(
+    let auth_server = tokio::spawn(portico_runtime::grpc::serve(
         auth_listener,
         auth_routes,
+        portico_proto::FILE_DESCRIPTOR_SET,
         "portico.auth.v1.Auth",
         shutdown.clone(),
     ));
@@ -156,9 +157,10 @@ async fn serves_tools_over_grpc_until_shutdown() {
     let connector = Arc::new(FakeConnector::default());
     connector.reply("GET /org/", Reply::Json(fixture("orgs.json")));
     let connector_routes = Routes::new(ConnectorServer::from_arc(connector.clone()));
-    let connector_server = tokio::spawn(portico_proto::grpc::serve(
+    let connector_server = tokio::spawn(portico_runtime::grpc::serve(
         connector_listener,
         connector_routes,
+        portico_proto::FILE_DESCRIPTOR_SET,
         "portico.connector.v1.Connector",
         shutdown.clone(),
     ));

@@ -76,9 +76,10 @@ async fn start(
     let server = tokio::spawn({
         let shutdown = shutdown.clone();
         async move {
-            portico_proto::grpc::serve(
+            portico_runtime::grpc::serve(
                 listener,
                 Routes::new(ToolsServer::new(service)),
+                portico_proto::FILE_DESCRIPTOR_SET,
                 "portico.tools.v1.Tools",
                 shutdown,
             )

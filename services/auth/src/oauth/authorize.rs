@@ -8,8 +8,8 @@
 //! fetched document (see the module doc of `oauth`).
 
 use portico_proto::auth::v1::{NavigationResponse, OAuthError, Param, navigation_response::Next};
-use portico_proto::secret::Secret;
 use portico_proto::vocab::{CredentialMode, Scope, parse_scopes};
+use portico_runtime::secret::Secret;
 use serde::{Deserialize, Serialize};
 
 use super::register::{check_redirect_uri, client_secret_aad, is_loopback};

@@ -11,7 +11,7 @@
 //! (`token.rs`), which borrows the owner's Podio credential from their
 //! newest sign-in.
 
-use portico_proto::secret::Secret;
+use portico_runtime::secret::Secret;
 
 use super::register::{MAX_REDIRECT_URIS, check_redirect_uri};
 use super::{CLIENT_ID_PREFIX, CLIENT_SECRET_PREFIX, OAuth, mint, now};

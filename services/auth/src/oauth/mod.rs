@@ -53,10 +53,10 @@ use portico_proto::auth::v1::{
     RegisterClientRequest, RegisterClientResponse, RevokeRequest, RevokeResponse, ServerInfo,
     TokenRequest, TokenResponse, navigation_response::Next,
 };
-use portico_proto::env::{ConfigError, Env};
 use portico_proto::error::ServiceError;
-use portico_proto::secret::Secret;
 use portico_proto::vocab::CredentialMode;
+use portico_runtime::env::{ConfigError, Env};
+use portico_runtime::secret::Secret;
 
 use crate::client_metadata::{ClientMetadataFetcher, FetchPolicy, MetadataError};
 use crate::crypto::Keyring;

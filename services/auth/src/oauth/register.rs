@@ -4,8 +4,8 @@
 //! a minted client secret is returned once and stored hashed.
 
 use portico_proto::auth::v1::{OAuthError, RegisterClientResponse};
-use portico_proto::secret::Secret;
 use portico_proto::vocab::Scope;
+use portico_runtime::secret::Secret;
 use serde_json::{Map, Value, json};
 
 use super::{CLIENT_ID_PREFIX, CLIENT_SECRET_PREFIX, OAuth, cut, mint, now, oauth_error};

@@ -12,8 +12,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use portico_proto::auth::v1::{
     OAuthError, RevokeRequest, RevokeResponse, TokenRequest, TokenResponse,
 };
-use portico_proto::secret::Secret;
 use portico_proto::vocab::{CredentialMode, parse_scopes};
+use portico_runtime::secret::Secret;
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 

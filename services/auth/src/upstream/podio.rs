@@ -8,7 +8,7 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
-use portico_proto::secret::Secret;
+use portico_runtime::secret::Secret;
 use serde::Deserialize;
 
 /// How long connecting to Podio may take.

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use portico_proto::auth::UpstreamToken;
-use portico_proto::secret::Secret;
+use portico_runtime::secret::Secret;
 use tokio::sync::Mutex;
 
 use super::podio::{Grant, PodioGrantError, PodioKey, PodioOAuth, PodioTokens};

@@ -36,14 +36,16 @@ pub enum GrpcError {
     },
 }
 
-/// Serves `routes` plus `grpc.health.v1` and server reflection on `listener`
-/// until `shutdown` is cancelled. `service_name` is the fully qualified name
-/// of the main service (e.g. `portico.auth.v1.Auth`); its health turns
-/// NOT_SERVING as soon as shutdown begins so load balancers stop sending
-/// traffic while in-flight calls finish.
+/// Serves `routes` plus `grpc.health.v1` and server reflection (of the
+/// encoded `FileDescriptorSet` `descriptors`, e.g. the contracts crate's)
+/// on `listener` until `shutdown` is cancelled. `service_name` is the fully
+/// qualified name of the main service (e.g. `portico.auth.v1.Auth`); its
+/// health turns NOT_SERVING as soon as shutdown begins so load balancers
+/// stop sending traffic while in-flight calls finish.
 pub async fn serve(
     listener: TcpListener,
     routes: Routes,
+    descriptors: &'static [u8],
     service_name: &'static str,
     shutdown: CancellationToken,
 ) -> Result<(), GrpcError> {
@@ -52,7 +54,7 @@ pub async fn serve(
         .set_service_status(service_name, ServingStatus::Serving)
         .await;
     let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(crate::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(descriptors)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
     let routes = routes.add_service(health).add_service(reflection);
