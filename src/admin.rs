@@ -6,13 +6,13 @@ use portico_proto::auth::v1 as pb;
 use portico_proto::auth::v1::auth_client::AuthClient;
 use portico_proto::vocab::Scope;
 use portico_runtime::env::Env;
+use portico_runtime::grpc::TracedChannel;
 use tonic::Request;
-use tonic::transport::Channel;
 
 /// Connects to the auth service named by `PORTICO_AUTH_URL` and prepares
 /// requests carrying `PORTICO_ADMIN_SECRET` when one is set.
 pub struct AdminClient {
-    auth: AuthClient<Channel>,
+    auth: AuthClient<TracedChannel>,
     admin_secret: Option<String>,
 }
 

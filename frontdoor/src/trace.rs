@@ -1,6 +1,8 @@
 //! One tracing span per HTTP request. Handlers fill in the MCP method, tool
 //! name and subject as they learn them. The query string is never recorded
-//! (a client may have put a token there) and neither is any header.
+//! (a client may have put a token there) and neither is any header; the
+//! span joins the trace of the request's `traceparent`, when it has one, and
+//! every gRPC call made under it carries that trace on.
 
 use std::time::Instant;
 
@@ -21,6 +23,8 @@ pub(crate) async fn request_span(request: Request, next: Next) -> Response {
         subject = Empty,
         http.status = Empty,
     );
+    // A client that sent a trace (W3C `traceparent`) gets this request in it.
+    portico_runtime::trace::adopt(&span, request.headers());
     let started = Instant::now();
     let response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();

@@ -8,7 +8,6 @@
 
 use std::sync::Arc;
 
-use tonic::transport::Channel;
 use tonic::{Request, Response, Status};
 
 use crate::auth::v1 as auth;
@@ -19,14 +18,14 @@ use crate::connector::v1 as connector;
 use crate::error::{AUTHORIZATION, ErrorCode, ServiceError};
 use crate::tools::v1 as tools;
 use crate::tools::{ToolCalls, ToolEvents};
-use portico_runtime::grpc::{GrpcError, channel};
+use portico_runtime::grpc::{GrpcError, TracedChannel, channel};
 use portico_runtime::secret::Secret;
 use tokio_stream::StreamExt as _;
 
 /// The auth service reached over gRPC, behind the plain-Rust traits its
 /// consumers hold.
 #[derive(Clone)]
-pub struct RemoteAuth(auth::auth_client::AuthClient<Channel>);
+pub struct RemoteAuth(auth::auth_client::AuthClient<TracedChannel>);
 
 impl RemoteAuth {
     /// A client of the auth service at `url` (e.g. `http://auth:50051`).
@@ -36,7 +35,7 @@ impl RemoteAuth {
 
     /// The generated client, for operator tooling that needs every RPC
     /// (`portico admin`).
-    pub fn client(&self) -> auth::auth_client::AuthClient<Channel> {
+    pub fn client(&self) -> auth::auth_client::AuthClient<TracedChannel> {
         self.0.clone()
     }
 }
@@ -136,7 +135,7 @@ impl OAuthEndpoints for RemoteAuth {
 
 /// The tools service reached over gRPC, behind [`ToolCalls`].
 #[derive(Clone)]
-pub struct RemoteTools(tools::tools_client::ToolsClient<Channel>);
+pub struct RemoteTools(tools::tools_client::ToolsClient<TracedChannel>);
 
 impl RemoteTools {
     /// A client of the tools service at `url` (e.g. `http://tools:50052`),
@@ -261,7 +260,7 @@ impl ToolCalls for RemoteTools {
 
 /// The connector service reached over gRPC.
 #[derive(Clone)]
-pub struct RemoteConnector(connector::connector_client::ConnectorClient<Channel>);
+pub struct RemoteConnector(connector::connector_client::ConnectorClient<TracedChannel>);
 
 impl RemoteConnector {
     /// A client of the connector service at `url` (e.g. `http://connector:50053`).

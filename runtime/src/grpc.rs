@@ -10,7 +10,10 @@ use tokio_stream::StreamExt;
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint, Server};
+
+use crate::trace::Propagate;
 use tonic_health::ServingStatus;
 
 /// How long a client waits to establish a connection to a Portico service.
@@ -82,24 +85,41 @@ pub async fn serve(
     });
     Server::builder()
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        // One span per RPC, a child of the caller's when it sent a trace.
+        .trace_fn(move |request| {
+            let span = tracing::info_span!(
+                "grpc_request",
+                otel.kind = "server",
+                service = service_name,
+                rpc = request.uri().path(),
+            );
+            crate::trace::adopt(&span, request.headers());
+            span
+        })
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, on_shutdown)
         .await?;
     Ok(())
 }
 
+/// A channel to another Portico service that carries the caller's trace
+/// context in every request's metadata.
+pub type TracedChannel = InterceptedService<Channel, Propagate>;
+
 /// A lazily connecting channel to another Portico service. Lazy, so services
 /// can start in any order; the channel reconnects by itself and multiplexes
-/// every call over one HTTP/2 connection.
-pub fn channel(url: &str) -> Result<Channel, GrpcError> {
+/// every call over one HTTP/2 connection; each request carries the current
+/// span's trace context.
+pub fn channel(url: &str) -> Result<TracedChannel, GrpcError> {
     let endpoint = Endpoint::from_shared(url.to_owned()).map_err(|_| GrpcError::InvalidUrl {
         url: url.to_owned(),
     })?;
-    Ok(endpoint
+    let channel = endpoint
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(REQUEST_TIMEOUT)
         .tcp_nodelay(true)
         .http2_keep_alive_interval(Duration::from_secs(30))
         .keep_alive_while_idle(true)
-        .connect_lazy())
+        .connect_lazy();
+    Ok(InterceptedService::new(channel, Propagate))
 }

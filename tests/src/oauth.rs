@@ -477,7 +477,9 @@ pub async fn error_page(response: reqwest::Response) -> anyhow::Result<String> {
 /// service and `portico admin` hold one.
 pub fn auth_grpc(
     stack: &Stack,
-) -> anyhow::Result<portico_proto::auth::v1::auth_client::AuthClient<tonic::transport::Channel>> {
+) -> anyhow::Result<
+    portico_proto::auth::v1::auth_client::AuthClient<portico_runtime::grpc::TracedChannel>,
+> {
     let url = stack
         .grpc_services
         .iter()

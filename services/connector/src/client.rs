@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 
+use tracing::Instrument as _;
+
 use crate::config::{Config, check_base_url};
 use crate::errors::ConnectorError;
 use crate::request::ApiRequest;
@@ -147,7 +149,24 @@ impl PodioHttp {
                 .header(CONTENT_TYPE, "application/json")
                 .body(body.clone());
         }
-        let response = builder.send().await.map_err(transport_error)?;
+        let mut outgoing = builder.build().map_err(transport_error)?;
+        // The upstream call is a hop of its own in the trace, and Podio (or a
+        // proxy before it) may join it.
+        let span = tracing::info_span!(
+            "podio_request",
+            otel.kind = "client",
+            http.method = %request.method,
+            http.path = %request.path,
+            http.status = tracing::field::Empty,
+        );
+        span.in_scope(|| portico_runtime::trace::inject(outgoing.headers_mut()));
+        let response = self
+            .client
+            .execute(outgoing)
+            .instrument(span.clone())
+            .await
+            .map_err(transport_error)?;
+        span.record("http.status", response.status().as_u16());
         let status = response.status();
         let headers = response.headers().clone();
         let body = read_body(response).await?;
