@@ -193,7 +193,32 @@ async fn bind(var: &str, addr: SocketAddr) -> anyhow::Result<TcpListener> {
         .with_context(|| format!("cannot listen on {addr} ({var})"))
 }
 
+/// Starts the process's metrics listener when `PORTICO_METRICS_LISTEN` is
+/// set (every service command and `dev`; admin and healthcheck have none).
+async fn start_metrics(env: &HashMap<String, String>) -> anyhow::Result<()> {
+    let var = portico_runtime::metrics::LISTEN_VAR;
+    let Some(addr) = Env(env).get(var).filter(|v| !v.trim().is_empty()) else {
+        return Ok(());
+    };
+    let addr: SocketAddr = addr
+        .trim()
+        .parse()
+        .with_context(|| format!("{var} must be host:port, e.g. 0.0.0.0:9464"))?;
+    let listener = bind(var, addr).await?;
+    tracing::info!(%addr, "metrics listening");
+    let shutdown = shutdown_on_signal();
+    tokio::spawn(async move {
+        if let Err(err) = portico_runtime::metrics::serve(listener, shutdown).await {
+            tracing::error!(%err, "the metrics listener failed");
+        }
+    });
+    Ok(())
+}
+
 async fn run(command: Command, env: &HashMap<String, String>) -> anyhow::Result<()> {
+    if !matches!(command, Command::Admin { .. } | Command::Healthcheck { .. }) {
+        start_metrics(env).await?;
+    }
     match command {
         Command::Dev {
             port,

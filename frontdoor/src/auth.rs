@@ -163,6 +163,7 @@ pub(crate) async fn authenticate(
                     .decisions
                     .first()
                     .map_or(AUTH_FAILURE_WINDOW, |d| d.reset_after);
+                crate::metrics::rate_limited("failed_auth");
                 return Err(HttpError::AuthThrottled {
                     limit,
                     retry_after_secs: ceil_secs(reset),

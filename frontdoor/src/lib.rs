@@ -19,6 +19,7 @@ mod cors;
 mod errors;
 mod health;
 mod mcp;
+mod metrics;
 mod oauth;
 mod origin;
 mod ratelimit;

@@ -148,6 +148,7 @@ pub(crate) async fn limit_per_subject(
         }
     };
     if let Some(refusing) = client_refusal {
+        crate::metrics::rate_limited("client");
         tracing::info!(
             client = %crate::mcp::protocol::clip(&caller.principal.client_id, 128),
             limit = refusing.limit,
@@ -170,6 +171,7 @@ pub(crate) async fn limit_per_subject(
         let retry_after_secs = ceil_secs(refusing.reset_after);
         let refusal = match limits.get(index).map(|l| l.name) {
             Some(DEFAULT_MODE_HOUR) => {
+                crate::metrics::rate_limited("default_mode_hour");
                 tracing::info!(subject = %subject, quota = refusing.limit, "default-mode quota reached");
                 HttpError::DefaultModeQuota {
                     limit: refusing.limit,
@@ -177,6 +179,7 @@ pub(crate) async fn limit_per_subject(
                 }
             }
             _ => {
+                crate::metrics::rate_limited("minute");
                 tracing::info!(subject = %subject, limit = refusing.limit, "rate limited");
                 HttpError::RateLimited {
                     limit: refusing.limit,
@@ -388,6 +391,7 @@ pub(crate) async fn limit_in_flight(
     };
     let limit = state.settings.limits.max_calls_per_principal;
     let Some(guard) = state.in_flight.enter(&caller.principal.subject, limit) else {
+        crate::metrics::rate_limited("in_flight");
         tracing::info!(subject = %caller.principal.subject, limit, "too many requests in flight");
         return HttpError::TooManyInFlight { limit }.into_response();
     };

@@ -26,9 +26,11 @@ pub(crate) async fn request_span(request: Request, next: Next) -> Response {
     // A client that sent a trace (W3C `traceparent`) gets this request in it.
     portico_runtime::trace::adopt(&span, request.headers());
     let started = Instant::now();
+    let route = route_of(request.uri().path());
     let response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();
     span.record("http.status", status);
+    crate::metrics::request(route, status, started.elapsed());
     tracing::debug!(
         parent: &span,
         status,
@@ -36,4 +38,16 @@ pub(crate) async fn request_span(request: Request, next: Next) -> Response {
         "request finished"
     );
     response
+}
+
+/// The metrics' name for the part of the surface `path` belongs to: a
+/// closed set, whatever path a client sends.
+fn route_of(path: &str) -> &'static str {
+    match path {
+        "/mcp" | "/" => "mcp",
+        "/health" | "/ready" | "/livez" => "health",
+        p if p.starts_with("/.well-known/") => "well_known",
+        p if p.starts_with("/oauth/") => "oauth",
+        _ => "other",
+    }
 }

@@ -145,6 +145,7 @@ pub(crate) async fn initialize(
         .create(&session, state.settings.session_ttl)
         .await
         .map_err(store_failed)?;
+    crate::metrics::session_opened();
     tracing::info!(
         client = %session.client_name,
         client_version = %session.client_version,

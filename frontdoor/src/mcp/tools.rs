@@ -4,6 +4,7 @@
 //! error or HTTP status).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -189,6 +190,19 @@ async fn call_unary(
     call: proto::ToolCall,
     context: CallContext,
 ) -> Result<Value, McpError> {
+    let (name, started) = (call.name.clone(), Instant::now());
+    let outcome = call_unary_untimed(state, caller, id, call, context).await;
+    measured(state, &name, started, &outcome).await;
+    outcome
+}
+
+async fn call_unary_untimed(
+    state: &AppState,
+    caller: &Caller,
+    id: RequestId,
+    call: proto::ToolCall,
+    context: CallContext,
+) -> Result<Value, McpError> {
     let name = call.name.clone();
     match state.deps.tools.call_tool(&caller.token, call).await {
         Ok(answer) => answered(state, caller, &id, &name, &context, answer).await,
@@ -253,6 +267,45 @@ fn methods(required: &proto::InputRequired) -> String {
 /// this future (the client went away) drops the event stream, which
 /// cancels the call in the tools service.
 async fn call_streaming(
+    state: &AppState,
+    caller: &Caller,
+    id: RequestId,
+    call: proto::ToolCall,
+    notifier: Notifier,
+    context: CallContext,
+) -> Result<Value, McpError> {
+    let (name, started) = (call.name.clone(), Instant::now());
+    let outcome = call_streaming_untimed(state, caller, id, call, notifier, context).await;
+    measured(state, &name, started, &outcome).await;
+    outcome
+}
+
+/// Counts a finished call in the metrics, by tool (`unknown` for a name
+/// the catalog does not list: clients choose names, the metrics must not
+/// grow with them) and outcome.
+async fn measured(
+    state: &AppState,
+    name: &str,
+    started: Instant,
+    outcome: &Result<Value, McpError>,
+) {
+    let kind = match outcome {
+        Ok(result) if result.get("isError") == Some(&Value::Bool(true)) => "tool_error",
+        Ok(result) if result.get("resultType") == Some(&Value::from("input_required")) => {
+            "input_required"
+        }
+        Ok(_) => "ok",
+        Err(_) => "error",
+    };
+    let tool = if state.writes.knows(name).await {
+        name
+    } else {
+        "unknown"
+    };
+    crate::metrics::tool_call(tool, kind, started.elapsed());
+}
+
+async fn call_streaming_untimed(
     state: &AppState,
     caller: &Caller,
     id: RequestId,

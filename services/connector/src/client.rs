@@ -93,6 +93,15 @@ impl PodioHttp {
         loop {
             let started = Instant::now();
             let outcome = self.send_once(request, token).await;
+            crate::metrics::upstream(
+                outcome.as_ref().map_or(0, |reply| reply.status.as_u16()),
+                started.elapsed(),
+                outcome
+                    .as_ref()
+                    .ok()
+                    .map(|reply| reply.rate_limit_remaining)
+                    .filter(|remaining| *remaining >= 0),
+            );
             let latency_ms = started.elapsed().as_millis() as u64;
             let may_retry = retryable && attempt < self.max_retries;
             match outcome {

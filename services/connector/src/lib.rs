@@ -20,6 +20,7 @@
 mod client;
 pub mod config;
 pub mod errors;
+mod metrics;
 pub mod quota;
 mod request;
 mod upstream;

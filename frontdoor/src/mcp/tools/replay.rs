@@ -103,6 +103,16 @@ impl Snapshot {
 }
 
 impl WriteCatalog {
+    /// Whether the cached catalog lists `name` (no fetch: a call has just
+    /// refreshed it, or it is not known).
+    pub(crate) async fn knows(&self, name: &str) -> bool {
+        self.snapshot
+            .read()
+            .await
+            .as_ref()
+            .is_some_and(|s| s.writes.contains_key(name))
+    }
+
     /// Whether tool `name` writes, fetching the catalog with the caller's
     /// token when the cached one is stale or lacks the name.
     pub(crate) async fn is_write(&self, tools: &dyn ToolCalls, token: &str, name: &str) -> bool {
