@@ -1,9 +1,39 @@
-//! The simulator's configuration, read from an environment map.
+//! The simulator's configuration, read from an environment map. The
+//! simulator stands alone: it shares no code with the Portico it is used to
+//! check, configuration parsing included.
 
 use std::collections::HashMap;
+use std::str::FromStr;
 use std::time::Duration;
 
-use portico_runtime::env::{ConfigError, Env};
+/// A variable set to a value the simulator cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name}={value:?} is invalid: expected {expected}")]
+pub struct ConfigError {
+    /// The variable.
+    pub name: &'static str,
+    /// The value as given.
+    pub value: String,
+    /// What is accepted.
+    pub expected: &'static str,
+}
+
+/// `name`'s value parsed, `default` when unset or empty.
+fn parse_or<T: FromStr>(
+    env: &HashMap<String, String>,
+    name: &'static str,
+    default: T,
+    expected: &'static str,
+) -> Result<T, ConfigError> {
+    match env.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        None => Ok(default),
+        Some(value) => value.parse().map_err(|_| ConfigError {
+            name,
+            value: value.to_owned(),
+            expected,
+        }),
+    }
+}
 
 /// Variable holding the per-token hourly call budget.
 pub const RATE_LIMIT_VAR: &str = "PODIO_SIM_RATE_LIMIT_PER_HOUR";
@@ -33,15 +63,20 @@ impl Config {
     /// Reads `PODIO_SIM_RATE_LIMIT_PER_HOUR` and `PODIO_SIM_TOKEN_TTL_SECS`,
     /// defaulting each one that is unset.
     pub fn from_env(env: &HashMap<String, String>) -> Result<Config, ConfigError> {
-        let env = Env(env);
         let defaults = Config::default();
         Ok(Config {
-            rate_limit_per_hour: env.parse_or(
+            rate_limit_per_hour: parse_or(
+                env,
                 RATE_LIMIT_VAR,
                 defaults.rate_limit_per_hour,
                 "a whole number of calls per hour",
             )?,
-            token_ttl: env.seconds_or(TOKEN_TTL_VAR, defaults.token_ttl)?,
+            token_ttl: Duration::from_secs(parse_or(
+                env,
+                TOKEN_TTL_VAR,
+                defaults.token_ttl.as_secs(),
+                "a whole number of seconds",
+            )?),
         })
     }
 }
