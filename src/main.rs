@@ -11,6 +11,7 @@ use portico_proto::vocab::{scope_string, scopes_of};
 use portico_runtime::env::Env;
 use portico_runtime::telemetry;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 const ENVIRONMENT: &str = "\
 Configuration (environment variables; same names in docker-compose and Kubernetes):
@@ -193,6 +194,28 @@ async fn bind(var: &str, addr: SocketAddr) -> anyhow::Result<TcpListener> {
         .with_context(|| format!("cannot listen on {addr} ({var})"))
 }
 
+/// One service in a process of its own: its telemetry, then its
+/// configuration and listener, served until SIGINT or SIGTERM.
+async fn serve_alone<C, E, Fut>(
+    service: &str,
+    env: &HashMap<String, String>,
+    listen_var: &str,
+    config: impl FnOnce(&HashMap<String, String>) -> anyhow::Result<(SocketAddr, C)>,
+    serve: impl FnOnce(C, TcpListener, CancellationToken) -> Fut,
+) -> anyhow::Result<()>
+where
+    Fut: std::future::Future<Output = Result<(), E>>,
+    E: Into<anyhow::Error>,
+{
+    let _telemetry = telemetry::init(service, env);
+    let (addr, config) = config(env)?;
+    let listener = bind(listen_var, addr).await?;
+    tracing::info!(%addr, "{service} listening");
+    serve(config, listener, shutdown_on_signal())
+        .await
+        .map_err(Into::into)
+}
+
 /// Starts the process's metrics listener when `PORTICO_METRICS_LISTEN` is
 /// set (every service command and `dev`; admin and healthcheck have none).
 async fn start_metrics(env: &HashMap<String, String>) -> anyhow::Result<()> {
@@ -243,45 +266,78 @@ async fn run(command: Command, env: &HashMap<String, String>) -> anyhow::Result<
             handle.run_until_stopped().await
         }
         Command::Frontdoor => {
-            let _telemetry = telemetry::init("frontdoor", env);
-            let config = portico_frontdoor::Config::from_env(env)?;
-            let listener = bind("PORTICO_FRONTDOOR_LISTEN", config.listen).await?;
-            tracing::info!(addr = %config.listen, "frontdoor listening");
-            portico_frontdoor::serve(config, listener, shutdown_on_signal()).await
+            let config = |env: &_| {
+                let config = portico_frontdoor::Config::from_env(env)?;
+                Ok((config.listen, config))
+            };
+            serve_alone(
+                "frontdoor",
+                env,
+                "PORTICO_FRONTDOOR_LISTEN",
+                config,
+                portico_frontdoor::serve,
+            )
+            .await
         }
         Command::Auth => {
-            let _telemetry = telemetry::init("auth", env);
-            let config = portico_auth::Config::from_env(env)?;
-            let listener = bind("PORTICO_AUTH_LISTEN", config.listen).await?;
-            tracing::info!(addr = %config.listen, "auth listening");
-            portico_auth::serve(config, listener, shutdown_on_signal()).await?;
-            Ok(())
+            let config = |env: &_| {
+                let config = portico_auth::Config::from_env(env)?;
+                Ok((config.listen, config))
+            };
+            serve_alone(
+                "auth",
+                env,
+                "PORTICO_AUTH_LISTEN",
+                config,
+                portico_auth::serve,
+            )
+            .await
         }
         Command::Tools => {
-            let _telemetry = telemetry::init("tools", env);
-            let config = portico_tools::Config::from_env(env)?;
-            let listener = bind("PORTICO_TOOLS_LISTEN", config.listen).await?;
-            tracing::info!(addr = %config.listen, "tools listening");
-            portico_tools::serve(config, listener, shutdown_on_signal()).await?;
-            Ok(())
+            let config = |env: &_| {
+                let config = portico_tools::Config::from_env(env)?;
+                Ok((config.listen, config))
+            };
+            serve_alone(
+                "tools",
+                env,
+                "PORTICO_TOOLS_LISTEN",
+                config,
+                portico_tools::serve,
+            )
+            .await
         }
         Command::Connector => {
-            let _telemetry = telemetry::init("connector", env);
-            let config = portico_connector::Config::from_env(env)?;
-            let listener = bind("PORTICO_CONNECTOR_LISTEN", config.listen).await?;
-            tracing::info!(addr = %config.listen, "connector listening");
-            portico_connector::serve(config, listener, shutdown_on_signal()).await?;
-            Ok(())
+            let config = |env: &_| {
+                let config = portico_connector::Config::from_env(env)?;
+                Ok((config.listen, config))
+            };
+            serve_alone(
+                "connector",
+                env,
+                "PORTICO_CONNECTOR_LISTEN",
+                config,
+                portico_connector::serve,
+            )
+            .await
         }
         Command::PodioSim => {
-            let _telemetry = telemetry::init("podio-sim", env);
-            let config = podio_sim::Config::from_env(env)?;
-            let addr: SocketAddr =
-                Env(env).parse_or("PODIO_SIM_LISTEN", ([0, 0, 0, 0], 8090).into(), "host:port")?;
-            let listener = bind("PODIO_SIM_LISTEN", addr).await?;
-            tracing::info!(%addr, "podio-sim listening");
-            podio_sim::serve(config, listener, shutdown_on_signal()).await?;
-            Ok(())
+            let config = |env: &HashMap<String, String>| {
+                let addr = Env(env).parse_or(
+                    "PODIO_SIM_LISTEN",
+                    ([0, 0, 0, 0], 8090).into(),
+                    "host:port",
+                )?;
+                Ok((addr, podio_sim::Config::from_env(env)?))
+            };
+            serve_alone(
+                "podio-sim",
+                env,
+                "PODIO_SIM_LISTEN",
+                config,
+                podio_sim::serve,
+            )
+            .await
         }
         Command::Admin {
             command: AdminCommand::Token { command },

@@ -40,6 +40,12 @@ pub(crate) async fn request_span(request: Request, next: Next) -> Response {
     response
 }
 
+/// The id a person can look a failed request up by, in the logs and in the
+/// traces: the request's trace id when it is traced, else a fresh UUID.
+pub(crate) fn request_id() -> String {
+    portico_runtime::trace::current_trace_id().unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
 /// The metrics' name for the part of the surface `path` belongs to: a
 /// closed set, whatever path a client sends.
 fn route_of(path: &str) -> &'static str {

@@ -138,7 +138,7 @@ pub(crate) fn failure(
             RpcError::unavailable(id).into()
         }
         ErrorCode::Internal => {
-            let request_id = uuid::Uuid::new_v4().to_string();
+            let request_id = crate::trace::request_id();
             tracing::error!(%request_id, message = %err.message, "the tools service failed");
             RpcError::internal(id, &request_id).into()
         }

@@ -157,7 +157,7 @@ pub(crate) fn check_capabilities(
             "elicitation/create" => ("elicitation", capabilities.elicitation),
             "roots/list" => ("roots", capabilities.roots),
             other => {
-                let request_id = uuid::Uuid::new_v4().to_string();
+                let request_id = crate::trace::request_id();
                 tracing::error!(%request_id, method = %clip(other, 64), "the tools service asked for an unknown client method");
                 return Err(RpcError::internal(id.clone(), &request_id).into());
             }
@@ -187,7 +187,7 @@ pub(crate) async fn required_result(
     let mut requests = Map::new();
     for request in required.requests {
         let params: Value = serde_json::from_str(&request.params_json).map_err(|e| {
-            let request_id = uuid::Uuid::new_v4().to_string();
+            let request_id = crate::trace::request_id();
             tracing::error!(%request_id, error = %e, "an input request's params are not JSON");
             McpError::from(RpcError::internal(id.clone(), &request_id))
         })?;

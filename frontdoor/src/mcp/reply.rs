@@ -171,7 +171,7 @@ fn drain(mut rx: mpsc::Receiver<Value>, outcome: Outcome) -> (Event, Stage) {
 }
 
 fn ended_early(id: &RequestId) -> McpError {
-    crate::mcp::jsonrpc::RpcError::internal(id.clone(), &uuid::Uuid::new_v4().to_string()).into()
+    crate::mcp::jsonrpc::RpcError::internal(id.clone(), &crate::trace::request_id()).into()
 }
 
 /// One outcome: JSON when the client takes it, else a one-event stream.

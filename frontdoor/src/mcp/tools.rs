@@ -462,7 +462,7 @@ fn classify(state: &AppState, id: &RequestId, tool: Option<&str>, err: &ServiceE
             Failure::Fatal(RpcError::unavailable(id.clone()).into())
         }
         ErrorCode::Internal => {
-            let request_id = uuid::Uuid::new_v4().to_string();
+            let request_id = crate::trace::request_id();
             tracing::error!(%request_id, message = %err.message, "the tools service failed");
             Failure::Fatal(RpcError::internal(id.clone(), &request_id).into())
         }
@@ -570,7 +570,7 @@ fn tool_error(message: String) -> CallToolResult {
 }
 
 fn internal(id: &RequestId, cause: &dyn std::fmt::Display) -> McpError {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = crate::trace::request_id();
     tracing::error!(%request_id, error = %cause, "could not build a tool response");
     RpcError::internal(id.clone(), &request_id).into()
 }
