@@ -1,7 +1,7 @@
 //! Prometheus metrics through the microservices shape: after tool calls, an
 //! upstream error and a 429, the process's `/metrics` listener (the
 //! services run in this process, so they share its registry) shows the
-//! front door's and the connector's counters moved.
+//! front door's, the tools service's and the connector's counters moved.
 
 use std::time::Duration;
 
@@ -79,6 +79,8 @@ async fn counters_move_with_tool_calls_upstream_errors_and_refusals() -> anyhow:
             1.0,
         )?;
         at_least("portico_frontdoor_legacy_sessions_opened_total", 1.0)?;
+        at_least("portico_tools_token_cache_lookups_total{outcome=\"miss\"}", 1.0)?;
+        at_least("portico_tools_token_cache_lookups_total{outcome=\"hit\"}", 1.0)?;
         anyhow::ensure!(
             text.contains("portico_frontdoor_tool_call_duration_seconds_bucket{"),
             "{text}"

@@ -16,6 +16,7 @@ mod config;
 mod crypto;
 mod error;
 mod grpc;
+mod metrics;
 mod oauth;
 
 mod service;

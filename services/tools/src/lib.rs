@@ -22,6 +22,7 @@ mod grpc;
 // No Podio tool asks the client anything yet; the conformance fixtures do.
 #[cfg_attr(not(feature = "conformance-fixtures"), allow(dead_code))]
 mod input;
+mod metrics;
 mod podio;
 mod scope;
 mod server;

@@ -115,8 +115,12 @@ pub(crate) async fn upstream_token(
             &upstream_aad(&record.id, "refresh_token_enc"),
         )?;
         let issued = match podio.grant(&key, Grant::Refresh(&refresh)).await {
-            Ok(issued) => issued,
+            Ok(issued) => {
+                crate::metrics::refresh("ok");
+                issued
+            }
             Err(PodioGrantError::Refused { .. }) => {
+                crate::metrics::refresh("refused");
                 // Another replica may have renewed with this refresh token.
                 if let Some(now_stored) = oauth.store.upstream(&record.id).await?
                     && now_stored.version != record.version
@@ -125,7 +129,10 @@ pub(crate) async fn upstream_token(
                 }
                 return Err(reauthorise());
             }
-            Err(e) => return Err(AuthError::Upstream(e)),
+            Err(e) => {
+                crate::metrics::refresh("failed");
+                return Err(AuthError::Upstream(e));
+            }
         };
         let at = now();
         let new_refresh = issued.refresh.clone().unwrap_or(refresh);

@@ -45,6 +45,7 @@ impl Authenticator {
             ))?;
         let key = token_key(token);
         let cached = self.lock().get(&key, Instant::now());
+        crate::metrics::token_lookup(cached.is_some());
         let principal = match cached {
             Some(result) => result,
             None => {
