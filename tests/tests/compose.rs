@@ -18,6 +18,7 @@ const DOCUMENTED_VARS: &[&str] = &[
     // all services
     "PORTICO_LOG",
     "PORTICO_LOG_FORMAT",
+    "PORTICO_METRICS_LISTEN",
     // frontdoor
     "PORTICO_FRONTDOOR_LISTEN",
     "PORTICO_PUBLIC_URL",
@@ -27,6 +28,7 @@ const DOCUMENTED_VARS: &[&str] = &[
     "PORTICO_TOOLS_URL",
     "PORTICO_RATE_LIMIT_PER_MINUTE",
     "PORTICO_DEFAULT_MODE_REQUESTS_PER_HOUR",
+    "PORTICO_RATE_LIMIT_PER_CLIENT_PER_MINUTE",
     "PORTICO_SESSION_TTL_SECS",
     "PORTICO_ALLOWED_ORIGINS",
     "PORTICO_MAX_BODY_BYTES",
@@ -73,6 +75,7 @@ const COMMON_VARS: &[&str] = &[
     "PORTICO_LOG_FORMAT",
     "OTEL_EXPORTER_OTLP_ENDPOINT",
     "OTEL_SERVICE_NAME",
+    "PORTICO_METRICS_LISTEN",
 ];
 
 /// Credentials that are documented local demo values (podio-sim's seeded
@@ -211,10 +214,16 @@ const THIRD_PARTY_PORTS: &[(&str, &[u16])] = &[
     ("jaeger", &[4317, 4318, 16686]),
     // OpenTelemetry collector, if one is used instead of or besides Jaeger.
     ("otel-collector", &[4317, 4318]),
+    ("prometheus", &[9090]),
 ];
 
 /// The only host ports compose may publish: (service, container port).
-const PUBLISHABLE: &[(&str, u16)] = &[("frontdoor", 8080), ("podio-sim", 8090), ("jaeger", 16686)];
+const PUBLISHABLE: &[(&str, u16)] = &[
+    ("frontdoor", 8080),
+    ("podio-sim", 8090),
+    ("jaeger", 16686),
+    ("prometheus", 9090),
+];
 
 // ------------------------------------------------------------------ helpers --
 
@@ -816,6 +825,58 @@ fn every_portico_service_exports_traces_over_otlp() {
             !service_name.is_empty(),
             "service `{}` should set OTEL_SERVICE_NAME so its spans are told apart in the trace viewer",
             spec.name
+        );
+    }
+}
+
+#[test]
+fn prometheus_scrapes_every_portico_service_on_its_metrics_port() {
+    let doc = load_compose();
+    let prometheus = service(&doc, "prometheus");
+    let mounts: Vec<String> = prometheus
+        .get("volumes")
+        .and_then(Value::as_array)
+        .map(|v| v.iter().map(scalar_to_string).collect())
+        .unwrap_or_default();
+    let config = mounts
+        .iter()
+        .find_map(|m| {
+            let (host, container) = m.split_once(':')?;
+            container
+                .starts_with("/etc/prometheus/prometheus.yml")
+                .then(|| compose_dir().join(host))
+        })
+        .expect("prometheus mounts its configuration at /etc/prometheus/prometheus.yml");
+    let text = std::fs::read_to_string(&config)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", config.display()));
+    let config: Value = serde_yaml::from_str(&text).expect("prometheus.yml is YAML");
+    let targets: BTreeSet<String> = config["scrape_configs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|job| {
+            job["static_configs"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .flat_map(|sc| sc["targets"].as_array().cloned().unwrap_or_default())
+        .map(|t| scalar_to_string(&t))
+        .collect();
+    for spec in PORTICO_SERVICES.iter().filter(|s| s.name != "podio-sim") {
+        let env = environment(service(&doc, spec.name));
+        let listen = env
+            .get("PORTICO_METRICS_LISTEN")
+            .unwrap_or_else(|| panic!("service `{}` must set PORTICO_METRICS_LISTEN", spec.name));
+        let port = listen
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse::<u16>().ok())
+            .unwrap_or_else(|| panic!("`{}`: PORTICO_METRICS_LISTEN={listen:?}", spec.name));
+        let target = format!("{}:{port}", spec.name);
+        assert!(
+            targets.contains(&target),
+            "prometheus.yml scrapes {targets:?}, not {target}"
         );
     }
 }

@@ -79,8 +79,14 @@ async fn counters_move_with_tool_calls_upstream_errors_and_refusals() -> anyhow:
             1.0,
         )?;
         at_least("portico_frontdoor_legacy_sessions_opened_total", 1.0)?;
-        at_least("portico_tools_token_cache_lookups_total{outcome=\"miss\"}", 1.0)?;
-        at_least("portico_tools_token_cache_lookups_total{outcome=\"hit\"}", 1.0)?;
+        at_least(
+            "portico_tools_token_cache_lookups_total{outcome=\"miss\"}",
+            1.0,
+        )?;
+        at_least(
+            "portico_tools_token_cache_lookups_total{outcome=\"hit\"}",
+            1.0,
+        )?;
         anyhow::ensure!(
             text.contains("portico_frontdoor_tool_call_duration_seconds_bucket{"),
             "{text}"
