@@ -76,6 +76,8 @@ enum Command {
     Connector,
     /// Run the Podio API simulator (HTTP).
     PodioSim,
+    /// Apply the auth service's database migrations (DATABASE_URL) and exit.
+    Migrate,
     /// Operator commands against a running auth service.
     Admin {
         #[command(subcommand)]
@@ -239,7 +241,10 @@ async fn start_metrics(env: &HashMap<String, String>) -> anyhow::Result<()> {
 }
 
 async fn run(command: Command, env: &HashMap<String, String>) -> anyhow::Result<()> {
-    if !matches!(command, Command::Admin { .. } | Command::Healthcheck { .. }) {
+    if !matches!(
+        command,
+        Command::Admin { .. } | Command::Healthcheck { .. } | Command::Migrate
+    ) {
         start_metrics(env).await?;
     }
     match command {
@@ -320,6 +325,13 @@ async fn run(command: Command, env: &HashMap<String, String>) -> anyhow::Result<
                 portico_connector::serve,
             )
             .await
+        }
+        Command::Migrate => {
+            let _telemetry = telemetry::init("migrate", env);
+            let url = Env(env).required("DATABASE_URL", "a postgres:// URL")?;
+            portico_auth::migrate(&url).await?;
+            tracing::info!("database migrations applied");
+            Ok(())
         }
         Command::PodioSim => {
             let config = |env: &HashMap<String, String>| {

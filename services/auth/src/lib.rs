@@ -80,6 +80,16 @@ pub enum ServeError {
     Podio(#[from] PodioGrantError),
 }
 
+/// Applies the token store's migrations to `database_url` and returns:
+/// what a deployment runs once before rolling out new replicas (the
+/// service also applies them at start; concurrent runs wait on Postgres's
+/// migration lock).
+pub async fn migrate(database_url: &str) -> Result<(), ServeError> {
+    let store = PgTokenStore::connect(database_url).await?;
+    store.close().await;
+    Ok(())
+}
+
 /// Runs the auth service on `listener` with a Postgres token store until
 /// `shutdown` is cancelled.
 pub async fn serve(
