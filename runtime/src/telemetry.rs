@@ -96,11 +96,16 @@ fn otlp_provider(
     service: &str,
     env: &HashMap<String, String>,
 ) -> Result<SdkTracerProvider, opentelemetry_otlp::ExporterBuildError> {
-    // The exporter reads OTEL_EXPORTER_OTLP_ENDPOINT (and the other standard
-    // OTEL_* variables) itself.
-    let exporter = opentelemetry_otlp::SpanExporter::builder()
-        .with_tonic()
-        .build()?;
+    use opentelemetry_otlp::WithExportConfig as _;
+    // The endpoint comes from the map the process was configured with (so
+    // a test, or a program embedding Portico, can set it without the
+    // process environment); the exporter reads the other standard OTEL_*
+    // variables (headers, timeout, compression) itself.
+    let mut exporter = opentelemetry_otlp::SpanExporter::builder().with_tonic();
+    if let Some(endpoint) = env.get("OTEL_EXPORTER_OTLP_ENDPOINT") {
+        exporter = exporter.with_endpoint(endpoint.trim());
+    }
+    let exporter = exporter.build()?;
     let name = env
         .get("OTEL_SERVICE_NAME")
         .cloned()
