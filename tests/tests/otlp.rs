@@ -19,9 +19,12 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 
-/// What the collector received: (service.name, span name) of every span.
+/// One exported span: its resource's service.name, its name, its trace id.
+type Seen = (String, String, Vec<u8>);
+
+/// What the collector received, every span.
 #[derive(Clone, Default)]
-struct Receiver(Arc<Mutex<Vec<(String, String, Vec<u8>)>>>);
+struct Receiver(Arc<Mutex<Vec<Seen>>>);
 
 #[tonic::async_trait]
 impl TraceService for Receiver {
