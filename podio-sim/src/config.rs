@@ -39,6 +39,10 @@ fn parse_or<T: FromStr>(
 pub const RATE_LIMIT_VAR: &str = "PODIO_SIM_RATE_LIMIT_PER_HOUR";
 /// Variable holding the access-token lifetime in seconds.
 pub const TOKEN_TTL_VAR: &str = "PODIO_SIM_TOKEN_TTL_SECS";
+/// Variable holding the added latency of every API answer, in milliseconds.
+pub const LATENCY_VAR: &str = "PODIO_SIM_LATENCY_MS";
+/// The longest latency accepted.
+const MAX_LATENCY_MS: u64 = 60_000;
 
 /// How the simulator behaves where Podio's behaviour depends on the account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +52,9 @@ pub struct Config {
     /// Lifetime of an access token (Podio: 8 hours). Zero issues tokens that
     /// are already expired, which lets tests exercise the refresh path.
     pub token_ttl: Duration,
+    /// How long every API answer is held back, as a distant Podio's would be
+    /// (for benchmarks); zero by default.
+    pub latency: Duration,
 }
 
 impl Default for Config {
@@ -55,16 +62,27 @@ impl Default for Config {
         Config {
             rate_limit_per_hour: 5000,
             token_ttl: Duration::from_secs(28_800),
+            latency: Duration::ZERO,
         }
     }
 }
 
 impl Config {
-    /// Reads `PODIO_SIM_RATE_LIMIT_PER_HOUR` and `PODIO_SIM_TOKEN_TTL_SECS`,
-    /// defaulting each one that is unset.
+    /// Reads `PODIO_SIM_RATE_LIMIT_PER_HOUR`, `PODIO_SIM_TOKEN_TTL_SECS` and
+    /// `PODIO_SIM_LATENCY_MS`, defaulting each one that is unset.
     pub fn from_env(env: &HashMap<String, String>) -> Result<Config, ConfigError> {
         let defaults = Config::default();
+        const LATENCY: &str = "a whole number of milliseconds, at most 60000";
+        let latency_ms = parse_or(env, LATENCY_VAR, 0u64, LATENCY)?;
+        if latency_ms > MAX_LATENCY_MS {
+            return Err(ConfigError {
+                name: LATENCY_VAR,
+                value: latency_ms.to_string(),
+                expected: LATENCY,
+            });
+        }
         Ok(Config {
+            latency: Duration::from_millis(latency_ms),
             rate_limit_per_hour: parse_or(
                 env,
                 RATE_LIMIT_VAR,
@@ -96,9 +114,18 @@ mod tests {
             Config::from_env(&env),
             Ok(Config {
                 rate_limit_per_hour: 10,
-                token_ttl: Duration::ZERO
+                token_ttl: Duration::ZERO,
+                latency: Duration::ZERO,
             })
         );
+        let slow = HashMap::from([(LATENCY_VAR.to_owned(), "50".to_owned())]);
+        assert_eq!(
+            Config::from_env(&slow).map(|c| c.latency),
+            Ok(Duration::from_millis(50))
+        );
+        let too_slow = HashMap::from([(LATENCY_VAR.to_owned(), "60001".to_owned())]);
+        let err = Config::from_env(&too_slow).expect_err("over a minute");
+        assert!(err.to_string().contains("at most 60000"), "{err}");
         let bad = HashMap::from([(RATE_LIMIT_VAR.to_owned(), "lots".to_owned())]);
         let err = Config::from_env(&bad).expect_err("non-numeric limit");
         assert!(err.to_string().contains(RATE_LIMIT_VAR), "{err}");

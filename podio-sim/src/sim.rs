@@ -72,7 +72,10 @@ impl Sim {
             .route_layer(middleware::from_fn_with_state(
                 self.clone(),
                 auth::require_token,
-            ));
+            ))
+            // Outermost of the API routes: every answer, refusals included,
+            // takes the configured latency, as a distant Podio would.
+            .route_layer(middleware::from_fn_with_state(self.clone(), delayed));
         Router::new()
             .route(
                 "/health",
@@ -182,4 +185,18 @@ impl Sim {
             .unwrap_or_else(PoisonError::into_inner);
         (limiter.limit(), limiter.hit(token, now))
     }
+}
+
+/// Middleware: holds an API answer back by the configured latency (without
+/// holding a thread: the task sleeps).
+async fn delayed(
+    axum::extract::State(sim): axum::extract::State<Sim>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let latency = sim.config().latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    next.run(request).await
 }

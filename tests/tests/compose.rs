@@ -67,6 +67,7 @@ const DOCUMENTED_VARS: &[&str] = &[
     "PODIO_SIM_LISTEN",
     "PODIO_SIM_RATE_LIMIT_PER_HOUR",
     "PODIO_SIM_TOKEN_TTL_SECS",
+    "PODIO_SIM_LATENCY_MS",
 ];
 
 /// Variables read by every Portico service.

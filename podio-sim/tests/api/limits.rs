@@ -61,3 +61,24 @@ async fn health_answers_without_a_token_and_outside_the_api() {
         "the probe is not a Podio call and must not count against a rate limit"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn api_answers_take_the_configured_latency_and_health_does_not() {
+    let sim = TestSim::new(Config {
+        latency: Duration::from_millis(250),
+        ..Config::default()
+    });
+    let token = sim.token().await;
+    let started = tokio::time::Instant::now();
+    let orgs = sim.get("/org/", Some(&token)).await;
+    assert_eq!(orgs.status.as_u16(), 200);
+    assert!(started.elapsed() >= Duration::from_millis(250));
+    // A refusal is just as slow: the latency is the network's, not the work's.
+    let started = tokio::time::Instant::now();
+    let missing = sim.get("/item/1", Some(&token)).await;
+    assert_eq!(missing.status.as_u16(), 404);
+    assert!(started.elapsed() >= Duration::from_millis(250));
+    let started = tokio::time::Instant::now();
+    assert_eq!(sim.get("/health", None).await.status, 200);
+    assert!(started.elapsed() < Duration::from_millis(250));
+}
