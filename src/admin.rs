@@ -66,6 +66,31 @@ impl AdminClient {
             .into_inner())
     }
 
+    /// Audit events, newest first: of `subject` and through `client_id` when
+    /// given, at or after `since` (Unix seconds), at most `limit` (0: 100).
+    pub async fn audit(
+        &self,
+        subject: Option<&str>,
+        client_id: Option<&str>,
+        since: Option<i64>,
+        limit: u32,
+    ) -> anyhow::Result<Vec<pb::AuditEvent>> {
+        let request = self.request(pb::ListAuditEventsRequest {
+            subject: subject.unwrap_or_default().to_owned(),
+            client_id: client_id.unwrap_or_default().to_owned(),
+            since: since.unwrap_or_default(),
+            until: 0,
+            limit,
+        })?;
+        Ok(self
+            .auth
+            .clone()
+            .list_audit_events(request)
+            .await?
+            .into_inner()
+            .events)
+    }
+
     /// Lists personal API tokens (never their secrets).
     pub async fn list_tokens(&self) -> anyhow::Result<Vec<pb::ApiTokenInfo>> {
         let request = self.request(pb::ListApiTokensRequest {})?;
@@ -212,5 +237,44 @@ mod tests {
         assert_eq!(limits(&[1, 2], &[3]), "spaces 1,2; orgs 3");
         assert_eq!(joined(&[], ","), "-");
         assert_eq!(joined(&["a".to_owned(), "b".to_owned()], ","), "a,b");
+    }
+}
+
+/// A `--since` value as Unix seconds: an RFC 3339 time
+/// (`2026-12-01T00:00:00Z`), or an age in hours (`24h`) or days (`7d`)
+/// before `now`.
+pub fn since(value: &str, now: i64) -> anyhow::Result<i64> {
+    let value = value.trim();
+    let age = |digits: &str, unit: i64| -> Option<i64> {
+        digits
+            .parse::<i64>()
+            .ok()
+            .map(|n| now - n.saturating_mul(unit))
+    };
+    if let Some(at) = value
+        .strip_suffix('h')
+        .and_then(|d| age(d, 3600))
+        .or_else(|| value.strip_suffix('d').and_then(|d| age(d, 86_400)))
+    {
+        return Ok(at);
+    }
+    chrono::DateTime::parse_from_rfc3339(value)
+        .map(|t| t.timestamp())
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "--since {value:?}: expected an RFC 3339 time (2026-12-01T00:00:00Z) or an age like 24h or 7d"
+            )
+        })
+}
+
+#[cfg(test)]
+mod since_tests {
+    #[test]
+    fn ages_and_times_are_read() {
+        let now = 1_000_000;
+        assert_eq!(super::since("2h", now).ok(), Some(now - 7200));
+        assert_eq!(super::since("1d", now).ok(), Some(now - 86_400));
+        assert_eq!(super::since("1970-01-02T00:00:00Z", now).ok(), Some(86_400));
+        assert!(super::since("soon", now).is_err());
     }
 }

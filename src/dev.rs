@@ -197,7 +197,7 @@ pub async fn start(
             .to_owned(),
     };
     let connector = Arc::new(ConnectorService::new(&connector_config, auth.clone())?);
-    let tools = Arc::new(ToolsService::new(auth.clone(), connector));
+    let tools = Arc::new(ToolsService::new(auth.clone(), connector).with_audit(auth.clone()));
 
     let mut settings = Settings::for_dev(&base_url)?;
     let env_limit = Env(env).parse_or(

@@ -106,6 +106,21 @@ enum AdminCommand {
         #[command(subcommand)]
         command: ClientCommand,
     },
+    /// The audit log: write tool calls and token, client and grant changes, newest first.
+    Audit {
+        /// Only this user's (the principal's subject, e.g. podio:123 or token:<id>).
+        #[arg(long)]
+        user: Option<String>,
+        /// Only those through this OAuth client id.
+        #[arg(long)]
+        client: Option<String>,
+        /// Only since this time: RFC 3339, or an age like 24h or 7d.
+        #[arg(long)]
+        since: Option<String>,
+        /// At most this many (default 100, at most 1000).
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -194,6 +209,11 @@ async fn bind(var: &str, addr: SocketAddr) -> anyhow::Result<TcpListener> {
     TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr} ({var})"))
+}
+
+/// `value`, or `-` when empty (for tab-separated listings).
+fn or_dash(value: &str) -> &str {
+    if value.is_empty() { "-" } else { value }
 }
 
 /// One service in a process of its own: its telemetry, then its
@@ -350,6 +370,37 @@ async fn run(command: Command, env: &HashMap<String, String>) -> anyhow::Result<
                 podio_sim::serve,
             )
             .await
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Audit {
+                    user,
+                    client,
+                    since,
+                    limit,
+                },
+        } => {
+            let admin = admin::AdminClient::from_env(env)?;
+            let now = chrono::Utc::now().timestamp();
+            let since = since.as_deref().map(|s| admin::since(s, now)).transpose()?;
+            let events = admin
+                .audit(user.as_deref(), client.as_deref(), since, limit)
+                .await?;
+            println!("time\tuser\tclient\tmode\taction\ttarget\toutcome\ttrace");
+            for e in events {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    admin::unix_time(e.at),
+                    e.subject,
+                    or_dash(&e.client_id),
+                    or_dash(&e.credential_mode),
+                    e.action,
+                    or_dash(&e.target),
+                    e.outcome,
+                    or_dash(&e.trace_id)
+                );
+            }
+            Ok(())
         }
         Command::Admin {
             command: AdminCommand::Token { command },

@@ -34,6 +34,15 @@ pub trait TokenIntrospector: Send + Sync + 'static {
     async fn introspect(&self, token: &str) -> Result<Option<Introspection>, ServiceError>;
 }
 
+/// The audit log, as the tools service writes to it: what the holder of
+/// `token` did (a write tool call). Who it was comes from the token alone.
+#[async_trait::async_trait]
+pub trait AuditLog: Send + Sync + 'static {
+    /// Records `event` (its action, target, outcome and trace id; the rest
+    /// is filled in by the log's owner, the auth service).
+    async fn record(&self, token: &str, event: v1::AuditEvent) -> Result<(), ServiceError>;
+}
+
 /// Which upstream credential a call uses, as the principal names it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UpstreamRef {

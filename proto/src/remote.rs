@@ -12,7 +12,8 @@ use tonic::{Request, Response, Status};
 
 use crate::auth::v1 as auth;
 use crate::auth::{
-    Introspection, OAuthEndpoints, TokenIntrospector, UpstreamRef, UpstreamToken, UpstreamTokens,
+    AuditLog, Introspection, OAuthEndpoints, TokenIntrospector, UpstreamRef, UpstreamToken,
+    UpstreamTokens,
 };
 use crate::connector::v1 as connector;
 use crate::error::{AUTHORIZATION, ErrorCode, ServiceError};
@@ -37,6 +38,19 @@ impl RemoteAuth {
     /// (`portico admin`).
     pub fn client(&self) -> auth::auth_client::AuthClient<TracedChannel> {
         self.0.clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl AuditLog for RemoteAuth {
+    async fn record(&self, token: &str, event: auth::AuditEvent) -> Result<(), ServiceError> {
+        let mut request = Request::new(auth::RecordAuditEventRequest { event: Some(event) });
+        let bearer = format!("Bearer {token}")
+            .parse()
+            .map_err(|_| ServiceError::new(ErrorCode::Unauthenticated, "malformed token"))?;
+        request.metadata_mut().insert(AUTHORIZATION, bearer);
+        self.0.clone().record_audit_event(request).await?;
+        Ok(())
     }
 }
 

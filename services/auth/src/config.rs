@@ -71,12 +71,17 @@ pub struct Config {
     /// Prefix of the auth service's Redis keys (`PORTICO_REDIS_PREFIX`,
     /// default `portico:`).
     pub redis_prefix: String,
+    /// How long audit events are kept (`PORTICO_AUDIT_RETENTION_DAYS`,
+    /// default 365).
+    pub audit_retention: Duration,
 }
 
 /// Redis URL of the pending-authorization store.
 pub const REDIS_URL_VAR: &str = "REDIS_URL";
 /// Prefix of Redis keys.
 pub const REDIS_PREFIX_VAR: &str = "PORTICO_REDIS_PREFIX";
+/// The variable holding how many days audit events are kept.
+pub const AUDIT_RETENTION_VAR: &str = "PORTICO_AUDIT_RETENTION_DAYS";
 
 /// How the auth service reaches Podio; also read by `portico dev` when it
 /// runs against a real Podio.
@@ -176,6 +181,16 @@ impl Config {
             encryption_keys,
             redis_url,
             redis_prefix: env.string_or(REDIS_PREFIX_VAR, "portico:"),
+            audit_retention: Duration::from_secs(
+                86_400
+                    * env
+                        .parse_or::<u64>(
+                            AUDIT_RETENTION_VAR,
+                            365,
+                            "a whole number of days, at least 1",
+                        )?
+                        .max(1),
+            ),
         })
     }
 }

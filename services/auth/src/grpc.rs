@@ -3,15 +3,16 @@
 //! are made here.
 
 use portico_proto::auth::v1::{
-    ApiTokenInfo, AuthorizeRequest, CallbackRequest, CreateApiTokenRequest, CreateApiTokenResponse,
-    CreateOAuthClientRequest, CreateOAuthClientResponse, GetServerInfoRequest,
-    GetUpstreamTokenRequest, GetUpstreamTokenResponse, IntrospectTokenRequest,
-    IntrospectTokenResponse, ListApiTokensRequest, ListApiTokensResponse, ListOAuthClientsRequest,
-    ListOAuthClientsResponse, NavigationResponse, OAuthClientInfo, RegisterClientRequest,
-    RegisterClientResponse, RevokeApiTokenRequest, RevokeApiTokenResponse,
-    RevokeOAuthClientRequest, RevokeOAuthClientResponse, RevokeRequest, RevokeResponse,
-    RotateOAuthClientSecretRequest, RotateOAuthClientSecretResponse, ServerInfo, TokenRequest,
-    TokenResponse, auth_server::Auth,
+    ApiTokenInfo, AuditEvent, AuthorizeRequest, CallbackRequest, CreateApiTokenRequest,
+    CreateApiTokenResponse, CreateOAuthClientRequest, CreateOAuthClientResponse,
+    GetServerInfoRequest, GetUpstreamTokenRequest, GetUpstreamTokenResponse,
+    IntrospectTokenRequest, IntrospectTokenResponse, ListApiTokensRequest, ListApiTokensResponse,
+    ListAuditEventsRequest, ListAuditEventsResponse, ListOAuthClientsRequest,
+    ListOAuthClientsResponse, NavigationResponse, OAuthClientInfo, RecordAuditEventRequest,
+    RecordAuditEventResponse, RegisterClientRequest, RegisterClientResponse, RevokeApiTokenRequest,
+    RevokeApiTokenResponse, RevokeOAuthClientRequest, RevokeOAuthClientResponse, RevokeRequest,
+    RevokeResponse, RotateOAuthClientSecretRequest, RotateOAuthClientSecretResponse, ServerInfo,
+    TokenRequest, TokenResponse, auth_server::Auth,
 };
 use portico_proto::auth::{OAuthEndpoints, TokenIntrospector, UpstreamRef, UpstreamTokens};
 use portico_proto::error::bearer_token;
@@ -20,7 +21,7 @@ use tonic::{Request, Response, Status};
 
 use crate::oauth::NewClient;
 use crate::service::AuthService;
-use crate::store::{ApiTokenRecord, ClientRecord};
+use crate::store::{ApiTokenRecord, AuditFilter, ClientRecord};
 
 #[tonic::async_trait]
 impl Auth for AuthService {
@@ -42,6 +43,48 @@ impl Auth for AuthService {
             token: created.token.expose().to_owned(),
             info: Some(info(created.record)),
         }))
+    }
+
+    async fn record_audit_event(
+        &self,
+        request: Request<RecordAuditEventRequest>,
+    ) -> Result<Response<RecordAuditEventResponse>, Status> {
+        let token = bearer_token(request.metadata())
+            .map(str::to_owned)
+            .ok_or_else(|| Status::unauthenticated("missing bearer token"))?;
+        let event = request.into_inner().event.unwrap_or_default();
+        // Only what happened comes from the caller; who, from the token.
+        let event = AuditEvent {
+            action: event.action,
+            target: event.target,
+            outcome: event.outcome,
+            trace_id: event.trace_id,
+            ..AuditEvent::default()
+        };
+        if event.action.is_empty() {
+            return Err(Status::invalid_argument(
+                "event.action is required, e.g. \"tool.create_item\"",
+            ));
+        }
+        self.record_for_token(&token, event).await?;
+        Ok(Response::new(RecordAuditEventResponse {}))
+    }
+
+    async fn list_audit_events(
+        &self,
+        request: Request<ListAuditEventsRequest>,
+    ) -> Result<Response<ListAuditEventsResponse>, Status> {
+        self.authorize_admin(bearer_token(request.metadata()))?;
+        let request = request.into_inner();
+        let filter = AuditFilter {
+            subject: Some(request.subject).filter(|s| !s.is_empty()),
+            client_id: Some(request.client_id).filter(|s| !s.is_empty()),
+            since: (request.since > 0).then_some(request.since),
+            until: (request.until > 0).then_some(request.until),
+            limit: request.limit,
+        };
+        let events = self.audit_events(&filter).await?;
+        Ok(Response::new(ListAuditEventsResponse { events }))
     }
 
     async fn list_api_tokens(

@@ -52,6 +52,7 @@ pub use oauth::{
 pub use portico_runtime::secret::Secret;
 pub use service::{AuthService, CreatedToken, KIND_API_TOKEN, principal_of};
 pub use store::{ApiTokenRecord, MemoryTokenStore, PgTokenStore, StoreError, TokenStore};
+pub use store::{AuditFilter, AuditStore, MemoryAuditStore, PgAuditStore};
 pub use store::{
     ClientKind, ClientRecord, CodeRecord, CodeUse, GrantRecord, MemoryOAuthStore,
     MemoryPendingStore, OAuthStore, PendingStore, PgOAuthStore, RedisPendingStore, TokenKind,
@@ -105,11 +106,14 @@ pub async fn serve(
     }
     let podio = PodioOAuth::new(&config.podio.api_url, config.podio.timeout)?;
     let oauth_store = store.oauth();
+    let audit = Arc::new(store.audit());
+    spawn_audit_purge(audit.clone(), config.audit_retention, shutdown.clone());
     let mut service = AuthService::new(
         Arc::new(store),
         config.admin_secret.map(|s| s.expose().to_owned()),
     )
-    .with_upstream(Upstream::new(podio, config.podio.service_account));
+    .with_upstream(Upstream::new(podio, config.podio.service_account))
+    .with_audit(audit);
     match (config.encryption_keys, &config.redis_url) {
         (Some(keyring), Some(redis_url)) => {
             let pending =
@@ -126,6 +130,34 @@ pub async fn serve(
         ),
     }
     serve_service(service, listener, shutdown).await
+}
+
+/// Deletes audit events older than `retention` now and every hour, until
+/// `shutdown`. A failed purge is logged and tried again the next hour.
+fn spawn_audit_purge(
+    audit: Arc<dyn AuditStore>,
+    retention: std::time::Duration,
+    shutdown: CancellationToken,
+) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = every.tick() => {}
+            }
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or_default();
+            let before = i64::try_from(now.saturating_sub(retention.as_secs())).unwrap_or(0);
+            match audit.purge(before).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "old audit events purged"),
+                Err(err) => tracing::error!(error = %err, "purging old audit events failed"),
+            }
+        }
+    });
 }
 
 /// Serves an already built [`AuthService`] (any store) on `listener` until

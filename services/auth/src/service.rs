@@ -18,10 +18,14 @@ use portico_runtime::secret::Secret;
 use crate::crypto::Keyring;
 use crate::error::AuthError;
 use crate::oauth::{OAuth, OAuthSettings};
-use crate::store::{ApiTokenRecord, OAuthStore, PendingStore, StoreError, TokenStore};
+use crate::store::{
+    ApiTokenRecord, AuditFilter, AuditStore, MemoryAuditStore, OAuthStore, PendingStore,
+    StoreError, TokenStore,
+};
 use crate::upstream::Upstream;
 use crate::upstream::podio::PodioOAuth;
 use crate::{tokens, validate};
+use portico_proto::auth::v1::AuditEvent;
 
 /// The `kind` of a principal authenticated by a personal API token.
 pub const KIND_API_TOKEN: &str = "api_token";
@@ -33,6 +37,7 @@ pub struct AuthService {
     admin_secret: Option<Secret>,
     upstream: Option<Arc<Upstream>>,
     oauth: Option<Arc<OAuth>>,
+    audit: Arc<dyn AuditStore>,
 }
 
 /// A freshly minted token: the plaintext (shown once) and what was stored.
@@ -55,7 +60,72 @@ impl AuthService {
             admin_secret: admin_secret.map(Secret::new),
             upstream: None,
             oauth: None,
+            audit: Arc::new(MemoryAuditStore::default()),
         }
+    }
+
+    /// The same service, keeping its audit log in `audit` (the default is
+    /// in memory, for `portico dev`). Call it before
+    /// [`AuthService::with_oauth`], which hands the log on to the OAuth
+    /// server for grant changes.
+    pub fn with_audit(mut self, audit: Arc<dyn AuditStore>) -> AuthService {
+        self.audit = audit;
+        self
+    }
+
+    /// Appends `event` to the audit log, stamped now. A failure to record
+    /// is logged as an error and does not undo what was done.
+    pub(crate) async fn audit(&self, mut event: AuditEvent) {
+        event.at = now_unix();
+        if event.trace_id.is_empty() {
+            event.trace_id = portico_runtime::trace::current_trace_id().unwrap_or_default();
+        }
+        if let Err(err) = self.audit.record(&event).await {
+            tracing::error!(error = %err, action = %event.action, "could not record an audit event");
+        }
+    }
+
+    /// An operator's change, for the audit log.
+    pub(crate) async fn audit_admin(&self, action: &str, target: &str) {
+        self.audit(AuditEvent {
+            subject: "admin".to_owned(),
+            action: action.to_owned(),
+            target: target.to_owned(),
+            outcome: "ok".to_owned(),
+            ..AuditEvent::default()
+        })
+        .await;
+    }
+
+    /// Records what the holder of `token` did; who it is comes from the
+    /// token alone.
+    pub async fn record_for_token(&self, token: &str, event: AuditEvent) -> Result<(), AuthError> {
+        let principal = TokenIntrospector::introspect(self, token)
+            .await
+            .map_err(|_| AuthError::Unauthenticated("the audit log needs an active token"))?
+            .map(|i| i.principal)
+            .ok_or(AuthError::Unauthenticated(
+                "the audit log needs an active token",
+            ))?;
+        self.audit(AuditEvent {
+            subject: principal.subject.clone(),
+            client_id: principal.client_id.clone(),
+            credential_mode: principal.credential_mode().name().to_owned(),
+            ..event
+        })
+        .await;
+        Ok(())
+    }
+
+    /// Audit events matching `filter`, newest first.
+    pub async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>, AuthError> {
+        Ok(self.audit.list(filter).await?)
+    }
+
+    /// Deletes audit events older than `retention`; how many.
+    pub async fn purge_audit(&self, retention: std::time::Duration) -> Result<u64, AuthError> {
+        let before = now_unix() - i64::try_from(retention.as_secs()).unwrap_or(i64::MAX);
+        Ok(self.audit.purge(before).await?)
     }
 
     /// The same service, reaching Podio through `upstream` for principals'
@@ -79,7 +149,13 @@ impl AuthService {
         pending: Arc<dyn PendingStore>,
         keyring: Keyring,
     ) -> AuthService {
-        self.oauth = Some(Arc::new(OAuth::new(settings, store, pending, keyring)));
+        self.oauth = Some(Arc::new(OAuth::new(
+            settings,
+            store,
+            pending,
+            keyring,
+            self.audit.clone(),
+        )));
         self
     }
 
@@ -170,6 +246,8 @@ impl AuthService {
         record.org_ids = org_ids.to_vec();
         self.store.insert(&record).await?;
         tracing::info!(token_id = %record.id, name = %record.name, "api token created");
+        self.audit_admin("api_token.create", &format!("api_token:{}", record.id))
+            .await;
         Ok(CreatedToken { token, record })
     }
 
@@ -218,6 +296,8 @@ impl AuthService {
         }
         if self.store.revoke(id, now_unix()).await? {
             tracing::info!(token_id = %id, "api token revoked");
+            self.audit_admin("api_token.revoke", &format!("api_token:{id}"))
+                .await;
             Ok(())
         } else {
             Err(AuthError::NotFound(id.to_owned()))
@@ -265,6 +345,20 @@ pub fn principal_of(record: &ApiTokenRecord) -> Principal {
         space_ids: record.space_ids.clone(),
         org_ids: record.org_ids.clone(),
         client_id: String::new(),
+    }
+}
+
+#[async_trait::async_trait]
+impl portico_proto::auth::AuditLog for AuthService {
+    async fn record(&self, token: &str, event: AuditEvent) -> Result<(), ServiceError> {
+        let event = AuditEvent {
+            action: event.action,
+            target: event.target,
+            outcome: event.outcome,
+            trace_id: event.trace_id,
+            ..AuditEvent::default()
+        };
+        Ok(self.record_for_token(token, event).await?)
     }
 }
 

@@ -31,7 +31,8 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let auth = RemoteAuth::connect_lazy(&config.auth_url)?;
     let connector = RemoteConnector::connect_lazy(&config.connector_url)?;
-    let service = ToolsService::new(std::sync::Arc::new(auth), connector);
+    let auth = std::sync::Arc::new(auth);
+    let service = ToolsService::new(auth.clone(), connector).with_audit(auth);
     tracing::info!(
         addr = ?listener.local_addr().ok(),
         auth = %config.auth_url,

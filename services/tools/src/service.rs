@@ -8,7 +8,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use portico_proto::auth::{Principal, TokenIntrospector};
+use portico_proto::auth::v1 as v1_auth;
+use portico_proto::auth::{AuditLog, Principal, TokenIntrospector};
 use portico_proto::connector::v1::connector_server::Connector;
 use portico_proto::error::ServiceError;
 use portico_proto::tools::v1::{self, Tool, ToolCall, ToolCallEvent, ToolResult, tool_call_event};
@@ -41,6 +42,7 @@ pub struct ToolsService {
     authn: Authenticator,
     connector: Arc<dyn Connector>,
     catalog: Arc<Catalog>,
+    audit: Option<Arc<dyn AuditLog>>,
 }
 
 /// A call that passed every check before the tool runs.
@@ -59,6 +61,55 @@ impl ToolsService {
             authn: Authenticator::new(auth),
             connector,
             catalog: Arc::new(Catalog::new()),
+            audit: None,
+        }
+    }
+
+    /// The same service, recording every write tool call in `audit` (the
+    /// auth service's audit log).
+    pub fn with_audit(mut self, audit: Arc<dyn AuditLog>) -> ToolsService {
+        self.audit = Some(audit);
+        self
+    }
+
+    /// Records a finished write tool call in the audit log, if there is one.
+    /// A failure to record is logged; the call's result stands.
+    async fn audit_write(
+        &self,
+        token: Option<&str>,
+        index: usize,
+        result: &Result<ToolResult, ToolError>,
+    ) {
+        let (Some(audit), Some(token)) = (&self.audit, token) else {
+            return;
+        };
+        let spec = &self.catalog.at(index).spec;
+        if spec.annotations.read_only {
+            return;
+        }
+        let outcome = match result {
+            Ok(r) if r.input_required.is_some() => return,
+            Ok(r) if r.is_error => "tool_error".to_owned(),
+            Ok(_) => "ok".to_owned(),
+            Err(ToolError::Cancelled) => "cancelled".to_owned(),
+            Err(ToolError::InputRequired(_)) => return,
+            Err(ToolError::Refused(refusal)) => format!("tool_error: {}", refusal.code.as_str()),
+            Err(ToolError::InvalidArguments(_)) => "error: invalid_argument".to_owned(),
+            Err(ToolError::UnknownTool(_)) => "error: not_found".to_owned(),
+            Err(ToolError::Unauthenticated(_)) => "error: unauthenticated".to_owned(),
+            Err(ToolError::MissingScope { .. }) => "error: permission_denied".to_owned(),
+            Err(ToolError::Unavailable(_)) => "error: unavailable".to_owned(),
+            Err(ToolError::Internal(_)) => "error: internal".to_owned(),
+        };
+        let event = v1_auth::AuditEvent {
+            action: format!("tool.{}", spec.name),
+            target: result.as_ref().map(target_of).unwrap_or_default(),
+            outcome,
+            trace_id: portico_runtime::trace::current_trace_id().unwrap_or_default(),
+            ..v1_auth::AuditEvent::default()
+        };
+        if let Err(err) = audit.record(token, event).await {
+            tracing::error!(error = %err, tool = spec.name, "could not record a write in the audit log");
         }
     }
 
@@ -85,6 +136,7 @@ impl ToolsService {
         );
         let result = self.run(&cx, prepared.index, prepared.args).await;
         log_outcome(cx.tool(), &result);
+        self.audit_write(token, prepared.index, &result).await;
         result
     }
 
@@ -107,10 +159,14 @@ impl ToolsService {
             Some(events.clone()),
         );
         let service = self.clone();
+        let token = token.map(str::to_owned);
         tokio::spawn(
             async move {
                 let result = service.run(&cx, prepared.index, prepared.args).await;
                 log_outcome(cx.tool(), &result);
+                service
+                    .audit_write(token.as_deref(), prepared.index, &result)
+                    .await;
                 finish(&events, result).await;
             }
             .in_current_span(),
@@ -181,6 +237,20 @@ impl ToolsService {
             other => other,
         }
     }
+}
+
+/// What a write acted on, from its structured result: `item:<id>`,
+/// `task:<id>` or `comment:<id>`; empty when the result names none.
+fn target_of(result: &ToolResult) -> String {
+    let structured: serde_json::Value =
+        serde_json::from_str(&result.structured_content_json).unwrap_or_default();
+    ["item", "task", "comment"]
+        .iter()
+        .find_map(|kind| {
+            let id = structured.get(format!("{kind}_id"))?;
+            Some(format!("{kind}:{id}"))
+        })
+        .unwrap_or_default()
 }
 
 /// Sends the call's last event: its result, or the error that ended it. A

@@ -24,6 +24,20 @@ struct WireAuth(Arc<FakeAuth>);
 
 #[tonic::async_trait]
 impl Auth for WireAuth {
+    async fn record_audit_event(
+        &self,
+        _: Request<RecordAuditEventRequest>,
+    ) -> Result<Response<RecordAuditEventResponse>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
+    async fn list_audit_events(
+        &self,
+        _: Request<ListAuditEventsRequest>,
+    ) -> Result<Response<ListAuditEventsResponse>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
     async fn create_api_token(
         &self,
         _: Request<CreateApiTokenRequest>,

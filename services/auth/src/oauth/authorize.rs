@@ -622,6 +622,7 @@ pub(crate) async fn create_grant(
         record_metadata_client(oauth, &pending.client_id, name, at).await?;
     }
     tracing::info!(grant_id = %grant.id, mode = mode.name(), "oauth grant created");
+    super::audit_grant(oauth, &grant, "grant.create").await;
     Ok(Ok(grant))
 }
 

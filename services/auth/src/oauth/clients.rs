@@ -214,6 +214,11 @@ impl AuthService {
             grant_types = %record.grant_types.join(" "),
             "integration oauth client created"
         );
+        self.audit_admin(
+            "oauth_client.create",
+            &format!("oauth_client:{}", record.client_id),
+        )
+        .await;
         Ok(CreatedClient { secret, record })
     }
 
@@ -261,6 +266,11 @@ impl AuthService {
         record.secret_hash = Some(hash);
         record.secret_hint = Some(hint);
         tracing::info!(client_id = %record.client_id, "integration oauth client secret rotated");
+        self.audit_admin(
+            "oauth_client.rotate_secret",
+            &format!("oauth_client:{}", record.client_id),
+        )
+        .await;
         Ok(CreatedClient { secret, record })
     }
 
@@ -276,6 +286,11 @@ impl AuthService {
             return Err(AuthError::ClientNotFound(record.client_id));
         }
         tracing::info!(client_id = %record.client_id, "integration oauth client revoked");
+        self.audit_admin(
+            "oauth_client.revoke",
+            &format!("oauth_client:{}", record.client_id),
+        )
+        .await;
         Ok(())
     }
 }

@@ -241,6 +241,8 @@ pub(crate) struct OAuth {
     /// Built once, from [`OAuthSettings::client_metadata`]; if it could not
     /// be built, why (metadata clients then get an error page saying so).
     pub(crate) client_metadata: Result<ClientMetadataFetcher, MetadataError>,
+    /// The service's audit log, for grant changes.
+    pub(crate) audit: Arc<dyn crate::store::AuditStore>,
 }
 
 impl OAuth {
@@ -249,6 +251,7 @@ impl OAuth {
         store: Arc<dyn OAuthStore>,
         pending: Arc<dyn PendingStore>,
         keyring: Keyring,
+        audit: Arc<dyn crate::store::AuditStore>,
     ) -> OAuth {
         let client_metadata = ClientMetadataFetcher::new(settings.client_metadata);
         if let Err(e) = &client_metadata {
@@ -263,6 +266,7 @@ impl OAuth {
             pending,
             keyring,
             client_metadata,
+            audit,
         }
     }
 
@@ -280,6 +284,26 @@ impl OAuth {
 }
 
 /// Unix seconds now.
+/// Records a change of `grant` (`action`, e.g. "grant.create") in the
+/// audit log, as done by the grant's own subject through its client. A
+/// failure to record is logged; the change stands.
+pub(crate) async fn audit_grant(oauth: &OAuth, grant: &crate::store::GrantRecord, action: &str) {
+    let event = portico_proto::auth::v1::AuditEvent {
+        at: now(),
+        subject: grant.subject.clone(),
+        client_id: grant.client_id.clone(),
+        credential_mode: grant.credential_mode.clone(),
+        action: action.to_owned(),
+        target: format!("grant:{}", grant.id),
+        outcome: "ok".to_owned(),
+        trace_id: portico_runtime::trace::current_trace_id().unwrap_or_default(),
+        ..Default::default()
+    };
+    if let Err(err) = oauth.audit.record(&event).await {
+        tracing::error!(error = %err, action, "could not record an audit event");
+    }
+}
+
 pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -564,6 +564,7 @@ async fn client_credentials_grant(
             };
             oauth.store.insert_grant(&grant).await?;
             tracing::info!(grant_id = %grant.id, client_id = %client.client_id, mode = %grant.credential_mode, "client credentials grant created");
+            super::audit_grant(oauth, &grant, "grant.create").await;
             grant
         }
     };
@@ -693,9 +694,11 @@ pub(crate) async fn revoke(
     match record.kind {
         TokenKind::Refresh => {
             oauth.store.revoke_grant(&grant.id, at).await?;
+            super::audit_grant(oauth, &grant, "grant.revoke").await;
         }
         TokenKind::Access => {
             oauth.store.revoke_token(&record.token_hash, at).await?;
+            super::audit_grant(oauth, &grant, "token.revoke").await;
         }
     }
     tracing::info!(grant_id = %grant.id, kind = record.kind.as_str(), "oauth token revoked");

@@ -10,6 +10,7 @@
 //! [`OAuthStore`] (Postgres, sharing [`PgTokenStore`]'s pool, and in-memory)
 //! and [`PendingStore`] for sign-ins in flight (Redis and in-memory).
 
+mod audit;
 mod memory;
 mod oauth;
 mod oauth_memory;
@@ -18,6 +19,7 @@ mod pending;
 mod pending_redis;
 mod postgres;
 
+pub use audit::{AuditFilter, AuditStore, MemoryAuditStore, PgAuditStore};
 pub use memory::MemoryTokenStore;
 pub use oauth::{
     ClientKind, ClientRecord, CodeRecord, CodeUse, GrantRecord, OAuthStore, TokenKind, TokenRecord,
