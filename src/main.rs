@@ -230,8 +230,12 @@ where
     E: Into<anyhow::Error>,
 {
     let _telemetry = telemetry::init(service, env);
+    start_metrics(env).await?;
     let (addr, config) = config(env)?;
     let listener = bind(listen_var, addr).await?;
+    // The bound address, not the configured one: with port 0 this line is
+    // how a supervisor (or a test) learns where the service is.
+    let addr = listener.local_addr()?;
     tracing::info!(%addr, "{service} listening");
     serve(config, listener, shutdown_on_signal())
         .await
@@ -239,7 +243,8 @@ where
 }
 
 /// Starts the process's metrics listener when `PORTICO_METRICS_LISTEN` is
-/// set (every service command and `dev`; admin and healthcheck have none).
+/// set (every service command and `dev`; admin and healthcheck have none),
+/// once telemetry is up so its address is logged.
 async fn start_metrics(env: &HashMap<String, String>) -> anyhow::Result<()> {
     let var = portico_runtime::metrics::LISTEN_VAR;
     let Some(addr) = Env(env).get(var).filter(|v| !v.trim().is_empty()) else {
@@ -250,6 +255,7 @@ async fn start_metrics(env: &HashMap<String, String>) -> anyhow::Result<()> {
         .parse()
         .with_context(|| format!("{var} must be host:port, e.g. 0.0.0.0:9464"))?;
     let listener = bind(var, addr).await?;
+    let addr = listener.local_addr()?;
     tracing::info!(%addr, "metrics listening");
     let shutdown = shutdown_on_signal();
     tokio::spawn(async move {
@@ -261,12 +267,6 @@ async fn start_metrics(env: &HashMap<String, String>) -> anyhow::Result<()> {
 }
 
 async fn run(command: Command, env: &HashMap<String, String>) -> anyhow::Result<()> {
-    if !matches!(
-        command,
-        Command::Admin { .. } | Command::Healthcheck { .. } | Command::Migrate
-    ) {
-        start_metrics(env).await?;
-    }
     match command {
         Command::Dev {
             port,
@@ -274,6 +274,7 @@ async fn run(command: Command, env: &HashMap<String, String>) -> anyhow::Result<
             dev_token,
         } => {
             let _telemetry = telemetry::init("dev", env);
+            start_metrics(env).await?;
             let options = dev::DevOptions {
                 host,
                 port,

@@ -3,7 +3,13 @@
 //! way, and the client channel settings (timeouts, keep-alive) every caller
 //! uses.
 
-use std::time::Duration;
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 
 use tokio::net::TcpListener;
 use tokio_stream::StreamExt;
@@ -96,10 +102,144 @@ pub async fn serve(
             crate::trace::adopt(&span, request.headers());
             span
         })
+        .layer(tower::layer::layer_fn(move |inner| Measure {
+            inner,
+            service: service_name,
+        }))
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, on_shutdown)
         .await?;
     Ok(())
+}
+
+/// Latency buckets from 1 ms to about 16 s.
+fn latency() -> Histogram {
+    Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RpcCode {
+    service: &'static str,
+    rpc: String,
+    code: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Rpc {
+    service: &'static str,
+    rpc: String,
+}
+
+/// Every gRPC server's metric families (one set per process, labelled by
+/// the serving service).
+struct ServerMetrics {
+    requests: Family<RpcCode, Counter>,
+    seconds: Family<Rpc, Histogram, fn() -> Histogram>,
+}
+
+static SERVER_METRICS: LazyLock<ServerMetrics> = LazyLock::new(|| ServerMetrics {
+    requests: crate::metrics::register(
+        "grpc_server_requests",
+        "RPCs answered, by serving service, method and gRPC status code.",
+        Family::default(),
+    ),
+    seconds: crate::metrics::register(
+        "grpc_server_request_duration_seconds",
+        "Time to an RPC's response head (the whole call for a unary RPC), by service and method.",
+        Family::new_with_constructor(latency as fn() -> Histogram),
+    ),
+});
+
+/// The name of a gRPC status code as Prometheus label value.
+fn code_name(code: tonic::Code) -> &'static str {
+    use tonic::Code;
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
+    }
+}
+
+/// Counts and times every RPC a server answers. The status comes from the
+/// response head: tonic sends an error status there (a trailers-only
+/// answer), so a head without one is a call that went on to succeed or, for
+/// a stream, that started.
+#[derive(Clone)]
+struct Measure<S> {
+    inner: S,
+    service: &'static str,
+}
+
+impl<S, B, R> tower::Service<http::Request<B>> for Measure<S>
+where
+    S: tower::Service<http::Request<B>, Response = http::Response<R>>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let service = self.service;
+        let path = request.uri().path().to_owned();
+        let started = Instant::now();
+        let answer = self.inner.call(request);
+        Box::pin(async move {
+            let response = answer.await?;
+            let code = response
+                .headers()
+                .get("grpc-status")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<i32>().ok())
+                .map_or(tonic::Code::Ok, tonic::Code::from);
+            // Unknown paths are a client's free text: one series for all.
+            let rpc = if code == tonic::Code::Unimplemented {
+                "unknown".to_owned()
+            } else {
+                path
+            };
+            let metrics = &*SERVER_METRICS;
+            metrics
+                .seconds
+                .get_or_create(&Rpc {
+                    service,
+                    rpc: rpc.clone(),
+                })
+                .observe(started.elapsed().as_secs_f64());
+            metrics
+                .requests
+                .get_or_create(&RpcCode {
+                    service,
+                    rpc,
+                    code: code_name(code),
+                })
+                .inc();
+            Ok(response)
+        })
+    }
 }
 
 /// A channel to another Portico service that carries the caller's trace

@@ -32,10 +32,12 @@ fn registry() -> &'static Mutex<Registry> {
     REGISTRY.get_or_init(|| Mutex::new(Registry::with_prefix("portico")))
 }
 
-/// Registers `metric` as `portico_<name>` with `help`, and returns it (a
-/// handle sharing the registered one's values). Call once per family, e.g.
-/// from a `LazyLock`.
+/// Registers `metric` as `portico_<name>` with `help` (a sentence), and
+/// returns it (a handle sharing the registered one's values). Call once per
+/// family, e.g. from a `LazyLock`.
 pub fn register<M: Metric + Clone>(name: &str, help: &str, metric: M) -> M {
+    // prometheus-client ends the help text with a period itself.
+    let help = help.strip_suffix('.').unwrap_or(help);
     registry()
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -82,7 +84,10 @@ mod tests {
         counter.inc_by(3);
         let text = render();
         assert!(text.contains("portico_test_things_total 3"), "{text}");
-        assert!(text.contains("# HELP portico_test_things Things counted in a test."));
+        assert!(
+            text.contains("# HELP portico_test_things Things counted in a test.\n"),
+            "{text}"
+        );
         assert!(text.trim_end().ends_with("# EOF"));
     }
 }

@@ -10,6 +10,7 @@ pub mod conformance;
 pub mod js;
 pub mod mcp;
 pub mod oauth;
+pub mod processes;
 pub mod python;
 pub mod script;
 
@@ -125,6 +126,8 @@ pub struct Stack {
     tasks: JoinSet<anyhow::Result<()>>,
     schema: Option<PgSchema>,
     dev: Option<portico::dev::DevHandle>,
+    /// The services' own processes (the process shape), stopped with SIGTERM.
+    pub processes: Vec<processes::Process>,
 }
 
 impl Stack {
@@ -156,6 +159,14 @@ impl Stack {
     /// Stops every server, waits for them, and removes this test's schema and
     /// Redis keys.
     pub async fn stop(mut self) -> anyhow::Result<()> {
+        let mut stopped = Ok(());
+        // Front door first, as an orchestrator drains traffic before backends.
+        while let Some(process) = self.processes.pop() {
+            let outcome = process.stop().await;
+            if stopped.is_ok() {
+                stopped = outcome;
+            }
+        }
         self.shutdown.cancel();
         if let Some(dev) = self.dev.take() {
             dev.stop();
@@ -176,7 +187,8 @@ impl Stack {
         if let Some(prefix) = &self.redis_prefix {
             redis_cleanup(prefix).await?;
         }
-        drained.context("services did not stop within 15 s")?
+        drained.context("services did not stop within 15 s")??;
+        stopped
     }
 }
 
@@ -345,6 +357,7 @@ pub async fn start_microservices_configured(
         tasks,
         schema: Some(schema),
         dev: None,
+        processes: Vec::new(),
     };
     for url in &stack.frontdoors {
         if let Err(err) = wait_ready(&format!("{url}/ready")).await {
@@ -352,7 +365,20 @@ pub async fn start_microservices_configured(
             return Err(err);
         }
     }
-    let mut auth = portico_proto::remote::RemoteAuth::connect_lazy(&auth_url)?.client();
+    stack.token = match create_api_token(&auth_url).await {
+        Ok(token) => token,
+        Err(err) => {
+            let _ = stack.stop().await;
+            return Err(err);
+        }
+    };
+    Ok(stack)
+}
+
+/// A personal API token (all scopes) created through the auth service's
+/// admin API with [`ADMIN_SECRET`].
+async fn create_api_token(auth_url: &str) -> anyhow::Result<String> {
+    let mut auth = portico_proto::remote::RemoteAuth::connect_lazy(auth_url)?.client();
     let mut request = tonic::Request::new(portico_proto::auth::v1::CreateApiTokenRequest {
         name: "e2e".to_owned(),
         scopes: Vec::new(),
@@ -361,8 +387,132 @@ pub async fn start_microservices_configured(
     request
         .metadata_mut()
         .insert("authorization", format!("Bearer {ADMIN_SECRET}").parse()?);
-    stack.token = auth.create_api_token(request).await?.into_inner().token;
-    Ok(stack)
+    Ok(auth.create_api_token(request).await?.into_inner().token)
+}
+
+/// The microservices shape with each service a process of the real
+/// `portico` binary (see [`processes`]): auth, connector, tools and one
+/// front door, with `frontdoor_env` added to the front door's environment;
+/// podio-sim runs in this process. `processes` of the stack are in start
+/// order, auth first.
+pub async fn start_processes(frontdoor_env: &[(&str, &str)]) -> anyhow::Result<Stack> {
+    use processes::Process;
+    install_tls_provider();
+    let shutdown = CancellationToken::new();
+    let mut tasks = JoinSet::new();
+    let schema = PgSchema::create().await?;
+    let prefix = format!("portico-test:{}:", uuid::Uuid::new_v4().simple());
+    let (sim_listener, sim_url) = loopback().await?;
+    tasks.spawn(podio_sim_task(
+        podio_sim::Config::default(),
+        sim_listener,
+        shutdown.clone(),
+    ));
+    let mut stack = Stack {
+        frontdoors: Vec::new(),
+        token: String::new(),
+        redis_prefix: Some(prefix.clone()),
+        podio_sim_url: sim_url.clone(),
+        grpc_services: Vec::new(),
+        shutdown,
+        frontdoor_shutdowns: Vec::new(),
+        tasks,
+        schema: None,
+        dev: None,
+        processes: Vec::new(),
+    };
+    let url = schema.url.clone();
+    stack.schema = Some(schema);
+    let started = async {
+        // The auth service needs the public URL (its issuer) before the
+        // front door, which needs the auth service's address, exists: the
+        // front door's port is picked here and handed over. Another process
+        // could take it in between; then the front door fails to start and
+        // says so.
+        let public_url = loopback().await?.1;
+        let frontdoor_listen = public_url.trim_start_matches("http://").to_owned();
+        let redis = redis_url();
+        let keys = format!("e2e:{}", test_encryption_key());
+        let authorize_url = format!("{sim_url}/oauth/authorize");
+        let auth = Process::start(
+            "auth",
+            &[
+                ("PORTICO_AUTH_LISTEN", "127.0.0.1:0"),
+                ("DATABASE_URL", &url),
+                ("PORTICO_ADMIN_SECRET", ADMIN_SECRET),
+                ("PORTICO_PUBLIC_URL", &public_url),
+                ("PORTICO_PODIO_AUTHORIZE_URL", &authorize_url),
+                ("PORTICO_ENCRYPTION_KEYS", &keys),
+                ("REDIS_URL", &redis),
+                ("PORTICO_REDIS_PREFIX", &prefix),
+                ("PORTICO_PODIO_API_URL", &sim_url),
+                ("PORTICO_PODIO_CLIENT_ID", podio_sim::seed::DEV_CLIENT_ID),
+                (
+                    "PORTICO_PODIO_CLIENT_SECRET",
+                    podio_sim::seed::DEV_CLIENT_SECRET,
+                ),
+                ("PORTICO_PODIO_USERNAME", podio_sim::seed::DEV_USERNAME),
+                ("PORTICO_PODIO_PASSWORD", podio_sim::seed::DEV_PASSWORD),
+            ],
+        )
+        .await?;
+        let auth_url = auth.url();
+        stack.processes.push(auth);
+        let connector = Process::start(
+            "connector",
+            &[
+                ("PORTICO_CONNECTOR_LISTEN", "127.0.0.1:0"),
+                ("PORTICO_PODIO_API_URL", &sim_url),
+                ("PORTICO_AUTH_URL", &auth_url),
+                ("REDIS_URL", &redis),
+                ("PORTICO_REDIS_PREFIX", &prefix),
+            ],
+        )
+        .await?;
+        let connector_url = connector.url();
+        stack.processes.push(connector);
+        let tools = Process::start(
+            "tools",
+            &[
+                ("PORTICO_TOOLS_LISTEN", "127.0.0.1:0"),
+                ("PORTICO_AUTH_URL", &auth_url),
+                ("PORTICO_CONNECTOR_URL", &connector_url),
+            ],
+        )
+        .await?;
+        let tools_url = tools.url();
+        stack.processes.push(tools);
+        let mut vars = vec![
+            ("PORTICO_FRONTDOOR_LISTEN", frontdoor_listen.as_str()),
+            ("PORTICO_PUBLIC_URL", &public_url),
+            ("REDIS_URL", &redis),
+            ("PORTICO_REDIS_PREFIX", &prefix),
+            ("PORTICO_AUTH_URL", &auth_url),
+            ("PORTICO_TOOLS_URL", &tools_url),
+        ];
+        vars.extend_from_slice(frontdoor_env);
+        let frontdoor = Process::start("frontdoor", &vars).await?;
+        stack.processes.push(frontdoor);
+        wait_ready(&format!("{public_url}/ready")).await?;
+        stack.frontdoors.push(public_url);
+        stack.grpc_services = vec![
+            (portico_auth::SERVICE_NAME, auth_url.clone()),
+            (portico_tools::SERVICE_NAME, tools_url),
+            (portico_connector::SERVICE_NAME, connector_url),
+        ];
+        create_api_token(&auth_url).await
+    }
+    .await;
+    match started {
+        Ok(token) => {
+            stack.token = token;
+            Ok(stack)
+        }
+        Err(err) => {
+            let _ = stack.stop().await;
+            Err(err)
+        }
+    }
 }
 
 async fn podio_sim_task(
@@ -399,6 +549,7 @@ pub async fn start_dev() -> anyhow::Result<Stack> {
         tasks: JoinSet::new(),
         schema: None,
         dev: Some(dev),
+        processes: Vec::new(),
     })
 }
 

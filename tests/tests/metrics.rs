@@ -1,14 +1,12 @@
-//! Prometheus metrics through the microservices shape: after tool calls, an
-//! upstream error and a 429, the process's `/metrics` listener (the
-//! services run in this process, so they share its registry) shows the
-//! front door's, the tools service's and the connector's counters moved.
+//! Prometheus metrics of the microservices shape run as processes of the
+//! real binary: after tool calls, an upstream error and a 429, each
+//! process's own `/metrics` listener shows its counters moved (front door,
+//! tools, connector, auth), and only its own.
 
 use std::time::Duration;
 
-use portico_tests::{mcp, start_microservices_configured};
+use portico_tests::{mcp, start_processes};
 use serde_json::json;
-use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 
 /// The value of the sample `series` (name and labels exactly as rendered).
 fn sample(text: &str, series: &str) -> Option<f64> {
@@ -18,15 +16,7 @@ fn sample(text: &str, series: &str) -> Option<f64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn counters_move_with_tool_calls_upstream_errors_and_refusals() -> anyhow::Result<()> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let metrics_url = format!("http://{}/metrics", listener.local_addr()?);
-    let shutdown = CancellationToken::new();
-    let server = tokio::spawn(portico_runtime::metrics::serve(listener, shutdown.clone()));
-    let stack = start_microservices_configured(
-        podio_sim::Config::default(),
-        &[("PORTICO_RATE_LIMIT_PER_MINUTE", "6")],
-    )
-    .await?;
+    let stack = start_processes(&[("PORTICO_RATE_LIMIT_PER_MINUTE", "6")]).await?;
     let outcome = async {
         let http = portico_tests::http_client(Duration::from_secs(30)).build()?;
         let client = mcp::connect(&stack.mcp_url(0), &stack.token).await?;
@@ -48,54 +38,117 @@ async fn counters_move_with_tool_calls_upstream_errors_and_refusals() -> anyhow:
         }
         anyhow::ensure!(refused, "the seventh request of the minute was refused");
 
-        let text = http.get(&metrics_url).send().await?.text().await?;
-        let at_least = |series: &str, floor: f64| -> anyhow::Result<()> {
-            let value = sample(&text, series).unwrap_or(0.0);
+        let mut scraped = std::collections::HashMap::new();
+        for process in &stack.processes {
+            let response = http.get(process.metrics_url()).send().await?;
+            anyhow::ensure!(response.status().is_success(), "{}", process.name);
+            scraped.insert(process.name.as_str(), response.text().await?);
+        }
+        let at_least = |process: &str, series: &str, floor: f64| -> anyhow::Result<()> {
+            let text = scraped.get(process).map(String::as_str).unwrap_or_default();
+            let value = sample(text, series).unwrap_or(0.0);
             anyhow::ensure!(
                 value >= floor,
-                "{series} = {value}, want >= {floor}:\n{text}"
+                "{process}: {series} = {value}, want >= {floor}:\n{text}"
             );
             Ok(())
         };
+        let front = "frontdoor";
         at_least(
+            front,
             "portico_frontdoor_tool_calls_total{tool=\"get_organizations\",outcome=\"ok\"}",
             1.0,
         )?;
         at_least(
+            front,
             "portico_frontdoor_tool_calls_total{tool=\"get_item\",outcome=\"tool_error\"}",
             1.0,
         )?;
         at_least(
+            front,
+            "portico_frontdoor_rate_limited_total{tier=\"minute\"}",
+            1.0,
+        )?;
+        at_least(
+            front,
+            "portico_frontdoor_http_requests_total{route=\"mcp\",status=\"429\"}",
+            1.0,
+        )?;
+        at_least(front, "portico_frontdoor_legacy_sessions_opened_total", 1.0)?;
+        at_least(
+            "connector",
             "portico_connector_upstream_requests_total{status=\"200\"}",
             1.0,
         )?;
         at_least(
+            "connector",
             "portico_connector_upstream_requests_total{status=\"404\"}",
             1.0,
         )?;
-        at_least("portico_frontdoor_rate_limited_total{tier=\"minute\"}", 1.0)?;
         at_least(
-            "portico_frontdoor_http_requests_total{route=\"mcp\",status=\"429\"}",
-            1.0,
-        )?;
-        at_least("portico_frontdoor_legacy_sessions_opened_total", 1.0)?;
-        at_least(
+            "tools",
             "portico_tools_token_cache_lookups_total{outcome=\"miss\"}",
             1.0,
         )?;
         at_least(
+            "tools",
             "portico_tools_token_cache_lookups_total{outcome=\"hit\"}",
             1.0,
         )?;
+        // Every gRPC server counts and times its RPCs: the tools service
+        // answered each call, the connector each Podio request, the auth
+        // service the token checks and the connector's credential lookups.
+        for (process, service, floor) in [
+            // CallTool or CallToolStream: three calls passed the limiter.
+            (
+                "tools",
+                "service=\"portico.tools.v1.Tools\",rpc=\"/portico.tools.v1.Tools/CallTool",
+                3.0,
+            ),
+            ("auth", "service=\"portico.auth.v1.Auth\"", 1.0),
+            (
+                "connector",
+                "service=\"portico.connector.v1.Connector\"",
+                2.0,
+            ),
+        ] {
+            let text = scraped.get(process).map(String::as_str).unwrap_or_default();
+            let answered: f64 = text
+                .lines()
+                .filter(|l| {
+                    l.starts_with(&format!("portico_grpc_server_requests_total{{{service}"))
+                })
+                .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+                .sum();
+            anyhow::ensure!(
+                answered >= floor,
+                "{process} counted {answered} RPCs of {service}, want >= {floor}:\n{text}"
+            );
+            anyhow::ensure!(
+                text.contains("portico_grpc_server_request_duration_seconds_bucket{"),
+                "{process} has no RPC latency histogram:\n{text}"
+            );
+        }
         anyhow::ensure!(
-            text.contains("portico_frontdoor_tool_call_duration_seconds_bucket{"),
-            "{text}"
+            scraped[front].contains("portico_frontdoor_tool_call_duration_seconds_bucket{"),
+            "{}",
+            scraped[front]
+        );
+        // One registry per process: the front door does not show what the
+        // connector counted, nor the connector the front door's requests.
+        anyhow::ensure!(
+            !scraped[front].contains("portico_connector_"),
+            "{}",
+            scraped[front]
+        );
+        anyhow::ensure!(
+            !scraped["connector"].contains("portico_frontdoor_"),
+            "{}",
+            scraped["connector"]
         );
         anyhow::Ok(())
     }
     .await;
     stack.stop().await?;
-    shutdown.cancel();
-    server.await??;
     outcome
 }
