@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Creates the Python virtual environments used by Portico's MCP client checks:
+# Creates the Python virtual environments used by Portico's client checks:
 #   mcp1: the official MCP Python SDK 1.x (requirements-mcp1.txt)
 #   mcp2: the official MCP Python SDK 2.x (requirements-mcp2.txt)
+#   grpc: grpcio with grpcio-reflection, for the gRPC API (requirements-grpc.txt)
 #
 # Usage: tests/python/setup.sh
 # Environment:
@@ -11,8 +12,8 @@
 # Idempotent: each venv holds a stamp with the hash of its requirements file
 # (and the interpreter version); when it matches, nothing is done. Guarded by
 # flock, so parallel test processes can call it at the same time.
-# Prints "mcp1=<python path>" and "mcp2=<python path>" on stdout; all other
-# output goes to stderr.
+# Prints "mcp1=<python path>", "mcp2=<python path>" and "grpc=<python path>"
+# on stdout; all other output goes to stderr.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,7 +26,7 @@ die() { log "error: $*"; exit 1; }
 
 command -v "$python" >/dev/null 2>&1 || die "'$python' not found; install Python >= 3.10 or set PYTHON"
 "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' \
-  || die "$("$python" --version 2>&1) is too old; the MCP SDKs need Python >= 3.10 (set PYTHON)"
+  || die "$("$python" --version 2>&1) is too old; the MCP SDKs and grpcio-reflection need Python >= 3.10 (set PYTHON)"
 "$python" -c 'import venv, ensurepip' 2>/dev/null \
   || die "'$python' lacks the venv/ensurepip modules (on Debian: apt-get install python3-venv)"
 command -v flock >/dev/null 2>&1 || die "flock not found (util-linux)"
@@ -56,6 +57,8 @@ ensure_venv() {
 
 ensure_venv mcp1
 ensure_venv mcp2
+ensure_venv grpc
 
 echo "mcp1=$py_dir/mcp1/bin/python"
 echo "mcp2=$py_dir/mcp2/bin/python"
+echo "grpc=$py_dir/grpc/bin/python"
