@@ -6,14 +6,49 @@
 //! network is closed by default. The base is read file by file; the `dev`
 //! and `production` overlays are also rendered with `kubectl kustomize`
 //! when kubectl is installed (it is on the CI image), and checked the same.
+//!
+//! The renders are also validated by external tools, which
+//! `tests/k8s/setup.sh` installs (pinned, in a venv of their own): every
+//! document against the Kubernetes schemas of [`KUBERNETES_VERSION`] in
+//! strict mode (kubernetes-validate), and the whole against checkov's
+//! security checks, with the skips `deploy/k8s/.checkov.yaml` explains. These
+//! need kubectl and fail without it: nothing is skipped quietly.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use anyhow::Context;
 use serde_json::Value;
+
+/// The Kubernetes release whose schemas the rendered overlays must match (one
+/// that kubernetes-validate in `tests/k8s/requirements.txt` bundles). Raise it
+/// with the oldest cluster version we support.
+const KUBERNETES_VERSION: &str = "1.33.0";
+
+/// The overlays, as rendered by `kubectl kustomize`.
+const OVERLAYS: [&str; 2] = ["dev", "production"];
 
 fn k8s_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/k8s")
+}
+
+/// `overlay` rendered by `kubectl kustomize`; panics, saying why, when
+/// kubectl is missing or the overlay does not build.
+fn render(overlay: &str) -> String {
+    let out = std::process::Command::new("kubectl")
+        .arg("kustomize")
+        .arg(k8s_dir().join("overlays").join(overlay))
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run kubectl to render {overlay} (install kubectl, which bundles kustomize): {e}")
+        });
+    assert!(
+        out.status.success(),
+        "kubectl kustomize {overlay}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("kubectl prints UTF-8")
 }
 
 /// Every document of a multi-document YAML text.
@@ -290,18 +325,8 @@ fn both_overlays_render_and_pass_the_same_checks() {
         );
         return;
     }
-    for overlay in ["dev", "production"] {
-        let out = std::process::Command::new("kubectl")
-            .arg("kustomize")
-            .arg(k8s_dir().join("overlays").join(overlay))
-            .output()
-            .expect("kubectl runs");
-        assert!(
-            out.status.success(),
-            "kubectl kustomize {overlay}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let docs = documents(&String::from_utf8_lossy(&out.stdout));
+    for overlay in OVERLAYS {
+        let docs = documents(&render(overlay));
         check(&docs, overlay);
         assert!(
             docs.iter()
@@ -320,5 +345,208 @@ fn both_overlays_render_and_pass_the_same_checks() {
                 "frontdoor"
             );
         }
+    }
+}
+
+/// Both overlays rendered into files of a fresh directory under the target
+/// dir (removed on drop), for the external validators.
+struct Renders {
+    dir: PathBuf,
+    /// The file names in `dir`: `dev.yaml`, `production.yaml`.
+    files: Vec<String>,
+    /// How many documents the renders hold, all told.
+    documents: usize,
+}
+
+impl Renders {
+    fn new(test: &str) -> anyhow::Result<Renders> {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("k8s-{test}-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let mut renders = Renders {
+            dir,
+            files: Vec::new(),
+            documents: 0,
+        };
+        for overlay in OVERLAYS {
+            let text = render(overlay);
+            renders.documents += documents(&text).len();
+            let file = format!("{overlay}.yaml");
+            std::fs::write(renders.dir.join(&file), text)
+                .with_context(|| format!("writing the render of {overlay}"))?;
+            renders.files.push(file);
+        }
+        Ok(renders)
+    }
+}
+
+impl Drop for Renders {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The validators' executables, installed (or found up to date) by
+/// `tests/k8s/setup.sh`.
+async fn validators() -> anyhow::Result<HashMap<String, PathBuf>> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("k8s/setup.sh");
+    portico_tests::script::setup(&script, &["kubernetes-validate", "checkov"])
+        .await
+        .context("installing the manifest validators (tests/k8s/setup.sh)")
+}
+
+/// Runs `command` within `timeout`: its exit status, stdout and stderr.
+async fn output(
+    mut command: tokio::process::Command,
+    name: &str,
+    timeout: Duration,
+) -> anyhow::Result<(std::process::ExitStatus, String, String)> {
+    let out = tokio::time::timeout(timeout, command.kill_on_drop(true).output())
+        .await
+        .with_context(|| format!("{name} took over {} s", timeout.as_secs()))?
+        .with_context(|| format!("could not start {name}"))?;
+    Ok((
+        out.status,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
+
+#[tokio::test]
+async fn rendered_overlays_match_the_kubernetes_schemas() -> anyhow::Result<()> {
+    let tools = validators().await?;
+    let renders = Renders::new("schemas")?;
+    let mut command = tokio::process::Command::new(&tools["kubernetes-validate"]);
+    command
+        .current_dir(&renders.dir)
+        .args(["--kubernetes-version", KUBERNETES_VERSION, "--strict"])
+        .args(&renders.files);
+    let (status, stdout, stderr) =
+        output(command, "kubernetes-validate", Duration::from_secs(120)).await?;
+    // One `INFO <file> passed for resource <kind>/<name> …` line per
+    // document; anything else (an ERROR naming the resource and the field, a
+    // WARN for a kind it has no schema of) is a finding.
+    let passed = stdout
+        .lines()
+        .filter(|l| l.starts_with("INFO ") && l.contains(" passed for resource "))
+        .count();
+    let findings: Vec<&str> = stdout
+        .lines()
+        .chain(stderr.lines())
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("INFO "))
+        .collect();
+    anyhow::ensure!(
+        status.success() && findings.is_empty(),
+        "the rendered overlays do not match the Kubernetes {KUBERNETES_VERSION} schemas \
+         (strict: unknown fields fail) ({status}):\n{}",
+        findings.join("\n")
+    );
+    anyhow::ensure!(
+        passed == renders.documents,
+        "kubernetes-validate passed {passed} of the {} rendered documents:\n{stdout}",
+        renders.documents
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn rendered_overlays_pass_checkov() -> anyhow::Result<()> {
+    let tools = validators().await?;
+    let renders = Renders::new("checkov")?;
+    let mut command = tokio::process::Command::new(&tools["checkov"]);
+    command
+        .current_dir(&renders.dir)
+        // No look-up of a newer checkov on the network.
+        .env("CKV_SKIP_PACKAGE_UPDATE_CHECK", "true")
+        .arg("--config-file")
+        .arg(k8s_dir().join(".checkov.yaml"))
+        .args(["--framework", "kubernetes", "--quiet", "--compact"])
+        .args(["--output", "json"]);
+    for file in &renders.files {
+        command.args(["--file", file]);
+    }
+    // One invocation for both overlays: checkov takes seconds to start.
+    let (status, stdout, stderr) = output(command, "checkov", Duration::from_secs(300)).await?;
+    // Exit code 1 means failed checks, which the report lists; others a crash.
+    anyhow::ensure!(
+        matches!(status.code(), Some(0 | 1)),
+        "checkov failed ({status}): {stdout}\n{stderr}"
+    );
+    let report: Value = serde_json::from_str(&stdout)
+        .with_context(|| format!("checkov printed no JSON report: {stdout}\n{stderr}"))?;
+    // One report per framework: an object, or an array of them.
+    let reports = match report {
+        Value::Array(reports) => reports,
+        report => vec![report],
+    };
+    let mut findings = Vec::new();
+    let mut resources = 0;
+    for report in &reports {
+        let summary = &report["summary"];
+        anyhow::ensure!(
+            summary["parsing_errors"] == 0,
+            "checkov could not parse the renders: {report}"
+        );
+        resources += summary["resource_count"].as_u64().unwrap_or_default();
+        for failed in report["results"]["failed_checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let field = |key: &str| failed[key].as_str().unwrap_or("?").to_owned();
+            let lines = &failed["file_line_range"];
+            findings.push(format!(
+                "{} \"{}\" fails for {} ({}, lines {}-{}; keys {})",
+                field("check_id"),
+                field("check_name"),
+                field("resource"),
+                field("file_path").trim_start_matches('/'),
+                lines[0],
+                lines[1],
+                failed["check_result"]["evaluated_keys"],
+            ));
+        }
+    }
+    anyhow::ensure!(
+        findings.is_empty(),
+        "checkov: {} failed check(s) in the rendered overlays; fix the manifests, or skip the \
+         check in deploy/k8s/.checkov.yaml and the README's Validation section with the reason:\n{}",
+        findings.len(),
+        findings.join("\n")
+    );
+    anyhow::ensure!(
+        status.success(),
+        "checkov exited with {status} and no failed check: {stderr}"
+    );
+    // Each document is a resource to checkov (each container one more).
+    anyhow::ensure!(
+        resources >= renders.documents as u64,
+        "checkov scanned {resources} resources of the {} rendered documents",
+        renders.documents
+    );
+    Ok(())
+}
+
+#[test]
+fn every_checkov_skip_is_explained_in_the_readme() {
+    let config: Value = serde_yaml::from_str(
+        &std::fs::read_to_string(k8s_dir().join(".checkov.yaml"))
+            .expect("deploy/k8s/.checkov.yaml"),
+    )
+    .expect(".checkov.yaml is YAML");
+    let readme =
+        std::fs::read_to_string(k8s_dir().join("README.md")).expect("deploy/k8s/README.md");
+    let validation = readme
+        .split("\n## ")
+        .find(|section| section.starts_with("Validation"))
+        .expect("deploy/k8s/README.md has a Validation section");
+    for check in config["skip-check"].as_array().into_iter().flatten() {
+        let check = check.as_str().expect("a check id");
+        assert!(
+            validation
+                .lines()
+                .any(|line| line.contains(&format!("`{check}`"))),
+            "deploy/k8s/.checkov.yaml skips {check}, which the README's Validation section does not explain"
+        );
     }
 }
