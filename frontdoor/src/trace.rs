@@ -31,12 +31,17 @@ pub(crate) async fn request_span(request: Request, next: Next) -> Response {
     let status = response.status().as_u16();
     span.record("http.status", status);
     crate::metrics::request(route, status, started.elapsed());
-    tracing::debug!(
-        parent: &span,
-        status,
-        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
-        "request finished"
-    );
+    // One line per request, with the trace id a user's error report
+    // quotes; probes (every few seconds from an orchestrator) only at debug.
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let trace_id = span
+        .in_scope(portico_runtime::trace::current_trace_id)
+        .unwrap_or_default();
+    if route == "health" {
+        tracing::debug!(parent: &span, status, elapsed_ms, "request finished");
+    } else {
+        tracing::info!(parent: &span, status, elapsed_ms, trace_id, "request finished");
+    }
     response
 }
 

@@ -134,6 +134,25 @@ async fn counters_move_with_tool_calls_upstream_errors_and_refusals() -> anyhow:
             "{}",
             scraped[front]
         );
+        // The front door logged one JSON line per request, the 429 included.
+        let frontdoor = stack
+            .processes
+            .iter()
+            .find(|p| p.name == front)
+            .ok_or_else(|| anyhow::anyhow!("no front door process"))?;
+        let finished: Vec<serde_json::Value> = frontdoor
+            .log()
+            .iter()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|line| line["fields"]["message"] == "request finished")
+            .collect();
+        anyhow::ensure!(
+            finished.iter().any(|l| l["fields"]["status"] == 429)
+                && finished
+                    .iter()
+                    .all(|l| l["fields"].get("trace_id").is_some()),
+            "{finished:#?}"
+        );
         // One registry per process: the front door does not show what the
         // connector counted, nor the connector the front door's requests.
         anyhow::ensure!(
