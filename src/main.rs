@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use portico::{admin, dev, healthcheck, shutdown_on_signal};
 use portico_proto::vocab::{scope_string, scopes_of};
 use portico_runtime::env::Env;
@@ -194,7 +194,7 @@ enum TokenCommand {
 async fn main() -> std::process::ExitCode {
     // One TLS provider for every HTTPS client in the process (reqwest, sqlx).
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let cli = Cli::parse();
+    let cli = parse_cli();
     let env: HashMap<String, String> = std::env::vars().collect();
     match run(cli.command, &env).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -203,6 +203,38 @@ async fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Each service command's environment variables, for its `--help`.
+const SERVICE_VARIABLES: &[(&str, &[&str])] = &[
+    ("frontdoor", portico_frontdoor::VARIABLES),
+    ("auth", portico_auth::VARIABLES),
+    ("tools", portico_tools::VARIABLES),
+    ("connector", portico_connector::VARIABLES),
+    ("podio-sim", podio_sim::VARIABLES),
+];
+
+/// The command line, with each service command's `--help` ending in the
+/// environment variables it reads (the README's configuration table says
+/// what each one means).
+fn parse_cli() -> Cli {
+    let mut command = Cli::command();
+    for (name, variables) in SERVICE_VARIABLES {
+        let help = environment_help(variables);
+        command = command.mut_subcommand(*name, |sub| sub.after_help(help));
+    }
+    let matches = command.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
+}
+
+fn environment_help(variables: &[&str]) -> String {
+    let mut help = String::from("Environment (see the README's configuration table):\n");
+    for name in variables.iter().chain(telemetry::VARIABLES) {
+        help.push_str("  ");
+        help.push_str(name);
+        help.push('\n');
+    }
+    help
 }
 
 async fn bind(var: &str, addr: SocketAddr) -> anyhow::Result<TcpListener> {

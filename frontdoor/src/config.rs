@@ -48,6 +48,34 @@ pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(3600);
 /// Default largest accepted request body (1 MiB).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// Every environment variable the front door reads (besides the common ones of
+/// `portico_runtime::telemetry::VARIABLES`): what `portico frontdoor --help`
+/// lists, and what the README's configuration table must document.
+pub const VARIABLES: &[&str] = &[
+    "PORTICO_FRONTDOOR_LISTEN",
+    "PORTICO_PUBLIC_URL",
+    "REDIS_URL",
+    "PORTICO_REDIS_PREFIX",
+    "PORTICO_AUTH_URL",
+    "PORTICO_TOOLS_URL",
+    "PORTICO_RATE_LIMIT_PER_MINUTE",
+    "PORTICO_DEFAULT_MODE_REQUESTS_PER_HOUR",
+    "PORTICO_RATE_LIMIT_PER_CLIENT_PER_MINUTE",
+    "PORTICO_SESSION_TTL_SECS",
+    "PORTICO_ALLOWED_ORIGINS",
+    "PORTICO_MAX_BODY_BYTES",
+    "PORTICO_ALLOWED_HOSTS",
+    "PORTICO_MAX_CONNECTIONS",
+    "PORTICO_HEADER_TIMEOUT_SECS",
+    "PORTICO_REQUEST_TIMEOUT_SECS",
+    "PORTICO_MAX_CALLS_PER_PRINCIPAL",
+    "PORTICO_AUTH_FAILURES_PER_MINUTE",
+    "PORTICO_TRUSTED_PROXIES",
+    "PORTICO_SHUTDOWN_DELAY_SECS",
+    "PORTICO_IDEMPOTENCY_WINDOW_SECS",
+    "PORTICO_IDEMPOTENCY_KEY_TTL_SECS",
+];
+
 /// Everything the front door needs to start, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {

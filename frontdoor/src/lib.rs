@@ -29,7 +29,7 @@ mod state;
 mod trace;
 mod wellknown;
 
-pub use config::{Config, Settings};
+pub use config::{Config, Settings, VARIABLES};
 pub use serve::{SHUTDOWN_GRACE, serve, serve_with};
 pub use state::Deps;
 

@@ -6,6 +6,16 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
+/// Every environment variable the simulator reads (besides the logging ones
+/// of the process it runs in): what `portico podio-sim --help`
+/// lists, and what the README's configuration table must document.
+pub const VARIABLES: &[&str] = &[
+    "PODIO_SIM_LISTEN",
+    "PODIO_SIM_RATE_LIMIT_PER_HOUR",
+    "PODIO_SIM_TOKEN_TTL_SECS",
+    "PODIO_SIM_LATENCY_MS",
+];
+
 /// A variable set to a value the simulator cannot use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{name}={value:?} is invalid: expected {expected}")]

@@ -74,7 +74,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use auth::{LIMIT_HEADER, REMAINING_HEADER};
-pub use config::{Config, RATE_LIMIT_VAR, TOKEN_TTL_VAR};
+pub use config::{Config, RATE_LIMIT_VAR, TOKEN_TTL_VAR, VARIABLES};
 pub use error::RATE_LIMIT_STATUS;
 pub use sim::Sim;
 

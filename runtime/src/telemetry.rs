@@ -18,6 +18,16 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
+/// The environment variables every Portico process reads: logging, the
+/// standard OpenTelemetry ones this module uses, and the metrics listener.
+pub const VARIABLES: &[&str] = &[
+    "PORTICO_LOG",
+    "PORTICO_LOG_FORMAT",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_SERVICE_NAME",
+    crate::metrics::LISTEN_VAR,
+];
+
 /// Keeps the trace exporter alive; dropping it flushes pending spans.
 pub struct Telemetry {
     provider: Option<SdkTracerProvider>,

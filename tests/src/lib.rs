@@ -553,6 +553,41 @@ pub async fn start_dev() -> anyhow::Result<Stack> {
     })
 }
 
+/// The variables the README's configuration table documents (a row's
+/// `A_B_ID` / `_B_SECRET` names `A_B_SECRET` too, `A_USER` / `_PASSWORD`
+/// names `A_PASSWORD`).
+pub fn readme_variables() -> std::collections::BTreeSet<String> {
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"),
+    )
+    .expect("README.md beside the tests crate");
+    readme
+        .lines()
+        .filter(|line| line.starts_with("| `"))
+        .flat_map(|line| {
+            let cell = line.split('|').nth(1).unwrap_or_default();
+            let names: Vec<&str> = cell.split('`').skip(1).step_by(2).collect();
+            let first = names.first().copied().unwrap_or_default();
+            // `A_B_ID` / `_B_SECRET` names `A_B_SECRET` too.
+            names
+                .iter()
+                .map(|name| match name.strip_prefix('_') {
+                    // `_B_SECRET` replaces as many trailing segments of
+                    // the row's first name as it has.
+                    Some(rest) => {
+                        let mut segments: Vec<&str> = first.split('_').collect();
+                        segments.truncate(segments.len().saturating_sub(rest.split('_').count()));
+                        format!("{}{name}", segments.join("_"))
+                    }
+                    None => (*name).to_owned(),
+                })
+                .collect::<Vec<_>>()
+        })
+        // Other tables (the metrics') name lowercase things.
+        .filter(|name| name.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+        .collect()
+}
+
 /// Installs the process-wide TLS provider the HTTP clients need (the binary
 /// does this in `main`).
 pub fn install_tls_provider() {

@@ -12,74 +12,6 @@ use serde_json::Value;
 
 const COMPOSE_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docker-compose.yml");
 
-/// Every configuration variable a Portico service reads (besides the standard
-/// `OTEL_*` ones). Keep in sync with each service's `--help`.
-const DOCUMENTED_VARS: &[&str] = &[
-    // all services
-    "PORTICO_LOG",
-    "PORTICO_LOG_FORMAT",
-    "PORTICO_METRICS_LISTEN",
-    // frontdoor
-    "PORTICO_FRONTDOOR_LISTEN",
-    "PORTICO_PUBLIC_URL",
-    "REDIS_URL",
-    "PORTICO_REDIS_PREFIX",
-    "PORTICO_AUTH_URL",
-    "PORTICO_TOOLS_URL",
-    "PORTICO_RATE_LIMIT_PER_MINUTE",
-    "PORTICO_DEFAULT_MODE_REQUESTS_PER_HOUR",
-    "PORTICO_RATE_LIMIT_PER_CLIENT_PER_MINUTE",
-    "PORTICO_SESSION_TTL_SECS",
-    "PORTICO_ALLOWED_ORIGINS",
-    "PORTICO_MAX_BODY_BYTES",
-    "PORTICO_ALLOWED_HOSTS",
-    "PORTICO_MAX_CONNECTIONS",
-    "PORTICO_HEADER_TIMEOUT_SECS",
-    "PORTICO_REQUEST_TIMEOUT_SECS",
-    "PORTICO_MAX_CALLS_PER_PRINCIPAL",
-    "PORTICO_SHUTDOWN_DELAY_SECS",
-    "PORTICO_AUTH_FAILURES_PER_MINUTE",
-    "PORTICO_TRUSTED_PROXIES",
-    "PORTICO_IDEMPOTENCY_WINDOW_SECS",
-    "PORTICO_IDEMPOTENCY_KEY_TTL_SECS",
-    // auth
-    "PORTICO_AUTH_LISTEN",
-    "DATABASE_URL",
-    "PORTICO_ADMIN_SECRET",
-    "PORTICO_ENCRYPTION_KEYS",
-    "PORTICO_PODIO_AUTHORIZE_URL",
-    "PORTICO_DEFAULT_REDIRECT_ALLOWLIST",
-    "PORTICO_DEFAULT_MODE_CLIENT_IDS",
-    "PORTICO_AUDIT_RETENTION_DAYS",
-    // tools
-    "PORTICO_TOOLS_LISTEN",
-    "PORTICO_CONNECTOR_URL",
-    // connector
-    "PORTICO_CONNECTOR_LISTEN",
-    "PORTICO_PODIO_API_URL",
-    "PORTICO_PODIO_CLIENT_ID",
-    "PORTICO_PODIO_CLIENT_SECRET",
-    "PORTICO_PODIO_USERNAME",
-    "PORTICO_PODIO_PASSWORD",
-    "PORTICO_PODIO_TIMEOUT_SECS",
-    "PORTICO_PODIO_MAX_RETRIES",
-    "PORTICO_PODIO_QUOTA_RESERVE",
-    // podio-sim
-    "PODIO_SIM_LISTEN",
-    "PODIO_SIM_RATE_LIMIT_PER_HOUR",
-    "PODIO_SIM_TOKEN_TTL_SECS",
-    "PODIO_SIM_LATENCY_MS",
-];
-
-/// Variables read by every Portico service.
-const COMMON_VARS: &[&str] = &[
-    "PORTICO_LOG",
-    "PORTICO_LOG_FORMAT",
-    "OTEL_EXPORTER_OTLP_ENDPOINT",
-    "OTEL_SERVICE_NAME",
-    "PORTICO_METRICS_LISTEN",
-];
-
 /// Credentials that are documented local demo values (podio-sim's seeded
 /// client and user, and the compose-only Postgres password), never secrets.
 const DEMO_CREDENTIALS: &[&str] = &[
@@ -105,8 +37,6 @@ struct PorticoService {
     listen_var: &'static str,
     default_port: u16,
     health: Health,
-    /// Service-specific variables it reads (besides [`COMMON_VARS`]).
-    vars: &'static [&'static str],
 }
 
 const PORTICO_SERVICES: &[PorticoService] = &[
@@ -116,19 +46,6 @@ const PORTICO_SERVICES: &[PorticoService] = &[
         listen_var: "PORTICO_FRONTDOOR_LISTEN",
         default_port: 8080,
         health: Health::Http("/ready"),
-        vars: &[
-            "PORTICO_FRONTDOOR_LISTEN",
-            "PORTICO_PUBLIC_URL",
-            "REDIS_URL",
-            "PORTICO_REDIS_PREFIX",
-            "PORTICO_AUTH_URL",
-            "PORTICO_TOOLS_URL",
-            "PORTICO_RATE_LIMIT_PER_MINUTE",
-            "PORTICO_DEFAULT_MODE_REQUESTS_PER_HOUR",
-            "PORTICO_SESSION_TTL_SECS",
-            "PORTICO_ALLOWED_ORIGINS",
-            "PORTICO_MAX_BODY_BYTES",
-        ],
     },
     PorticoService {
         name: "auth",
@@ -136,24 +53,6 @@ const PORTICO_SERVICES: &[PorticoService] = &[
         listen_var: "PORTICO_AUTH_LISTEN",
         default_port: 50051,
         health: Health::Grpc,
-        vars: &[
-            "PORTICO_AUTH_LISTEN",
-            "DATABASE_URL",
-            "PORTICO_ADMIN_SECRET",
-            "PORTICO_PODIO_API_URL",
-            "PORTICO_PODIO_CLIENT_ID",
-            "PORTICO_PODIO_CLIENT_SECRET",
-            "PORTICO_PODIO_USERNAME",
-            "PORTICO_PODIO_PASSWORD",
-            "PORTICO_PODIO_TIMEOUT_SECS",
-            "PORTICO_PUBLIC_URL",
-            "PORTICO_ENCRYPTION_KEYS",
-            "REDIS_URL",
-            "PORTICO_REDIS_PREFIX",
-            "PORTICO_PODIO_AUTHORIZE_URL",
-            "PORTICO_DEFAULT_REDIRECT_ALLOWLIST",
-            "PORTICO_DEFAULT_MODE_CLIENT_IDS",
-        ],
     },
     PorticoService {
         name: "tools",
@@ -161,11 +60,6 @@ const PORTICO_SERVICES: &[PorticoService] = &[
         listen_var: "PORTICO_TOOLS_LISTEN",
         default_port: 50052,
         health: Health::Grpc,
-        vars: &[
-            "PORTICO_TOOLS_LISTEN",
-            "PORTICO_AUTH_URL",
-            "PORTICO_CONNECTOR_URL",
-        ],
     },
     PorticoService {
         name: "connector",
@@ -173,16 +67,6 @@ const PORTICO_SERVICES: &[PorticoService] = &[
         listen_var: "PORTICO_CONNECTOR_LISTEN",
         default_port: 50053,
         health: Health::Grpc,
-        vars: &[
-            "PORTICO_CONNECTOR_LISTEN",
-            "PORTICO_PODIO_API_URL",
-            "PORTICO_AUTH_URL",
-            "PORTICO_PODIO_TIMEOUT_SECS",
-            "PORTICO_PODIO_MAX_RETRIES",
-            "PORTICO_PODIO_QUOTA_RESERVE",
-            "REDIS_URL",
-            "PORTICO_REDIS_PREFIX",
-        ],
     },
     PorticoService {
         name: "podio-sim",
@@ -190,11 +74,6 @@ const PORTICO_SERVICES: &[PorticoService] = &[
         listen_var: "PODIO_SIM_LISTEN",
         default_port: 8090,
         health: Health::Http("/health"),
-        vars: &[
-            "PODIO_SIM_LISTEN",
-            "PODIO_SIM_RATE_LIMIT_PER_HOUR",
-            "PODIO_SIM_TOKEN_TTL_SECS",
-        ],
     },
 ];
 
@@ -421,6 +300,34 @@ fn portico_spec(name: &str) -> &'static PorticoService {
         .unwrap_or_else(|| panic!("no spec for Portico service `{name}`"))
 }
 
+/// The environment variables `portico <subcommand> --help` lists (the
+/// service's own and the common ones).
+fn help_variables(subcommand: &str) -> BTreeSet<String> {
+    let binary = portico_tests::processes::portico_binary().expect("the portico binary");
+    let output = std::process::Command::new(binary)
+        .args([subcommand, "--help"])
+        .output()
+        .expect("portico runs");
+    assert!(
+        output.status.success(),
+        "`portico {subcommand} --help` failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let variables: BTreeSet<String> = text
+        .lines()
+        .skip_while(|line| !line.starts_with("Environment"))
+        .skip(1)
+        .map_while(|line| line.strip_prefix("  "))
+        .map(|name| name.trim().to_owned())
+        .collect();
+    assert!(
+        !variables.is_empty(),
+        "`portico {subcommand} --help` lists no environment:\n{text}"
+    );
+    variables
+}
+
 fn is_config_var(name: &str) -> bool {
     name.starts_with("PORTICO_")
         || name.starts_with("PODIO_SIM_")
@@ -538,6 +445,8 @@ fn portico_services_build_from_the_dockerfile_and_run_their_subcommand() {
             "service `{}` should tag its image `portico:<tag>` so all services share one build; found image {image:?}",
             spec.name
         );
+        // The subcommand exists (its --help answers and lists its environment).
+        help_variables(spec.subcommand);
         let cmd = command(svc);
         assert_eq!(
             cmd,
@@ -671,29 +580,41 @@ fn depends_on_names_existing_healthy_services() {
 #[test]
 fn environment_variables_are_documented_and_belong_to_their_service() {
     let doc = load_compose();
-    let documented: BTreeSet<&str> = DOCUMENTED_VARS.iter().copied().collect();
+    let read: BTreeMap<&str, BTreeSet<String>> = PORTICO_SERVICES
+        .iter()
+        .map(|spec| (spec.name, help_variables(spec.subcommand)))
+        .collect();
+    let documented: BTreeSet<&String> = read.values().flatten().collect();
     for (name, svc) in services(&doc) {
         let env = environment(svc);
         for var in env.keys().filter(|v| is_config_var(v)) {
             assert!(
-                documented.contains(var.as_str()),
-                "service `{name}` sets {var}, which is not a documented Portico variable (typo?); documented: {DOCUMENTED_VARS:?}"
+                documented.contains(var),
+                "service `{name}` sets {var}, which no `portico <service> --help` lists (typo?)"
             );
         }
         if let Some(spec) = PORTICO_SERVICES.iter().find(|s| s.name == name) {
+            let reads = &read[spec.name];
             for var in env.keys() {
-                let known =
-                    spec.vars.contains(&var.as_str()) || COMMON_VARS.contains(&var.as_str());
                 let foreign = is_config_var(var) || var.starts_with("OTEL_");
                 assert!(
-                    known || !foreign,
-                    "service `{name}` sets {var}, but `portico {}` does not read it; it reads {:?} and {COMMON_VARS:?}",
-                    spec.subcommand,
-                    spec.vars
+                    reads.contains(var) || !foreign,
+                    "service `{name}` sets {var}, but `portico {} --help` does not list it; it lists {reads:?}",
+                    spec.subcommand
                 );
             }
         } else if let Some(var) = env.keys().find(|v| is_config_var(v)) {
             panic!("service `{name}` is not a Portico service but sets Portico variable {var}");
+        }
+    }
+    // And the README documents every variable any service reads.
+    let readme = portico_tests::readme_variables();
+    for (service, variables) in &read {
+        for var in variables {
+            assert!(
+                readme.contains(var),
+                "`portico {service} --help` lists {var}, which the README's configuration table does not document"
+            );
         }
     }
     let auth = environment(service(&doc, "auth"));

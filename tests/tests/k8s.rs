@@ -80,34 +80,6 @@ fn base() -> Vec<Value> {
         .collect()
 }
 
-/// The variables the README's configuration table documents.
-fn documented() -> BTreeSet<String> {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
-            .expect("README");
-    readme
-        .lines()
-        .filter(|line| line.starts_with("| `"))
-        .flat_map(|line| {
-            let cell = line.split('|').nth(1).unwrap_or_default();
-            let names: Vec<&str> = cell.split('`').skip(1).step_by(2).collect();
-            let first = names.first().copied().unwrap_or_default();
-            // `A_B_ID` / `_B_SECRET` names `A_B_SECRET` too.
-            names
-                .iter()
-                .map(|name| match name.strip_prefix('_') {
-                    Some(rest) => {
-                        let segment = format!("_{}", rest.split('_').next().unwrap_or_default());
-                        let stem = first.find(&segment).map_or(first, |at| &first[..at]);
-                        format!("{stem}{name}")
-                    }
-                    None => (*name).to_owned(),
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect()
-}
-
 fn of_kind<'a>(docs: &'a [Value], kind: &str) -> Vec<&'a Value> {
     docs.iter().filter(|d| d["kind"] == kind).collect()
 }
@@ -118,7 +90,7 @@ fn name(doc: &Value) -> &str {
 
 /// The checks every rendering (the base, each overlay) must pass.
 fn check(docs: &[Value], what: &str) {
-    let documented = documented();
+    let documented = portico_tests::readme_variables();
     let workloads: Vec<(&str, &Value)> = of_kind(docs, "Deployment")
         .into_iter()
         .chain(of_kind(docs, "Job"))

@@ -47,6 +47,30 @@ const DEFAULT_PODIO_TIMEOUT: Duration = Duration::from_secs(20);
 
 const DATABASE_URL_EXPECTED: &str = "a postgres:// or postgresql:// URL";
 
+/// Every environment variable the auth service reads (besides the common ones of
+/// `portico_runtime::telemetry::VARIABLES`): what `portico auth --help`
+/// lists, and what the README's configuration table must document.
+pub const VARIABLES: &[&str] = &[
+    "PORTICO_AUTH_LISTEN",
+    "DATABASE_URL",
+    "PORTICO_ADMIN_SECRET",
+    "PORTICO_AUDIT_RETENTION_DAYS",
+    "PORTICO_PUBLIC_URL",
+    "PORTICO_ENCRYPTION_KEYS",
+    "REDIS_URL",
+    "PORTICO_REDIS_PREFIX",
+    "PORTICO_PODIO_AUTHORIZE_URL",
+    "PORTICO_DEFAULT_REDIRECT_ALLOWLIST",
+    "PORTICO_DEFAULT_MODE_CLIENT_IDS",
+    "PORTICO_CLIENT_METADATA_ALLOW_LOOPBACK_HTTP",
+    "PORTICO_PODIO_API_URL",
+    "PORTICO_PODIO_CLIENT_ID",
+    "PORTICO_PODIO_CLIENT_SECRET",
+    "PORTICO_PODIO_USERNAME",
+    "PORTICO_PODIO_PASSWORD",
+    "PORTICO_PODIO_TIMEOUT_SECS",
+];
+
 /// Configuration of the auth service.
 #[derive(Debug, Clone)]
 pub struct Config {

@@ -39,6 +39,7 @@ pub use client_metadata::{
 pub use config::{
     ADMIN_SECRET_VAR, CLIENT_METADATA_ALLOW_LOOPBACK_HTTP_VAR, Config, DATABASE_URL_VAR,
     DEFAULT_PORT, LISTEN_VAR, PODIO_API_URL_VAR, PodioSettings, REDIS_PREFIX_VAR, REDIS_URL_VAR,
+    VARIABLES,
 };
 pub use crypto::{CryptoError, ENCRYPTION_KEYS_VAR, Keyring, KeyringError, MAX_KEY_ID_LEN};
 pub use error::{AuthError, FieldViolation};

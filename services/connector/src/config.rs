@@ -26,6 +26,20 @@ pub const MAX_RETRIES_LIMIT: u32 = 10;
 /// `PORTICO_PODIO_QUOTA_RESERVE` says otherwise.
 pub const DEFAULT_QUOTA_RESERVE: u32 = 2;
 
+/// Every environment variable the connector reads (besides the common ones of
+/// `portico_runtime::telemetry::VARIABLES`): what `portico connector --help`
+/// lists, and what the README's configuration table must document.
+pub const VARIABLES: &[&str] = &[
+    "PORTICO_CONNECTOR_LISTEN",
+    "PORTICO_PODIO_API_URL",
+    "PORTICO_AUTH_URL",
+    "PORTICO_PODIO_TIMEOUT_SECS",
+    "PORTICO_PODIO_MAX_RETRIES",
+    "PORTICO_PODIO_QUOTA_RESERVE",
+    "REDIS_URL",
+    "PORTICO_REDIS_PREFIX",
+];
+
 /// The connector's configuration.
 #[derive(Debug, Clone)]
 pub struct Config {

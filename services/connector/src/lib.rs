@@ -35,7 +35,7 @@ use portico_runtime::grpc::GrpcError;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-pub use config::Config;
+pub use config::{Config, VARIABLES};
 pub use errors::{ConnectorError, PodioError};
 pub use portico_proto::auth::{UpstreamRef, UpstreamToken, UpstreamTokens};
 pub use portico_runtime::secret::Secret;

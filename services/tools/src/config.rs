@@ -6,6 +6,15 @@ use std::net::SocketAddr;
 
 use portico_runtime::env::{ConfigError, Env};
 
+/// Every environment variable the tools service reads (besides the common ones of
+/// `portico_runtime::telemetry::VARIABLES`): what `portico tools --help`
+/// lists, and what the README's configuration table must document.
+pub const VARIABLES: &[&str] = &[
+    "PORTICO_TOOLS_LISTEN",
+    "PORTICO_AUTH_URL",
+    "PORTICO_CONNECTOR_URL",
+];
+
 /// Where the tools service listens and where it finds its dependencies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {

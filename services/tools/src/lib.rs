@@ -29,7 +29,7 @@ mod server;
 mod service;
 mod tools;
 
-pub use config::Config;
+pub use config::{Config, VARIABLES};
 pub use server::{SERVICE_NAME, ServeError, serve};
 pub use service::{EVENT_BUFFER, ToolsService};
 pub use tools::catalog::TOOL_NAMES;
