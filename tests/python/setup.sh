@@ -3,17 +3,19 @@
 #   mcp1: the official MCP Python SDK 1.x (requirements-mcp1.txt)
 #   mcp2: the official MCP Python SDK 2.x (requirements-mcp2.txt)
 #   grpc: grpcio with grpcio-reflection, for the gRPC API (requirements-grpc.txt)
+#   k8s:  kubernetes-validate and checkov, the validators of the rendered
+#         Kubernetes manifests (requirements-k8s.txt, a full lock; Python >= 3.11)
 #
-# Usage: tests/python/setup.sh
+# Usage: tests/python/setup.sh [NAME ...]   (default: mcp1 mcp2 grpc)
 # Environment:
 #   PORTICO_PY_DIR  where the venvs live (default: <repo>/target/py)
 #   PYTHON          interpreter used to create them (default: python3; needs >= 3.10)
 #
 # Idempotent: each venv holds a stamp with the hash of its requirements file
 # (and the interpreter version); when it matches, nothing is done. Guarded by
-# flock, so parallel test processes can call it at the same time.
-# Prints "mcp1=<python path>", "mcp2=<python path>" and "grpc=<python path>"
-# on stdout; all other output goes to stderr.
+# one flock per venv, so parallel test processes can call it at the same time.
+# Prints "<name>=<python path>" for each venv on stdout (its tools are beside
+# that python); all other output goes to stderr.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -32,15 +34,20 @@ command -v "$python" >/dev/null 2>&1 || die "'$python' not found; install Python
 command -v flock >/dev/null 2>&1 || die "flock not found (util-linux)"
 
 mkdir -p "$py_dir"
-exec 9>"$py_dir/.setup.lock"
-flock 9
 
 py_version="$("$python" -c 'import sys; print(".".join(map(str, sys.version_info[:3])))')"
 
 ensure_venv() {
   local name="$1" req="$here/requirements-$1.txt"
   local venv="$py_dir/$name" stamp="$py_dir/$name/.portico-stamp"
-  [[ -f "$req" ]] || die "missing $req"
+  [[ -f "$req" ]] || die "missing $req (known venvs: mcp1 mcp2 grpc k8s)"
+  if [[ "$name" == k8s ]]; then
+    # The lock (numpy, pulled in by checkov) needs 3.11.
+    "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
+      || die "$("$python" --version 2>&1) is too old; the pinned checkov needs Python >= 3.11 (set PYTHON)"
+  fi
+  exec 9>"$py_dir/.setup-$name.lock"
+  flock 9
   local want
   want="$( { sha256sum "$req" | cut -d' ' -f1; echo "python=$py_version"; } )"
   if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
@@ -50,15 +57,17 @@ ensure_venv() {
   log "creating $name in $venv from $(basename "$req") with Python $py_version"
   rm -rf "$venv"
   "$python" -m venv "$venv"
-  "$venv/bin/python" -m pip install --disable-pip-version-check -q -r "$req" \
+  # stdout too goes to stderr: stdout carries only the name=path lines.
+  "$venv/bin/python" -m pip install --disable-pip-version-check -q -r "$req" >&2 \
     || { rm -rf "$venv"; die "pip install -r $req failed"; }
   printf '%s\n' "$want" >"$stamp"
 }
 
-ensure_venv mcp1
-ensure_venv mcp2
-ensure_venv grpc
-
-echo "mcp1=$py_dir/mcp1/bin/python"
-echo "mcp2=$py_dir/mcp2/bin/python"
-echo "grpc=$py_dir/grpc/bin/python"
+names=("$@")
+[[ ${#names[@]} -gt 0 ]] || names=(mcp1 mcp2 grpc)
+for name in "${names[@]}"; do
+  ensure_venv "$name"
+done
+for name in "${names[@]}"; do
+  echo "$name=$py_dir/$name/bin/python"
+done

@@ -278,29 +278,13 @@ pub async fn start_microservices_configured(
         frontdoor_listeners.push(loopback().await?);
     }
     let public_url = frontdoor_listeners[0].1.clone();
-    let authorize_url = format!("{sim_url}/oauth/authorize");
-    let encryption_keys = format!("e2e:{}", test_encryption_key());
     let listener = auth_listener;
-    let config = portico_auth::Config::from_env(&env(&[
-        ("DATABASE_URL", &schema.url),
-        ("PORTICO_ADMIN_SECRET", ADMIN_SECRET),
-        ("PORTICO_PUBLIC_URL", &public_url),
-        ("PORTICO_PODIO_AUTHORIZE_URL", &authorize_url),
-        ("PORTICO_ENCRYPTION_KEYS", &encryption_keys),
-        ("REDIS_URL", &redis_url()),
-        ("PORTICO_REDIS_PREFIX", &prefix),
-        ("PORTICO_PODIO_API_URL", &sim_url),
-        ("PORTICO_PODIO_CLIENT_ID", podio_sim::seed::DEV_CLIENT_ID),
-        (
-            "PORTICO_PODIO_CLIENT_SECRET",
-            podio_sim::seed::DEV_CLIENT_SECRET,
-        ),
-        ("PORTICO_PODIO_USERNAME", podio_sim::seed::DEV_USERNAME),
-        ("PORTICO_PODIO_PASSWORD", podio_sim::seed::DEV_PASSWORD),
-        // Tests serve Client ID Metadata Documents themselves, on loopback
-        // over plain http (as `portico dev` allows); production refuses both.
-        ("PORTICO_CLIENT_METADATA_ALLOW_LOOPBACK_HTTP", "true"),
-    ]))?;
+    let config = portico_auth::Config::from_env(
+        &auth_env(&schema.url, &public_url, &sim_url, &prefix)
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+    )?;
     let sd = shutdown.clone();
     tasks.spawn(async move {
         portico_auth::serve(config, listener, sd)
@@ -375,6 +359,55 @@ pub async fn start_microservices_configured(
     Ok(stack)
 }
 
+/// The auth service's environment in both shapes: its own schema and
+/// Redis prefix, the issuer `public_url`, a fresh encryption key, the
+/// simulator as Podio with its demo key and user.
+fn auth_env(
+    database_url: &str,
+    public_url: &str,
+    sim_url: &str,
+    prefix: &str,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("DATABASE_URL", database_url.to_owned()),
+        ("PORTICO_ADMIN_SECRET", ADMIN_SECRET.to_owned()),
+        ("PORTICO_PUBLIC_URL", public_url.to_owned()),
+        (
+            "PORTICO_PODIO_AUTHORIZE_URL",
+            format!("{sim_url}/oauth/authorize"),
+        ),
+        (
+            "PORTICO_ENCRYPTION_KEYS",
+            format!("e2e:{}", test_encryption_key()),
+        ),
+        ("REDIS_URL", redis_url()),
+        ("PORTICO_REDIS_PREFIX", prefix.to_owned()),
+        ("PORTICO_PODIO_API_URL", sim_url.to_owned()),
+        (
+            "PORTICO_PODIO_CLIENT_ID",
+            podio_sim::seed::DEV_CLIENT_ID.to_owned(),
+        ),
+        (
+            "PORTICO_PODIO_CLIENT_SECRET",
+            podio_sim::seed::DEV_CLIENT_SECRET.to_owned(),
+        ),
+        (
+            "PORTICO_PODIO_USERNAME",
+            podio_sim::seed::DEV_USERNAME.to_owned(),
+        ),
+        (
+            "PORTICO_PODIO_PASSWORD",
+            podio_sim::seed::DEV_PASSWORD.to_owned(),
+        ),
+        // Tests serve Client ID Metadata Documents themselves, on loopback
+        // over plain http (as `portico dev` allows); production refuses both.
+        (
+            "PORTICO_CLIENT_METADATA_ALLOW_LOOPBACK_HTTP",
+            "true".to_owned(),
+        ),
+    ]
+}
+
 /// A personal API token (all scopes) created through the auth service's
 /// admin API with [`ADMIN_SECRET`].
 async fn create_api_token(auth_url: &str) -> anyhow::Result<String> {
@@ -432,30 +465,11 @@ pub async fn start_processes(frontdoor_env: &[(&str, &str)]) -> anyhow::Result<S
         let public_url = loopback().await?.1;
         let frontdoor_listen = public_url.trim_start_matches("http://").to_owned();
         let redis = redis_url();
-        let keys = format!("e2e:{}", test_encryption_key());
-        let authorize_url = format!("{sim_url}/oauth/authorize");
-        let auth = Process::start(
-            "auth",
-            &[
-                ("PORTICO_AUTH_LISTEN", "127.0.0.1:0"),
-                ("DATABASE_URL", &url),
-                ("PORTICO_ADMIN_SECRET", ADMIN_SECRET),
-                ("PORTICO_PUBLIC_URL", &public_url),
-                ("PORTICO_PODIO_AUTHORIZE_URL", &authorize_url),
-                ("PORTICO_ENCRYPTION_KEYS", &keys),
-                ("REDIS_URL", &redis),
-                ("PORTICO_REDIS_PREFIX", &prefix),
-                ("PORTICO_PODIO_API_URL", &sim_url),
-                ("PORTICO_PODIO_CLIENT_ID", podio_sim::seed::DEV_CLIENT_ID),
-                (
-                    "PORTICO_PODIO_CLIENT_SECRET",
-                    podio_sim::seed::DEV_CLIENT_SECRET,
-                ),
-                ("PORTICO_PODIO_USERNAME", podio_sim::seed::DEV_USERNAME),
-                ("PORTICO_PODIO_PASSWORD", podio_sim::seed::DEV_PASSWORD),
-            ],
-        )
-        .await?;
+        let mut auth_vars = auth_env(&url, &public_url, &sim_url, &prefix);
+        auth_vars.push(("PORTICO_AUTH_LISTEN", "127.0.0.1:0".to_owned()));
+        let auth_vars: Vec<(&str, &str)> =
+            auth_vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let auth = Process::start("auth", &auth_vars).await?;
         let auth_url = auth.url();
         stack.processes.push(auth);
         let connector = Process::start(

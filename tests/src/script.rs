@@ -14,9 +14,18 @@ const SETUP_TIMEOUT: Duration = Duration::from_secs(600);
 /// Runs the setup script `script` with bash and returns the `key=path` lines
 /// it printed on stdout; each of `keys` must be among them.
 pub async fn setup(script: &Path, keys: &[&str]) -> anyhow::Result<HashMap<String, PathBuf>> {
+    setup_with(script, &[], keys).await
+}
+
+/// [`setup`], passing `args` to the script (e.g. which venvs to build).
+pub async fn setup_with(
+    script: &Path,
+    args: &[&str],
+    keys: &[&str],
+) -> anyhow::Result<HashMap<String, PathBuf>> {
     let name = script.display();
     let mut command = Command::new("bash");
-    command.arg(script);
+    command.arg(script).args(args);
     let stdout = run(command, &name.to_string(), SETUP_TIMEOUT).await?;
     let found: HashMap<String, PathBuf> = stdout
         .lines()

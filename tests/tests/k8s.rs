@@ -8,7 +8,7 @@
 //! when kubectl is installed (it is on the CI image), and checked the same.
 //!
 //! The renders are also validated by external tools, which
-//! `tests/k8s/setup.sh` installs (pinned, in a venv of their own): every
+//! `tests/python/setup.sh k8s` installs (pinned, in a venv of their own): every
 //! document against the Kubernetes schemas of [`KUBERNETES_VERSION`] in
 //! strict mode (kubernetes-validate), and the whole against checkov's
 //! security checks, with the skips `deploy/k8s/.checkov.yaml` explains. These
@@ -22,7 +22,7 @@ use anyhow::Context;
 use serde_json::Value;
 
 /// The Kubernetes release whose schemas the rendered overlays must match (one
-/// that kubernetes-validate in `tests/k8s/requirements.txt` bundles). Raise it
+/// that kubernetes-validate in `tests/python/requirements-k8s.txt` bundles). Raise it
 /// with the oldest cluster version we support.
 const KUBERNETES_VERSION: &str = "1.33.0";
 
@@ -358,13 +358,21 @@ impl Drop for Renders {
     }
 }
 
-/// The validators' executables, installed (or found up to date) by
-/// `tests/k8s/setup.sh`.
+/// The validators' executables, installed (or found up to date) in the
+/// `k8s` venv of `tests/python/setup.sh`.
 async fn validators() -> anyhow::Result<HashMap<String, PathBuf>> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("k8s/setup.sh");
-    portico_tests::script::setup(&script, &["kubernetes-validate", "checkov"])
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/setup.sh");
+    let found = portico_tests::script::setup_with(&script, &["k8s"], &["k8s"])
         .await
-        .context("installing the manifest validators (tests/k8s/setup.sh)")
+        .context("installing the manifest validators (tests/python/setup.sh k8s)")?;
+    let bin = found["k8s"]
+        .parent()
+        .context("the k8s venv's python has no directory")?
+        .to_owned();
+    Ok(["kubernetes-validate", "checkov"]
+        .into_iter()
+        .map(|tool| (tool.to_owned(), bin.join(tool)))
+        .collect())
 }
 
 /// Runs `command` within `timeout`: its exit status, stdout and stderr.
