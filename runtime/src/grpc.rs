@@ -15,6 +15,7 @@ use tokio::net::TcpListener;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
+use tonic::server::NamedService;
 use tonic::service::Routes;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint, Server};
@@ -45,19 +46,30 @@ pub enum GrpcError {
     },
 }
 
-/// Serves `routes` plus `grpc.health.v1` and server reflection (of the
-/// encoded `FileDescriptorSet` `descriptors`, e.g. the contracts crate's)
-/// on `listener` until `shutdown` is cancelled. `service_name` is the fully
-/// qualified name of the main service (e.g. `portico.auth.v1.Auth`); its
-/// health turns NOT_SERVING as soon as shutdown begins so load balancers
-/// stop sending traffic while in-flight calls finish.
-pub async fn serve(
+/// Serves `service` (a generated tonic server, e.g. `AuthServer::new(…)`)
+/// plus `grpc.health.v1` and server reflection (of the encoded
+/// `FileDescriptorSet` `descriptors`, e.g. the contracts crate's) on
+/// `listener` until `shutdown` is cancelled. The service's health (under its
+/// fully qualified name) turns NOT_SERVING as soon as shutdown begins so load
+/// balancers stop sending traffic while in-flight calls finish.
+pub async fn serve<S>(
     listener: TcpListener,
-    routes: Routes,
+    service: S,
     descriptors: &'static [u8],
-    service_name: &'static str,
     shutdown: CancellationToken,
-) -> Result<(), GrpcError> {
+) -> Result<(), GrpcError>
+where
+    S: tower::Service<http::Request<tonic::body::Body>, Error = std::convert::Infallible>
+        + NamedService
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Response: axum::response::IntoResponse,
+    S::Future: Send + 'static,
+{
+    let service_name = S::NAME;
+    let routes = Routes::new(service);
     let (reporter, health) = tonic_health::server::health_reporter();
     reporter
         .set_service_status(service_name, ServingStatus::Serving)

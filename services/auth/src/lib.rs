@@ -25,13 +25,13 @@ mod tokens;
 pub mod upstream;
 mod validate;
 
+use portico_proto::FILE_DESCRIPTOR_SET;
 use std::sync::Arc;
 
 use portico_proto::auth::v1::auth_server::AuthServer;
 use portico_runtime::grpc::GrpcError;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tonic::service::Routes;
 
 pub use client_metadata::{
     ClientMetadata, ClientMetadataFetcher, FetchPolicy, MetadataError, is_metadata_client_id,
@@ -66,7 +66,7 @@ pub use upstream::service_account::ServiceAccount;
 pub use validate::{MAX_NAME_CHARS, MIN_CHOSEN_TOKEN_CHARS};
 
 /// The fully qualified gRPC service name, as reported by health checks.
-pub const SERVICE_NAME: &str = "portico.auth.v1.Auth";
+pub const SERVICE_NAME: &str = <AuthServer<AuthService> as tonic::server::NamedService>::NAME;
 
 /// Why the auth service stopped.
 #[derive(Debug, thiserror::Error)]
@@ -168,14 +168,6 @@ pub async fn serve_service(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), ServeError> {
-    let routes = Routes::new(AuthServer::new(service));
-    portico_runtime::grpc::serve(
-        listener,
-        routes,
-        portico_proto::FILE_DESCRIPTOR_SET,
-        SERVICE_NAME,
-        shutdown,
-    )
-    .await?;
-    Ok(())
+    let server = AuthServer::new(service);
+    Ok(portico_runtime::grpc::serve(listener, server, FILE_DESCRIPTOR_SET, shutdown).await?)
 }

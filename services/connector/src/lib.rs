@@ -27,6 +27,7 @@ mod upstream;
 
 pub mod service;
 
+use portico_proto::FILE_DESCRIPTOR_SET;
 use std::sync::Arc;
 
 use portico_proto::connector::v1::connector_server::ConnectorServer;
@@ -44,7 +45,8 @@ pub use service::ConnectorService;
 pub use upstream::{CACHE_CAPACITY, EXPIRY_MARGIN, MAX_CACHE_TTL, sha256_hex};
 
 /// The fully qualified gRPC service name, as reported by health checks.
-pub const SERVICE_NAME: &str = "portico.connector.v1.Connector";
+pub const SERVICE_NAME: &str =
+    <ConnectorServer<ConnectorService> as tonic::server::NamedService>::NAME;
 
 /// Why the connector could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -103,14 +105,6 @@ pub async fn serve_service(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), ServeError> {
-    let routes = tonic::service::Routes::new(ConnectorServer::new(service));
-    portico_runtime::grpc::serve(
-        listener,
-        routes,
-        portico_proto::FILE_DESCRIPTOR_SET,
-        SERVICE_NAME,
-        shutdown,
-    )
-    .await?;
-    Ok(())
+    let server = ConnectorServer::new(service);
+    Ok(portico_runtime::grpc::serve(listener, server, FILE_DESCRIPTOR_SET, shutdown).await?)
 }

@@ -1,17 +1,17 @@
 //! Startup: connects (lazily) to the auth and connector services and serves
 //! the tools API on a listener the caller bound, until shutdown.
 
+use portico_proto::FILE_DESCRIPTOR_SET;
 use portico_proto::remote::{RemoteAuth, RemoteConnector};
 use portico_proto::tools::v1::tools_server::ToolsServer;
 use portico_runtime::grpc::GrpcError;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tonic::service::Routes;
 
 use crate::{Config, ToolsService};
 
 /// The fully qualified gRPC service name, as reported by health checks.
-pub const SERVICE_NAME: &str = "portico.tools.v1.Tools";
+pub const SERVICE_NAME: &str = <ToolsServer<ToolsService> as tonic::server::NamedService>::NAME;
 
 /// Why the tools service could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -39,14 +39,6 @@ pub async fn serve(
         connector = %config.connector_url,
         "tools service listening"
     );
-    let routes = Routes::new(ToolsServer::new(service));
-    portico_runtime::grpc::serve(
-        listener,
-        routes,
-        portico_proto::FILE_DESCRIPTOR_SET,
-        SERVICE_NAME,
-        shutdown,
-    )
-    .await?;
-    Ok(())
+    let server = ToolsServer::new(service);
+    Ok(portico_runtime::grpc::serve(listener, server, FILE_DESCRIPTOR_SET, shutdown).await?)
 }

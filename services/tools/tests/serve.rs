@@ -15,7 +15,6 @@ use portico_proto::tools::v1::{CallToolRequest, ListToolsRequest};
 use portico_tools::{Config, serve};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tonic::service::Routes;
 use tonic::{Request, Response, Status};
 
 /// The fake auth service on the wire: introspection only, as the tools
@@ -158,24 +157,20 @@ async fn serves_tools_over_grpc_until_shutdown() {
 
     let (auth_listener, auth_url) = listener().await;
     let auth = Arc::new(FakeAuth::default());
-    let auth_routes = Routes::new(AuthServer::new(WireAuth(auth.clone())));
     let auth_server = tokio::spawn(portico_runtime::grpc::serve(
         auth_listener,
-        auth_routes,
+        AuthServer::new(WireAuth(auth.clone())),
         portico_proto::FILE_DESCRIPTOR_SET,
-        "portico.auth.v1.Auth",
         shutdown.clone(),
     ));
 
     let (connector_listener, connector_url) = listener().await;
     let connector = Arc::new(FakeConnector::default());
     connector.reply("GET /org/", Reply::Json(fixture("orgs.json")));
-    let connector_routes = Routes::new(ConnectorServer::from_arc(connector.clone()));
     let connector_server = tokio::spawn(portico_runtime::grpc::serve(
         connector_listener,
-        connector_routes,
+        ConnectorServer::from_arc(connector.clone()),
         portico_proto::FILE_DESCRIPTOR_SET,
-        "portico.connector.v1.Connector",
         shutdown.clone(),
     ));
 

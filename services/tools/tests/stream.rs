@@ -21,7 +21,6 @@ use portico_tools::ToolsService;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
-use tonic::service::Routes;
 use tonic::transport::Channel;
 use tonic::{Code, Request, Response, Status};
 
@@ -78,9 +77,8 @@ async fn start(
         async move {
             portico_runtime::grpc::serve(
                 listener,
-                Routes::new(ToolsServer::new(service)),
+                ToolsServer::new(service),
                 portico_proto::FILE_DESCRIPTOR_SET,
-                "portico.tools.v1.Tools",
                 shutdown,
             )
             .await
