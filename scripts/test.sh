@@ -27,6 +27,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # The conformance fixtures are a feature of the tools service: its own code
 # and tests only build with it on.
 cargo clippy -p portico-tools --all-targets --locked --features conformance-fixtures -- -D warnings
+echo "== the portico binary (the process tests run it: tests/src/processes.rs)"
+cargo build --locked --bin portico
 echo "== tests"
 if cargo nextest --version >/dev/null 2>&1; then
   run=(cargo nextest run)

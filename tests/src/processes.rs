@@ -24,8 +24,9 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The `portico` binary of this build: `PORTICO_BIN` when set, else the one
-/// cargo built beside this test (`target/<profile>/portico`; `cargo test
-/// --workspace` and `cargo nextest run --workspace` build it).
+/// cargo built beside this test (`target/<profile>/portico`). Cargo does not
+/// build it for this crate's tests: `scripts/test.sh` runs `cargo build
+/// --bin portico` first; do the same when running these tests alone.
 pub fn portico_binary() -> anyhow::Result<PathBuf> {
     if let Ok(path) = std::env::var("PORTICO_BIN") {
         return Ok(PathBuf::from(path));
