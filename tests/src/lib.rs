@@ -131,6 +131,15 @@ pub struct Stack {
 }
 
 impl Stack {
+    /// The URL of the gRPC service `name` (e.g. `portico_auth::SERVICE_NAME`).
+    pub fn grpc_url(&self, name: &str) -> anyhow::Result<String> {
+        self.grpc_services
+            .iter()
+            .find(|(service, _)| *service == name)
+            .map(|(_, url)| url.clone())
+            .with_context(|| format!("the stack has no {name} service"))
+    }
+
     /// The MCP endpoint of front door `i`.
     pub fn mcp_url(&self, i: usize) -> String {
         format!("{}/mcp", self.frontdoors[i])

@@ -480,12 +480,7 @@ pub fn auth_grpc(
 ) -> anyhow::Result<
     portico_proto::auth::v1::auth_client::AuthClient<portico_runtime::grpc::TracedChannel>,
 > {
-    let url = stack
-        .grpc_services
-        .iter()
-        .find(|(name, _)| *name == portico_auth::SERVICE_NAME)
-        .map(|(_, url)| url.clone())
-        .context("the stack has no auth service")?;
+    let url = stack.grpc_url(portico_auth::SERVICE_NAME)?;
     Ok(portico_proto::remote::RemoteAuth::connect_lazy(&url)?.client())
 }
 

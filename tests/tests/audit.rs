@@ -58,12 +58,7 @@ async fn audit(auth_url: &str, secret: Option<&str>, args: &[&str]) -> anyhow::R
 async fn writes_and_a_token_revocation_are_in_the_audit_log() -> anyhow::Result<()> {
     let stack = start_microservices().await?;
     let outcome = async {
-        let auth_url = stack
-            .grpc_services
-            .iter()
-            .find(|(name, _)| *name == "portico.auth.v1.Auth")
-            .map(|(_, url)| url.clone())
-            .ok_or_else(|| anyhow::anyhow!("no auth service"))?;
+        let auth_url = stack.grpc_url(portico_auth::SERVICE_NAME)?;
         let admin = AdminClient::from_env(&map(&[
             ("PORTICO_AUTH_URL", &auth_url),
             ("PORTICO_ADMIN_SECRET", ADMIN_SECRET),

@@ -62,12 +62,7 @@ async fn python_grpcio_finds_the_api_by_reflection_and_calls_a_tool() -> anyhow:
     let venvs = venvs().await?;
     with_stack(async |stack| {
         let token = bobs_client_credentials_token(stack).await?;
-        let tools_url = stack
-            .grpc_services
-            .iter()
-            .find(|(name, _)| *name == portico_tools::SERVICE_NAME)
-            .map(|(_, url)| url.clone())
-            .context("the stack has no tools service")?;
+        let tools_url = stack.grpc_url(portico_tools::SERVICE_NAME)?;
         let out = run_grpc_client(&venvs.grpc, &tools_url, &token).await?;
 
         // The services, as reflection lists them.

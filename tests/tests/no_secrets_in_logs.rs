@@ -100,12 +100,7 @@ async fn no_log_line_holds_a_secret_or_token() -> anyhow::Result<()> {
             client.cancel().await?;
         }
         // The Podio token behind the OAuth principal, as the connector gets it.
-        let auth_url = stack
-            .grpc_services
-            .iter()
-            .find(|(name, _)| *name == portico_auth::SERVICE_NAME)
-            .map(|(_, url)| url.clone())
-            .context("auth url")?;
+        let auth_url = stack.grpc_url(portico_auth::SERVICE_NAME)?;
         let mut auth = portico_proto::remote::RemoteAuth::connect_lazy(&auth_url)?.client();
         let principal = auth
             .introspect_token(IntrospectTokenRequest {
