@@ -61,7 +61,10 @@ pub(crate) fn build_router(state: AppState) -> Router {
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             limits.request_timeout,
         ))
-        .layer(axum::middleware::from_fn(trace::request_span))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            trace::request_span,
+        ))
         // A panic in one request answers 500 and leaves the process up.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             errors::panicked,

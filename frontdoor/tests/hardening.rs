@@ -314,6 +314,30 @@ async fn a_request_that_takes_too_long_gets_408() {
 }
 
 #[tokio::test]
+async fn a_client_that_sends_its_body_too_slowly_gets_408() {
+    let served = serve(with_limits(Limits {
+        request_timeout: Duration::from_secs(1),
+        ..Limits::default()
+    }))
+    .await;
+    let mut stream = TcpStream::connect(served.addr).await.expect("connect");
+    // Headers promise 100 bytes; only a few ever come.
+    let head = format!(
+        "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {ALICE}\r\n\
+         Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n\
+         Content-Length: 100\r\n\r\n{{\"jsonrpc\""
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let mut seen = vec![0u8; 1024];
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut seen))
+        .await
+        .expect("answered before the client gave up")
+        .expect("read");
+    let response = String::from_utf8_lossy(&seen[..read]);
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+}
+
+#[tokio::test]
 async fn a_panicking_handler_answers_500_and_the_server_goes_on() {
     let served = serve(settings()).await;
     let opened = post(served.addr, None, &initialize_body("2025-11-25")).await;

@@ -780,7 +780,10 @@ async fn oversized_bodies_get_413() {
         StatusCode::PAYLOAD_TOO_LARGE
     );
 
-    // Undeclared length: refused while reading.
+    // Undeclared length: refused while reading, which comes before
+    // authentication too (the body is read first, for its trace keys).
+    let reply = send(&app.router, mcp_post(None, None, &big)).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     let session = open_session(&app.router, ALICE).await;
     let reply = send(&app.router, mcp_post(Some(ALICE), Some(&session), &big)).await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);

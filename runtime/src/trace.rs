@@ -21,10 +21,31 @@ use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 /// Makes `span` a child of the trace context in `headers`, when they carry
 /// a valid one; otherwise `span` starts (or continues) its own trace.
 pub fn adopt(span: &Span, headers: &HeaderMap) {
-    let context = TraceContextPropagator::new().extract(&Headers(headers));
-    if context.span().span_context().is_valid() {
+    adopt_from(span, &Headers(headers));
+}
+
+/// Makes `span` a child of the W3C trace context given as its values, as an
+/// MCP request's `_meta` carries them (SEP-414: the `traceparent` and
+/// `tracestate` keys, in the W3C formats). Returns whether `traceparent`
+/// was a valid context; an invalid one changes nothing. Must be called
+/// before `span` is first entered: a started span keeps its parent.
+pub fn adopt_w3c(span: &Span, traceparent: &str, tracestate: Option<&str>) -> bool {
+    adopt_from(
+        span,
+        &Pairs {
+            traceparent,
+            tracestate,
+        },
+    )
+}
+
+fn adopt_from(span: &Span, carrier: &dyn Extractor) -> bool {
+    let context = TraceContextPropagator::new().extract(carrier);
+    let valid = context.span().span_context().is_valid();
+    if valid {
         let _ = span.set_parent(context);
     }
+    valid
 }
 
 /// Writes the current span's trace context into `headers`.
@@ -75,6 +96,30 @@ impl Extractor for Headers<'_> {
     }
 }
 
+/// The two W3C values, from wherever a protocol carries them.
+struct Pairs<'a> {
+    traceparent: &'a str,
+    tracestate: Option<&'a str>,
+}
+
+impl Extractor for Pairs<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        match key {
+            "traceparent" => Some(self.traceparent),
+            "tracestate" => self.tracestate,
+            _ => None,
+        }
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        let mut keys = vec!["traceparent"];
+        if self.tracestate.is_some() {
+            keys.push("tracestate");
+        }
+        keys
+    }
+}
+
 struct HeadersMut<'a>(&'a mut HeaderMap);
 
 impl Injector for HeadersMut<'_> {
@@ -100,6 +145,26 @@ mod tests {
         assert_eq!(current_trace_id(), None);
         headers.insert("traceparent", HeaderValue::from_static("garbage"));
         adopt(&Span::none(), &headers);
+        assert!(!adopt_w3c(&Span::none(), "garbage", None));
+    }
+
+    #[test]
+    fn values_from_meta_are_read_as_w3c_trace_context() {
+        let pairs = Pairs {
+            traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            tracestate: Some("vendor=value"),
+        };
+        let context = TraceContextPropagator::new().extract(&pairs);
+        let span = context.span();
+        let span_context = span.span_context();
+        assert_eq!(span_context.span_id().to_string(), "00f067aa0ba902b7");
+        assert_eq!(span_context.trace_state().get("vendor"), Some("value"));
+        assert!(span_context.is_remote() && span_context.is_sampled());
+        assert!(adopt_w3c(
+            &Span::none(),
+            pairs.traceparent,
+            pairs.tracestate
+        ));
     }
 
     #[test]

@@ -93,18 +93,27 @@ fn descends(spans: &HashMap<SpanId, SpanData>, span: &SpanData, ancestor: SpanId
     false
 }
 
-/// Calls `get_organizations` through the microservices shape, with the
-/// W3C `traceparent` given (if any), and returns the spans of the trace the
-/// front door's request span is in, once every hop's span has ended, with
-/// that request span.
+/// Where a call carries the caller's trace.
+#[derive(Default)]
+struct Carried<'a> {
+    /// The W3C `traceparent` HTTP header.
+    header: Option<&'a str>,
+    /// `params._meta.traceparent` (SEP-414).
+    meta: Option<&'a str>,
+}
+
+/// Calls `get_organizations` through the microservices shape, carrying the
+/// trace given (if any), and returns the spans of the trace the front
+/// door's request span is in, once every hop's span has ended, with that
+/// request span.
 async fn traced_call(
-    traceparent: Option<&str>,
+    carried: Carried<'_>,
 ) -> anyhow::Result<(HashMap<SpanId, SpanData>, SpanData)> {
     let collected = install();
     let stack = start_microservices().await?;
     let outcome = async {
         let client = portico_tests::http_client(Duration::from_secs(30)).build()?;
-        let call = json!({
+        let mut call = json!({
             "jsonrpc": "2.0", "id": 1, "method": "tools/call",
             "params": {
                 "name": "get_organizations", "arguments": {},
@@ -114,6 +123,10 @@ async fn traced_call(
                 },
             },
         });
+        if let Some(traceparent) = carried.meta {
+            call["params"]["_meta"]["traceparent"] = json!(traceparent);
+            call["params"]["_meta"]["tracestate"] = json!("portico=test");
+        }
         let mut request = client
             .post(stack.mcp_url(0))
             .bearer_auth(&stack.token)
@@ -121,7 +134,7 @@ async fn traced_call(
             .header("mcp-protocol-version", "2026-07-28")
             .header("mcp-method", "tools/call")
             .header("mcp-name", "get_organizations");
-        if let Some(traceparent) = traceparent {
+        if let Some(traceparent) = carried.header {
             request = request.header("traceparent", traceparent);
         }
         let reply = request.json(&call).send().await?;
@@ -217,8 +230,12 @@ fn check_hops(spans: &HashMap<SpanId, SpanData>, request: &SpanData) -> anyhow::
 async fn a_call_that_carries_a_traceparent_is_traced_in_the_callers_trace() -> anyhow::Result<()> {
     let caller_trace = "4bf92f3577b34da6a3ce929d0e0e4736";
     let caller_span = "00f067aa0ba902b7";
-    let (spans, request) =
-        traced_call(Some(&format!("00-{caller_trace}-{caller_span}-01"))).await?;
+    let traceparent = format!("00-{caller_trace}-{caller_span}-01");
+    let (spans, request) = traced_call(Carried {
+        header: Some(&traceparent),
+        meta: None,
+    })
+    .await?;
     anyhow::ensure!(request.span_context.trace_id() == TraceId::from_hex(caller_trace)?);
     anyhow::ensure!(
         request.parent_span_id == SpanId::from_hex(caller_span)? && request.parent_span_is_remote,
@@ -228,9 +245,35 @@ async fn a_call_that_carries_a_traceparent_is_traced_in_the_callers_trace() -> a
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_whose_meta_carries_a_traceparent_is_traced_in_that_trace_over_the_header()
+-> anyhow::Result<()> {
+    let meta_trace = "0af7651916cd43dd8448eb211c80319c";
+    let meta_span = "b7ad6b7169203331";
+    let meta = format!("00-{meta_trace}-{meta_span}-01");
+    // A proxy's header trace too: the MCP client's own `_meta` one wins.
+    let header = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let (spans, request) = traced_call(Carried {
+        header: Some(header),
+        meta: Some(&meta),
+    })
+    .await?;
+    anyhow::ensure!(request.span_context.trace_id() == TraceId::from_hex(meta_trace)?);
+    anyhow::ensure!(
+        request.parent_span_id == SpanId::from_hex(meta_span)? && request.parent_span_is_remote,
+        "the front door's span is a child of the span named in _meta"
+    );
+    anyhow::ensure!(
+        request.span_context.trace_state().get("portico") == Some("test"),
+        "the _meta tracestate is carried: {:?}",
+        request.span_context.trace_state()
+    );
+    check_hops(&spans, &request)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_without_one_is_one_new_trace_across_every_service_and_the_upstream_call()
 -> anyhow::Result<()> {
-    let (spans, request) = traced_call(None).await?;
+    let (spans, request) = traced_call(Carried::default()).await?;
     anyhow::ensure!(
         request.parent_span_id == SpanId::INVALID,
         "the front door's span starts the trace"

@@ -164,7 +164,7 @@ async fn end_session(
 /// Whether the body is declared JSON (`application/json`, any parameters).
 /// A body without a `Content-Type` is refused too: MCP clients always send
 /// one, and guessing is how a form post from a foreign page gets in.
-fn is_json(headers: &HeaderMap) -> bool {
+pub(crate) fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
