@@ -91,6 +91,13 @@ impl AdminClient {
             .events)
     }
 
+    /// Re-encrypts every stored secret not under the auth service's current
+    /// encryption key under it (with `dry_run`, only counts).
+    pub async fn rekey(&self, dry_run: bool) -> anyhow::Result<pb::RekeyResponse> {
+        let request = self.request(pb::RekeyRequest { dry_run })?;
+        Ok(self.auth.clone().rekey(request).await?.into_inner())
+    }
+
     /// Lists personal API tokens (never their secrets).
     pub async fn list_tokens(&self) -> anyhow::Result<Vec<pb::ApiTokenInfo>> {
         let request = self.request(pb::ListApiTokensRequest {})?;
@@ -192,6 +199,84 @@ impl AdminClient {
     }
 }
 
+/// `portico admin rekey`'s listing: the current key, then one tab-separated
+/// row per kind of stored secret, then their total.
+pub fn rekey_listing(report: &pb::RekeyResponse) -> String {
+    let rewrapped = if report.dry_run {
+        "would rewrap"
+    } else {
+        "rewrapped"
+    };
+    let total = report.kinds.iter().fold(
+        pb::RekeyCount {
+            kind: "total".to_owned(),
+            ..pb::RekeyCount::default()
+        },
+        |mut total, count| {
+            total.examined += count.examined;
+            total.rewrapped += count.rewrapped;
+            total.already_current += count.already_current;
+            total.undecryptable += count.undecryptable;
+            total.contended += count.contended;
+            total
+        },
+    );
+    let mut out = format!(
+        "current key: {}\nkind\texamined\t{rewrapped}\talready current\tundecryptable\tcontended\n",
+        report.current_key_id
+    );
+    for count in report.kinds.iter().chain([&total]) {
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\n",
+            count.kind,
+            count.examined,
+            count.rewrapped,
+            count.already_current,
+            count.undecryptable,
+            count.contended
+        ));
+    }
+    out
+}
+
+/// What `portico admin rekey` tells the operator after its listing: `Ok`
+/// when nothing stands in the way of removing the older keys (or, in a dry
+/// run, of running for real), an error saying what to do otherwise. Any
+/// undecryptable secret is an error: removing a key then could lose more.
+pub fn rekey_verdict(report: &pb::RekeyResponse) -> anyhow::Result<String> {
+    let sum = |field: fn(&pb::RekeyCount) -> u64| report.kinds.iter().map(field).sum::<u64>();
+    let (rewrapped, undecryptable, contended) = (
+        sum(|c| c.rewrapped),
+        sum(|c| c.undecryptable),
+        sum(|c| c.contended),
+    );
+    let key = &report.current_key_id;
+    if undecryptable > 0 {
+        anyhow::bail!(
+            "{undecryptable} stored secret(s) cannot be decrypted by any key in PORTICO_ENCRYPTION_KEYS and were left as they are: \
+             do not remove a key yet. The auth service's log names each record and the key it needs; put that key back \
+             (after {key}) and run again, or accept that the users concerned must sign in to Podio again."
+        );
+    }
+    if contended > 0 {
+        anyhow::bail!(
+            "{contended} stored secret(s) changed while being rewritten and are still under an older key: \
+             run `portico admin rekey` again before removing a key."
+        );
+    }
+    Ok(if report.dry_run {
+        format!(
+            "Dry run, nothing written: {rewrapped} stored secret(s) would be re-encrypted under key {key}. \
+             Run `portico admin rekey` to do it."
+        )
+    } else {
+        format!(
+            "Every stored secret is under key {key} now ({rewrapped} re-encrypted). Once every auth replica runs with \
+             {key} first in PORTICO_ENCRYPTION_KEYS, the other keys can be removed (sign-ins in flight expire on their own within minutes)."
+        )
+    })
+}
+
 /// A list for a listing column, `-` when empty.
 pub fn joined(items: &[String], separator: &str) -> String {
     if items.is_empty() {
@@ -237,6 +322,66 @@ mod tests {
         assert_eq!(limits(&[1, 2], &[3]), "spaces 1,2; orgs 3");
         assert_eq!(joined(&[], ","), "-");
         assert_eq!(joined(&["a".to_owned(), "b".to_owned()], ","), "a,b");
+    }
+
+    fn rekey_report(dry_run: bool, undecryptable: u64, contended: u64) -> pb::RekeyResponse {
+        pb::RekeyResponse {
+            current_key_id: "k2".to_owned(),
+            dry_run,
+            kinds: vec![
+                pb::RekeyCount {
+                    kind: "oauth_client.podio_client_secret".to_owned(),
+                    examined: 3 + undecryptable,
+                    rewrapped: 2,
+                    already_current: 1,
+                    undecryptable,
+                    contended: 0,
+                },
+                pb::RekeyCount {
+                    kind: "upstream.access_token".to_owned(),
+                    examined: 4 + contended,
+                    rewrapped: 4,
+                    contended,
+                    ..pb::RekeyCount::default()
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn rekey_lists_each_kind_and_the_total() {
+        assert_eq!(
+            rekey_listing(&rekey_report(false, 1, 0)),
+            "current key: k2\n\
+             kind\texamined\trewrapped\talready current\tundecryptable\tcontended\n\
+             oauth_client.podio_client_secret\t4\t2\t1\t1\t0\n\
+             upstream.access_token\t4\t4\t0\t0\t0\n\
+             total\t8\t6\t1\t1\t0\n"
+        );
+        assert!(rekey_listing(&rekey_report(true, 0, 0)).contains("\twould rewrap\t"));
+    }
+
+    #[test]
+    fn rekey_fails_while_anything_is_left_under_another_key() {
+        let done = rekey_verdict(&rekey_report(false, 0, 0)).expect("ok");
+        assert!(done.contains("under key k2 now (6 re-encrypted)"), "{done}");
+        let dry = rekey_verdict(&rekey_report(true, 0, 0)).expect("ok");
+        assert!(dry.contains("6 stored secret(s) would be"), "{dry}");
+        for report in [rekey_report(false, 2, 0), rekey_report(true, 2, 0)] {
+            let err = rekey_verdict(&report)
+                .expect_err("undecryptable")
+                .to_string();
+            assert!(
+                err.contains("2 stored secret(s) cannot be decrypted"),
+                "{err}"
+            );
+            assert!(err.contains("do not remove a key"), "{err}");
+        }
+        let err = rekey_verdict(&rekey_report(false, 0, 1)).expect_err("contended");
+        assert!(
+            err.to_string().contains("run `portico admin rekey` again"),
+            "{err}"
+        );
     }
 }
 

@@ -121,6 +121,20 @@ enum AdminCommand {
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },
+    /// Re-encrypt every stored Podio secret and token under the current encryption key.
+    ///
+    /// The current key is the first of the auth service's PORTICO_ENCRYPTION_KEYS.
+    /// Prints, per kind of stored secret, how many were examined, rewrapped,
+    /// already current, undecryptable (no key decrypts them; left as they are)
+    /// and contended (changed by a token refresh meanwhile; run again). Exits
+    /// non-zero when anything is undecryptable or contended: do not remove a
+    /// key then. Sign-ins in flight are not rewritten; they expire within
+    /// minutes. See the README's "Rotate the encryption key".
+    Rekey {
+        /// Only count what would be rewritten; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -433,6 +447,15 @@ async fn run(command: Command, env: &HashMap<String, String>) -> anyhow::Result<
                     or_dash(&e.trace_id)
                 );
             }
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::Rekey { dry_run },
+        } => {
+            let admin = admin::AdminClient::from_env(env)?;
+            let report = admin.rekey(dry_run).await?;
+            print!("{}", admin::rekey_listing(&report));
+            eprintln!("{}", admin::rekey_verdict(&report)?);
             Ok(())
         }
         Command::Admin {

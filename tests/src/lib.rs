@@ -140,6 +140,13 @@ impl Stack {
             .with_context(|| format!("the stack has no {name} service"))
     }
 
+    /// The auth service's DATABASE_URL (this stack's own schema), for a
+    /// test that must put a record in place the API cannot write; `None` in
+    /// the dev shape, which keeps everything in memory.
+    pub fn database_url(&self) -> Option<&str> {
+        self.schema.as_ref().map(|schema| schema.url.as_str())
+    }
+
     /// The MCP endpoint of front door `i`.
     pub fn mcp_url(&self, i: usize) -> String {
         format!("{}/mcp", self.frontdoors[i])

@@ -9,10 +9,11 @@ use portico_proto::auth::v1::{
     IntrospectTokenRequest, IntrospectTokenResponse, ListApiTokensRequest, ListApiTokensResponse,
     ListAuditEventsRequest, ListAuditEventsResponse, ListOAuthClientsRequest,
     ListOAuthClientsResponse, NavigationResponse, OAuthClientInfo, RecordAuditEventRequest,
-    RecordAuditEventResponse, RegisterClientRequest, RegisterClientResponse, RevokeApiTokenRequest,
-    RevokeApiTokenResponse, RevokeOAuthClientRequest, RevokeOAuthClientResponse, RevokeRequest,
-    RevokeResponse, RotateOAuthClientSecretRequest, RotateOAuthClientSecretResponse, ServerInfo,
-    TokenRequest, TokenResponse, auth_server::Auth,
+    RecordAuditEventResponse, RegisterClientRequest, RegisterClientResponse, RekeyCount,
+    RekeyRequest, RekeyResponse, RevokeApiTokenRequest, RevokeApiTokenResponse,
+    RevokeOAuthClientRequest, RevokeOAuthClientResponse, RevokeRequest, RevokeResponse,
+    RotateOAuthClientSecretRequest, RotateOAuthClientSecretResponse, ServerInfo, TokenRequest,
+    TokenResponse, auth_server::Auth,
 };
 use portico_proto::auth::{OAuthEndpoints, TokenIntrospector, UpstreamRef, UpstreamTokens};
 use portico_proto::error::bearer_token;
@@ -85,6 +86,30 @@ impl Auth for AuthService {
         };
         let events = self.audit_events(&filter).await?;
         Ok(Response::new(ListAuditEventsResponse { events }))
+    }
+
+    async fn rekey(
+        &self,
+        request: Request<RekeyRequest>,
+    ) -> Result<Response<RekeyResponse>, Status> {
+        self.authorize_admin(bearer_token(request.metadata()))?;
+        let report = self.rekey_secrets(request.into_inner().dry_run).await?;
+        Ok(Response::new(RekeyResponse {
+            current_key_id: report.current_key_id,
+            kinds: report
+                .kinds
+                .into_iter()
+                .map(|k| RekeyCount {
+                    kind: k.kind.to_owned(),
+                    examined: k.examined,
+                    rewrapped: k.rewrapped,
+                    already_current: k.already_current,
+                    undecryptable: k.undecryptable,
+                    contended: k.contended,
+                })
+                .collect(),
+            dry_run: report.dry_run,
+        }))
     }
 
     async fn list_api_tokens(

@@ -50,6 +50,10 @@ pub use oauth::{
     DEFAULT_REDIRECT_ALLOWLIST, KIND_OAUTH, NewClient, OAuthSettings, PODIO_AUTHORIZE_URL_VAR,
     PUBLIC_URL_VAR, REDIRECT_ALLOWLIST_VAR, REFRESH_TOKEN, REFRESH_TOKEN_PREFIX,
 };
+pub use oauth::{
+    CLIENT_PODIO_SECRET, RekeyCounts, RekeyReport, UPSTREAM_ACCESS_TOKEN, UPSTREAM_PODIO_SECRET,
+    UPSTREAM_REFRESH_TOKEN,
+};
 pub use portico_runtime::secret::Secret;
 pub use service::{AuthService, CreatedToken, KIND_API_TOKEN, principal_of};
 pub use store::{ApiTokenRecord, MemoryTokenStore, PgTokenStore, StoreError, TokenStore};
@@ -57,7 +61,7 @@ pub use store::{AuditFilter, AuditStore, MemoryAuditStore, PgAuditStore};
 pub use store::{
     ClientKind, ClientRecord, CodeRecord, CodeUse, GrantRecord, MemoryOAuthStore,
     MemoryPendingStore, OAuthStore, PendingStore, PgOAuthStore, RedisPendingStore, TokenKind,
-    TokenRecord, UpstreamRecord,
+    TokenRecord, UpstreamCiphertexts, UpstreamRecord,
 };
 pub use tokens::{HINT_LEN, TOKEN_PREFIX};
 pub use upstream::Upstream;

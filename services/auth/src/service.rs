@@ -87,11 +87,17 @@ impl AuthService {
 
     /// An operator's change, for the audit log.
     pub(crate) async fn audit_admin(&self, action: &str, target: &str) {
+        self.audit_admin_outcome(action, target, "ok").await;
+    }
+
+    /// [`AuthService::audit_admin`] with an outcome other than `ok`, e.g. a
+    /// rekey's counts.
+    pub(crate) async fn audit_admin_outcome(&self, action: &str, target: &str, outcome: &str) {
         self.audit(AuditEvent {
             subject: "admin".to_owned(),
             action: action.to_owned(),
             target: target.to_owned(),
-            outcome: "ok".to_owned(),
+            outcome: outcome.to_owned(),
             ..AuditEvent::default()
         })
         .await;

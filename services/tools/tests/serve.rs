@@ -37,6 +37,10 @@ impl Auth for WireAuth {
         Err(Status::unimplemented("not in this fake"))
     }
 
+    async fn rekey(&self, _: Request<RekeyRequest>) -> Result<Response<RekeyResponse>, Status> {
+        Err(Status::unimplemented("not in this fake"))
+    }
+
     async fn create_api_token(
         &self,
         _: Request<CreateApiTokenRequest>,

@@ -6,6 +6,7 @@
 
 use portico_proto::auth::{Introspection, Principal, UpstreamRef, UpstreamToken};
 use portico_proto::vocab::{CredentialMode, Scope, scope_values};
+use portico_runtime::secret::Secret;
 
 use super::authorize::upstream_aad;
 use super::register::client_secret_aad;
@@ -135,33 +136,70 @@ pub(crate) async fn upstream_token(
             }
         };
         let at = now();
-        let new_refresh = issued.refresh.clone().unwrap_or(refresh);
+        let new_refresh = issued.refresh.clone().unwrap_or_else(|| refresh.clone());
         let expires_at = at + secs(issued.expires_in);
-        let stored = oauth
-            .store
-            .update_upstream_tokens(
-                &record.id,
-                record.version,
-                &oauth.encrypt(
-                    &issued.access,
-                    &upstream_aad(&record.id, "access_token_enc"),
-                )?,
-                &oauth.encrypt(&new_refresh, &upstream_aad(&record.id, "refresh_token_enc"))?,
-                expires_at,
-                at,
-            )
-            .await?;
-        if stored {
-            return Ok(UpstreamToken {
-                access_token: issued.access,
-                expires_at,
-            });
+        let access_enc = oauth.encrypt(
+            &issued.access,
+            &upstream_aad(&record.id, "access_token_enc"),
+        )?;
+        let refresh_enc =
+            oauth.encrypt(&new_refresh, &upstream_aad(&record.id, "refresh_token_enc"))?;
+        let mut version = record.version;
+        for _ in 0..MAX_ATTEMPTS {
+            if oauth
+                .store
+                .update_upstream_tokens(
+                    &record.id,
+                    version,
+                    &access_enc,
+                    &refresh_enc,
+                    expires_at,
+                    at,
+                )
+                .await?
+            {
+                return Ok(UpstreamToken {
+                    access_token: issued.access,
+                    expires_at,
+                });
+            }
+            // Lost the race. Usually to another replica's refresh, whose
+            // token is in the store now. But a rekey (`rekey.rs`) may only
+            // have re-encrypted the very tokens read here: then nothing in
+            // the store is newer than what Podio just issued, and the refresh
+            // token used may be spent, so ours must be stored after all.
+            match unchanged_since(oauth, &record.id, &access, &refresh).await? {
+                Some(rewrapped) => version = rewrapped,
+                None => break,
+            }
         }
         // Lost the race: the winner's token is in the store now.
     }
     Err(AuthError::Upstream(PodioGrantError::Unavailable(
         "the podio token kept changing while renewing it".to_owned(),
     )))
+}
+
+/// The version of upstream credentials `id` if they still hold the tokens
+/// `access` and `refresh` (perhaps re-encrypted, but not renewed); `None` if
+/// they hold others or are gone.
+async fn unchanged_since(
+    oauth: &OAuth,
+    id: &str,
+    access: &Secret,
+    refresh: &Secret,
+) -> Result<Option<i64>, AuthError> {
+    let Some(stored) = oauth.store.upstream(id).await? else {
+        return Ok(None);
+    };
+    let holds = |ciphertext: &[u8], column: &str, expected: &Secret| {
+        oauth
+            .decrypt(ciphertext, &upstream_aad(id, column))
+            .is_ok_and(|found| tokens::constant_time_eq(found.expose(), expected.expose()))
+    };
+    let unchanged = holds(&stored.access_token_enc, "access_token_enc", access)
+        && holds(&stored.refresh_token_enc, "refresh_token_enc", refresh);
+    Ok(unchanged.then_some(stored.version))
 }
 
 async fn key_of(

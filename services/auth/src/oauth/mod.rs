@@ -5,7 +5,8 @@
 //! introspection of `portico_at_` tokens and the per-user Podio tokens).
 //! Integration clients, which users create for their own back ends through
 //! the admin RPCs, live in `clients`; their client credentials grant act as
-//! their owner with the owner's Podio credential.
+//! their owner with the owner's Podio credential. `rekey` re-encrypts the
+//! stored Podio secrets under the current key, so old keys can be retired.
 //!
 //! Without [`AuthService::with_oauth`] every endpoint answers
 //! `temporarily_unavailable` with a sentence saying so, so a client fails
@@ -41,6 +42,7 @@ mod access;
 mod authorize;
 mod clients;
 mod register;
+mod rekey;
 mod token;
 
 use std::collections::HashMap;
@@ -69,6 +71,10 @@ use crate::upstream::podio::PodioKey;
 pub(crate) use access::{introspect_oauth, upstream_token};
 pub use clients::{
     AUTHORIZATION_CODE, CLIENT_CREDENTIALS, CreatedClient, NewClient, REFRESH_TOKEN,
+};
+pub use rekey::{
+    CLIENT_PODIO_SECRET, RekeyCounts, RekeyReport, UPSTREAM_ACCESS_TOKEN, UPSTREAM_PODIO_SECRET,
+    UPSTREAM_REFRESH_TOKEN,
 };
 
 /// The server's public base URL (issuer and base of every endpoint).

@@ -23,7 +23,7 @@ pub use audit::{AuditFilter, AuditStore, MemoryAuditStore, PgAuditStore};
 pub use memory::MemoryTokenStore;
 pub use oauth::{
     ClientKind, ClientRecord, CodeRecord, CodeUse, GrantRecord, OAuthStore, TokenKind, TokenRecord,
-    UpstreamRecord,
+    UpstreamCiphertexts, UpstreamRecord,
 };
 pub use oauth_memory::MemoryOAuthStore;
 pub use oauth_postgres::PgOAuthStore;

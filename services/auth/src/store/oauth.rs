@@ -129,6 +129,18 @@ pub struct UpstreamRecord {
     pub version: i64,
 }
 
+/// The encrypted fields of an [`UpstreamRecord`], for
+/// [`OAuthStore::replace_upstream_ciphertexts`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpstreamCiphertexts {
+    /// [`UpstreamRecord::podio_client_secret_enc`].
+    pub podio_client_secret_enc: Option<Vec<u8>>,
+    /// [`UpstreamRecord::access_token_enc`].
+    pub access_token_enc: Vec<u8>,
+    /// [`UpstreamRecord::refresh_token_enc`].
+    pub refresh_token_enc: Vec<u8>,
+}
+
 /// A user's consent to a client: the scope and limits of everything issued
 /// under it. Revoking it revokes its tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,6 +288,52 @@ pub trait OAuthStore: Send + Sync + 'static {
         refresh_token_enc: &[u8],
         expires_at: i64,
         updated_at: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// At most `limit` clients whose `client_id` sorts after `after` (`""`
+    /// from the start), revoked or not, by `client_id` ascending: keyset
+    /// pagination, so a walk over every client (re-encrypting their secrets)
+    /// passes each once however many are added meanwhile, and no page costs
+    /// more than `limit` rows. "Sorts" is the store's own text order (bytes
+    /// in memory, the database's collation in Postgres, so its primary key
+    /// index serves the page); callers only pass back the last id of a page.
+    async fn clients_after(&self, after: &str, limit: u32)
+    -> Result<Vec<ClientRecord>, StoreError>;
+
+    /// Replaces the client's `podio_client_secret_enc` with `new`, but only if
+    /// it is still `expected` byte for byte (compare-and-swap: the caller read
+    /// `expected` and derived `new` from it). Nothing else changes. `false`
+    /// (and nothing written) if the ciphertext moved on, the client has none,
+    /// or no such client exists.
+    async fn replace_client_secret_enc(
+        &self,
+        client_id: &str,
+        expected: &[u8],
+        new: &[u8],
+    ) -> Result<bool, StoreError>;
+
+    /// At most `limit` upstream credentials whose `id` sorts after `after`
+    /// (`""` from the start), by `id` ascending; keyset pagination as in
+    /// [`OAuthStore::clients_after`].
+    async fn upstreams_after(
+        &self,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<UpstreamRecord>, StoreError>;
+
+    /// Replaces the three ciphertexts of `id` (the same secrets under another
+    /// key) and bumps its version, but only if the stored version is still
+    /// `expected_version`, exactly as [`OAuthStore::update_upstream_tokens`]
+    /// does: a refresh that wrote in between is never overwritten (this call
+    /// fails and the caller re-reads), and a refresh racing this call sees
+    /// the version move on. `expires_at` and `updated_at` stay, since the
+    /// tokens themselves do not change. `false` if the version moved on or no
+    /// such record exists.
+    async fn replace_upstream_ciphertexts(
+        &self,
+        id: &str,
+        expected_version: i64,
+        ciphertexts: &UpstreamCiphertexts,
     ) -> Result<bool, StoreError>;
 
     /// Stores a new grant.

@@ -12,7 +12,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use super::StoreError;
 use super::oauth::{
     ClientKind, ClientRecord, CodeRecord, CodeUse, GrantRecord, OAuthStore, TokenKind, TokenRecord,
-    UpstreamRecord,
+    UpstreamCiphertexts, UpstreamRecord,
 };
 
 /// An [`OAuthStore`] held in process memory.
@@ -68,6 +68,11 @@ impl MemoryOAuthStore {
         // consistent data.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// A page size as a `take` count (a `u32` always fits a `usize` here).
+fn page_len(limit: u32) -> usize {
+    usize::try_from(limit).unwrap_or(usize::MAX)
 }
 
 /// Records newest first, later insertions first within one second.
@@ -190,6 +195,77 @@ impl OAuthStore for MemoryOAuthStore {
                 upstream.refresh_token_enc = refresh_token_enc.to_vec();
                 upstream.expires_at = expires_at;
                 upstream.updated_at = updated_at;
+                upstream.version += 1;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn clients_after(
+        &self,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<ClientRecord>, StoreError> {
+        let state = self.state();
+        let mut page: Vec<&ClientRecord> = state
+            .clients
+            .iter()
+            .filter(|c| c.client_id.as_str() > after)
+            .collect();
+        page.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+        Ok(page.into_iter().take(page_len(limit)).cloned().collect())
+    }
+
+    async fn replace_client_secret_enc(
+        &self,
+        client_id: &str,
+        expected: &[u8],
+        new: &[u8],
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        match state.clients.iter_mut().find(|c| c.client_id == client_id) {
+            Some(client) if client.podio_client_secret_enc.as_deref() == Some(expected) => {
+                client.podio_client_secret_enc = Some(new.to_vec());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn upstreams_after(
+        &self,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<UpstreamRecord>, StoreError> {
+        let state = self.state();
+        let mut page: Vec<&UpstreamRecord> = state
+            .upstreams
+            .values()
+            .filter(|u| u.id.as_str() > after)
+            .collect();
+        page.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(page.into_iter().take(page_len(limit)).cloned().collect())
+    }
+
+    async fn replace_upstream_ciphertexts(
+        &self,
+        id: &str,
+        expected_version: i64,
+        ciphertexts: &UpstreamCiphertexts,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        match state.upstreams.get_mut(id) {
+            Some(upstream) if upstream.version == expected_version => {
+                upstream
+                    .podio_client_secret_enc
+                    .clone_from(&ciphertexts.podio_client_secret_enc);
+                upstream
+                    .access_token_enc
+                    .clone_from(&ciphertexts.access_token_enc);
+                upstream
+                    .refresh_token_enc
+                    .clone_from(&ciphertexts.refresh_token_enc);
                 upstream.version += 1;
                 Ok(true)
             }

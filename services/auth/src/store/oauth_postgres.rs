@@ -14,7 +14,7 @@ use sqlx::postgres::{PgPool, PgRow};
 use super::StoreError;
 use super::oauth::{
     ClientKind, ClientRecord, CodeRecord, CodeUse, GrantRecord, OAuthStore, TokenKind, TokenRecord,
-    UpstreamRecord,
+    UpstreamCiphertexts, UpstreamRecord,
 };
 use super::postgres::{PgTokenStore, translate};
 
@@ -82,6 +82,23 @@ impl PgOAuthStore {
     ) -> Result<Vec<T>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(key)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(translate)?;
+        rows.iter().map(decode).collect()
+    }
+
+    /// Rows of a keyset page: `sql` binds the bound `after` and the `limit`.
+    async fn fetch_page<T>(
+        &self,
+        sql: String,
+        after: &str,
+        limit: u32,
+        decode: fn(&PgRow) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after)
+            .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await
             .map_err(translate)?;
@@ -254,6 +271,77 @@ impl OAuthStore for PgOAuthStore {
         .bind(refresh_token_enc)
         .bind(expires_at)
         .bind(updated_at)
+        .execute(&self.pool)
+        .await
+        .map_err(translate)?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    async fn clients_after(
+        &self,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<ClientRecord>, StoreError> {
+        // The primary key's index serves both the bound and the order, so a
+        // page costs `limit` rows however large the table is.
+        let sql = format!(
+            "SELECT {CLIENT_COLUMNS} FROM oauth_clients WHERE client_id > $1 \
+             ORDER BY client_id LIMIT $2"
+        );
+        self.fetch_page(sql, after, limit, client_record).await
+    }
+
+    async fn replace_client_secret_enc(
+        &self,
+        client_id: &str,
+        expected: &[u8],
+        new: &[u8],
+    ) -> Result<bool, StoreError> {
+        // The comparison and the write are one statement, so a concurrent
+        // change of the ciphertext makes this match nothing.
+        let result = sqlx::query(
+            "UPDATE oauth_clients SET podio_client_secret_enc = $3 \
+             WHERE client_id = $1 AND podio_client_secret_enc = $2",
+        )
+        .bind(client_id)
+        .bind(expected)
+        .bind(new)
+        .execute(&self.pool)
+        .await
+        .map_err(translate)?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    async fn upstreams_after(
+        &self,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<UpstreamRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {UPSTREAM_COLUMNS} FROM upstream_credentials WHERE id > $1 \
+             ORDER BY id LIMIT $2"
+        );
+        self.fetch_page(sql, after, limit, upstream_record).await
+    }
+
+    async fn replace_upstream_ciphertexts(
+        &self,
+        id: &str,
+        expected_version: i64,
+        ciphertexts: &UpstreamCiphertexts,
+    ) -> Result<bool, StoreError> {
+        // As in update_upstream_tokens: the version check and the bump are
+        // one statement, so of this and a concurrent refresh exactly one wins.
+        let result = sqlx::query(
+            "UPDATE upstream_credentials SET podio_client_secret_enc = $3, \
+             access_token_enc = $4, refresh_token_enc = $5, version = version + 1 \
+             WHERE id = $1 AND version = $2",
+        )
+        .bind(id)
+        .bind(expected_version)
+        .bind(&ciphertexts.podio_client_secret_enc)
+        .bind(&ciphertexts.access_token_enc)
+        .bind(&ciphertexts.refresh_token_enc)
         .execute(&self.pool)
         .await
         .map_err(translate)?;

@@ -156,7 +156,7 @@ impl HarnessBuilder {
 }
 
 /// Starts podio-sim on 127.0.0.1:0 until `shutdown`; its base URL.
-async fn spawn_sim(shutdown: CancellationToken) -> String {
+pub(crate) async fn spawn_sim(shutdown: CancellationToken) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let sim = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(podio_sim::serve(

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use portico_auth::{
     ClientKind, ClientRecord, CodeRecord, CodeUse, GrantRecord, MemoryOAuthStore, OAuthStore,
-    StoreError, TokenKind, TokenRecord, UpstreamRecord,
+    StoreError, TokenKind, TokenRecord, UpstreamCiphertexts, UpstreamRecord,
 };
 
 use crate::support::with_pg_store;
@@ -47,6 +47,11 @@ oauth_contract!(
     upstream_credentials_are_found_by_id,
     upstream_update_needs_the_current_version,
     concurrent_upstream_updates_have_one_winner,
+    clients_are_paged_by_id,
+    client_secret_swap_needs_the_old_ciphertext,
+    upstreams_are_paged_by_id,
+    upstream_ciphertext_swap_needs_the_current_version,
+    concurrent_swap_and_refresh_have_one_winner,
     grants_are_found_by_id,
     grants_of_is_newest_first,
     touch_grant_never_moves_back,
@@ -504,6 +509,304 @@ async fn concurrent_upstream_updates_have_one_winner(store: Store) {
         stored.access_token_enc, stored.refresh_token_enc,
         "one writer's pair"
     );
+}
+
+/// Every page of `page` from the start, `limit` at a time, by the last id
+/// of each; the ids of every page, in order.
+async fn walk<T, F, Fut>(limit: u32, id: fn(&T) -> &str, page: F) -> Vec<Vec<String>>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<T>, StoreError>>,
+{
+    let mut pages = Vec::new();
+    let mut after = String::new();
+    loop {
+        let records = page(after.clone()).await.expect("page");
+        if records.is_empty() {
+            return pages;
+        }
+        assert!(
+            records.len() <= limit as usize,
+            "a page holds at most the limit"
+        );
+        let ids = ids(&records, id);
+        after.clone_from(ids.last().expect("not empty"));
+        pages.push(ids);
+        assert!(pages.len() <= 10, "paging does not end: {pages:?}");
+    }
+}
+
+// Ids that sort alike in every collation (same length, lowercase and
+// digits), inserted out of order.
+const PAGED_IDS: [&str; 5] = ["id-03", "id-01", "id-05", "id-02", "id-04"];
+
+async fn clients_are_paged_by_id(store: Store) {
+    for (n, id) in (0..).zip(PAGED_IDS) {
+        let revoked = ClientRecord {
+            // Revoked and integration clients are walked too.
+            revoked_at: (n == 1).then_some(300),
+            ..client(id, (n % 2 == 0).then_some("podio:1"), 100 + n)
+        };
+        store.insert_client(&revoked).await.expect("insert");
+    }
+    let pages = walk(
+        2,
+        |c: &ClientRecord| &c.client_id,
+        |after| {
+            let store = store.clone();
+            async move { store.clients_after(&after, 2).await }
+        },
+    )
+    .await;
+    assert_eq!(
+        pages,
+        [
+            vec!["id-01", "id-02"],
+            vec!["id-03", "id-04"],
+            vec!["id-05"]
+        ]
+    );
+    // A page is whole records, and the bound is exclusive.
+    let page = store.clients_after("id-03", 100).await.expect("page");
+    assert_eq!(ids(&page, |c| &c.client_id), ["id-04", "id-05"]);
+    assert_eq!(
+        page[0],
+        store.client("id-04").await.expect("client").expect("found")
+    );
+    assert!(
+        store
+            .clients_after("id-05", 100)
+            .await
+            .expect("page")
+            .is_empty()
+    );
+    assert!(store.clients_after("", 0).await.expect("page").is_empty());
+}
+
+async fn client_secret_swap_needs_the_old_ciphertext(store: Store) {
+    let with_secret = ClientRecord {
+        podio_client_id: Some("my-podio-key".to_owned()),
+        podio_client_secret_enc: Some(vec![1, 0, 0xff, 7]),
+        ..client("c1", None, 100)
+    };
+    store.insert_client(&with_secret).await.expect("insert");
+    store
+        .insert_client(&client("c2", None, 100))
+        .await
+        .expect("insert");
+
+    // Stale bytes, no secret at all, no such client: nothing changes.
+    assert!(
+        !store
+            .replace_client_secret_enc("c1", &[1, 0, 0xff], &[9, 9])
+            .await
+            .expect("swap")
+    );
+    assert!(
+        !store
+            .replace_client_secret_enc("c2", &[1, 0, 0xff, 7], &[9, 9])
+            .await
+            .expect("swap")
+    );
+    assert!(
+        !store
+            .replace_client_secret_enc("c3", &[1, 0, 0xff, 7], &[9, 9])
+            .await
+            .expect("swap")
+    );
+    assert_eq!(
+        store.client("c1").await.expect("client"),
+        Some(with_secret.clone())
+    );
+    assert_eq!(
+        store.client("c2").await.expect("client"),
+        Some(client("c2", None, 100))
+    );
+
+    // The bytes read: replaced, and nothing else.
+    assert!(
+        store
+            .replace_client_secret_enc("c1", &[1, 0, 0xff, 7], &[2, 0x80, 3])
+            .await
+            .expect("swap")
+    );
+    let swapped = ClientRecord {
+        podio_client_secret_enc: Some(vec![2, 0x80, 3]),
+        ..with_secret
+    };
+    assert_eq!(
+        store.client("c1").await.expect("client"),
+        Some(swapped.clone())
+    );
+    // The old bytes are stale now.
+    assert!(
+        !store
+            .replace_client_secret_enc("c1", &[1, 0, 0xff, 7], &[4])
+            .await
+            .expect("swap")
+    );
+    assert_eq!(store.client("c1").await.expect("client"), Some(swapped));
+}
+
+async fn upstreams_are_paged_by_id(store: Store) {
+    for id in PAGED_IDS {
+        store.insert_upstream(&upstream(id)).await.expect("insert");
+    }
+    let pages = walk(
+        3,
+        |u: &UpstreamRecord| &u.id,
+        |after| {
+            let store = store.clone();
+            async move { store.upstreams_after(&after, 3).await }
+        },
+    )
+    .await;
+    assert_eq!(
+        pages,
+        [vec!["id-01", "id-02", "id-03"], vec!["id-04", "id-05"]]
+    );
+    let page = store.upstreams_after("id-04", 3).await.expect("page");
+    assert_eq!(page, [upstream("id-05")]);
+    assert!(
+        store
+            .upstreams_after("id-05", 3)
+            .await
+            .expect("page")
+            .is_empty()
+    );
+}
+
+fn ciphertexts(secret: Option<&[u8]>, access: &[u8], refresh: &[u8]) -> UpstreamCiphertexts {
+    UpstreamCiphertexts {
+        podio_client_secret_enc: secret.map(<[u8]>::to_vec),
+        access_token_enc: access.to_vec(),
+        refresh_token_enc: refresh.to_vec(),
+    }
+}
+
+async fn upstream_ciphertext_swap_needs_the_current_version(store: Store) {
+    let direct = UpstreamRecord {
+        podio_client_secret_enc: Some(vec![1, 7, 7]),
+        ..upstream("u1")
+    };
+    store.insert_upstream(&direct).await.expect("insert");
+    store
+        .insert_upstream(&upstream("u2"))
+        .await
+        .expect("insert");
+    let new = ciphertexts(Some(&[2, 7, 7]), &[2, 0xff, 1], &[2, 0x80, 2]);
+
+    // Stale version, no such record: nothing changes.
+    for (id, version) in [("u1", 0), ("u1", 2), ("u3", 1)] {
+        assert!(
+            !store
+                .replace_upstream_ciphertexts(id, version, &new)
+                .await
+                .expect("swap"),
+            "{id} at version {version}"
+        );
+    }
+    assert_eq!(
+        store.upstream("u1").await.expect("upstream"),
+        Some(direct.clone())
+    );
+
+    // The version read: the three ciphertexts replaced and the version
+    // bumped; the times stay, since the tokens are the same.
+    assert!(
+        store
+            .replace_upstream_ciphertexts("u1", 1, &new)
+            .await
+            .expect("swap")
+    );
+    let swapped = UpstreamRecord {
+        podio_client_secret_enc: Some(vec![2, 7, 7]),
+        access_token_enc: vec![2, 0xff, 1],
+        refresh_token_enc: vec![2, 0x80, 2],
+        version: 2,
+        ..direct
+    };
+    assert_eq!(
+        store.upstream("u1").await.expect("upstream"),
+        Some(swapped.clone())
+    );
+    assert_eq!(
+        store.upstream("u2").await.expect("upstream"),
+        Some(upstream("u2"))
+    );
+
+    // A refresh that read before the swap loses, and the swap stands.
+    assert!(
+        !store
+            .update_upstream_tokens("u1", 1, b"access-2", b"refresh-2", 9_000, 200)
+            .await
+            .expect("update")
+    );
+    assert_eq!(store.upstream("u1").await.expect("upstream"), Some(swapped));
+
+    // A record without a Podio secret keeps none.
+    let plain = ciphertexts(None, &[3], &[4]);
+    assert!(
+        store
+            .replace_upstream_ciphertexts("u2", 1, &plain)
+            .await
+            .expect("swap")
+    );
+    let u2 = store
+        .upstream("u2")
+        .await
+        .expect("upstream")
+        .expect("found");
+    assert_eq!(
+        (u2.podio_client_secret_enc, u2.access_token_enc, u2.version),
+        (None, vec![3], 2)
+    );
+}
+
+async fn concurrent_swap_and_refresh_have_one_winner(store: Store) {
+    store
+        .insert_upstream(&upstream("u1"))
+        .await
+        .expect("insert");
+    let swap = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .replace_upstream_ciphertexts(
+                    "u1",
+                    1,
+                    &ciphertexts(None, b"rewrapped-a", b"rewrapped-r"),
+                )
+                .await
+                .expect("swap")
+        })
+    };
+    let refresh = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .update_upstream_tokens("u1", 1, b"refreshed-a", b"refreshed-r", 9_000, 200)
+                .await
+                .expect("update")
+        })
+    };
+    let (swapped, refreshed) = (swap.await.expect("join"), refresh.await.expect("join"));
+    assert!(
+        swapped ^ refreshed,
+        "exactly one wins: {swapped} {refreshed}"
+    );
+    let stored = store
+        .upstream("u1")
+        .await
+        .expect("upstream")
+        .expect("found");
+    assert_eq!(stored.version, 2);
+    let winner: &[u8] = if swapped {
+        b"rewrapped-a"
+    } else {
+        b"refreshed-a"
+    };
+    assert_eq!(stored.access_token_enc, winner);
 }
 
 async fn grants_are_found_by_id(store: Store) {
