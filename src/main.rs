@@ -42,7 +42,8 @@ Configuration (environment variables; same names in docker-compose and Kubernete
                  PORTICO_PODIO_MAX_RETRIES (2), PORTICO_PODIO_QUOTA_RESERVE (2), REDIS_URL,
                  PORTICO_REDIS_PREFIX (per-credential Podio budgets shared by replicas)
   podio-sim      PODIO_SIM_LISTEN (0.0.0.0:8090), PODIO_SIM_RATE_LIMIT_PER_HOUR (5000),
-                 PODIO_SIM_TOKEN_TTL_SECS (28800)
+                 PODIO_SIM_TOKEN_TTL_SECS (28800), PODIO_SIM_LATENCY_MS (0),
+                 PODIO_SIM_FAULTS (fault-injection rules, JSON; none)
   admin          PORTICO_AUTH_URL, PORTICO_ADMIN_SECRET";
 
 #[derive(Parser)]

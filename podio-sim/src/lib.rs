@@ -51,6 +51,10 @@
 //!   views, tasks, comments, notifications, files and embeds. [`seed`] names
 //!   the well-known ids. Writes change the world in memory only.
 //!
+//! - **Faults**, off by default: error statuses, latency, hangs, cut
+//!   connections and malformed bodies, per endpoint, user or for all, set
+//!   from [`FAULTS_VAR`] or at run time under `/_sim/faults` ([`faults`]).
+//!
 //! `GET /health` (not a Podio endpoint) answers without a token, for
 //! container healthchecks.
 
@@ -59,6 +63,7 @@ mod clients;
 mod config;
 mod dates;
 mod error;
+pub mod faults;
 mod html;
 pub mod login;
 mod pages;
@@ -76,6 +81,7 @@ use tokio_util::sync::CancellationToken;
 pub use auth::{LIMIT_HEADER, REMAINING_HEADER};
 pub use config::{Config, RATE_LIMIT_VAR, TOKEN_TTL_VAR, VARIABLES};
 pub use error::RATE_LIMIT_STATUS;
+pub use faults::{FAULTS_VAR, Fault, Rule, When};
 pub use sim::Sim;
 
 /// Serves a freshly seeded simulator on `listener` until `shutdown` is

@@ -7,11 +7,12 @@ use axum::middleware;
 use tokio::time::Instant;
 
 use crate::config::Config;
+use crate::faults::Faults;
 use crate::pending::{Authorization, CodeError, Pending};
 use crate::ratelimit::{RateLimiter, Verdict};
 use crate::tokens::{Issued, Subject, TokenError, TokenStore};
 use crate::world::{Caller, World};
-use crate::{auth, error, routes, seed};
+use crate::{auth, error, faults, routes, seed};
 
 /// A running simulated Podio: seeded world, issued tokens, pending
 /// authorizations, rate counters.
@@ -29,12 +30,14 @@ struct Shared {
     tokens: Mutex<TokenStore>,
     pending: Mutex<Pending>,
     limiter: Mutex<RateLimiter>,
+    faults: Faults,
 }
 
 impl Sim {
     /// A simulator over the seeded demo world.
     pub fn new(config: Config) -> Sim {
         let limiter = RateLimiter::new(config.rate_limit_per_hour);
+        let faults = Faults::new(config.faults.clone());
         Sim {
             inner: Arc::new(Shared {
                 config,
@@ -42,6 +45,7 @@ impl Sim {
                 tokens: Mutex::new(TokenStore::default()),
                 pending: Mutex::new(Pending::default()),
                 limiter: Mutex::new(limiter),
+                faults,
             }),
         }
     }
@@ -51,10 +55,16 @@ impl Sim {
         &self.inner.config
     }
 
+    /// The fault rules in force.
+    pub(crate) fn faults(&self) -> &Faults {
+        &self.inner.faults
+    }
+
     /// The HTTP API: OAuth token endpoints and authorize pages, the
     /// authenticated REST routes,
     /// an unauthenticated `GET /health` for container healthchecks (not a
-    /// Podio endpoint), and Podio-shaped 404s for everything else.
+    /// Podio endpoint), the fault-injection control routes (see
+    /// [`crate::faults`]), and Podio-shaped 404s for everything else.
     pub fn router(&self) -> Router {
         let api = Router::new()
             .merge(routes::orgs::router())
@@ -86,7 +96,11 @@ impl Sim {
             .merge(routes::oauth::router())
             .merge(routes::authorize::router())
             .merge(api)
+            .merge(faults::router())
             .fallback(error::unknown_path)
+            // Inside the error-body layer, so injected errors are
+            // Podio-shaped too.
+            .layer(middleware::from_fn_with_state(self.clone(), faults::inject))
             .layer(middleware::from_fn(error::podio_error_bodies))
             .with_state(self.clone())
     }

@@ -2,6 +2,7 @@
 
 mod authorize;
 mod comments;
+mod faults;
 mod filter;
 mod flow;
 mod helpers;
