@@ -118,6 +118,11 @@ pub const MISSING_SCOPE: &str = "MISSING_SCOPE";
 /// is where scopes are checked.
 pub const MISSING_SCOPE_DOMAIN: &str = "portico.tools";
 
+/// The `google.rpc.ErrorInfo` domain of the connector's upstream errors
+/// (`connector.proto`): the status describes what Podio did, not a hop of
+/// Portico's.
+pub const PODIO_ERROR_DOMAIN: &str = "podio.com";
+
 impl ServiceError {
     /// An error without field violations.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> ServiceError {

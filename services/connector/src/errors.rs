@@ -11,7 +11,7 @@ use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
 /// The `ErrorInfo` domain of every upstream error.
-pub const ERROR_DOMAIN: &str = "podio.com";
+pub const ERROR_DOMAIN: &str = portico_proto::error::PODIO_ERROR_DOMAIN;
 /// Wait suggested when Podio rate-limits without saying for how long.
 pub const DEFAULT_RETRY_AFTER_SECS: u64 = 60;
 /// Longest error description passed on, so an odd upstream page stays small.

@@ -243,13 +243,18 @@ async fn other_connector_errors_map_to_results_or_statuses() {
     assert_eq!(status.code(), Code::Internal);
     assert!(!status.message().contains("secrets"));
 
+    // A body that is not JSON is Podio's failure: the model is told.
     h.connector
         .reply("GET /org/5/space/", Reply::Json("not json".to_owned()));
-    let status = h
+    let response = h
         .call("get_spaces_in_organization", r#"{"org_id": 5}"#)
         .await
-        .expect_err("status");
-    assert_eq!(status.code(), Code::Internal);
+        .expect("a result");
+    assert!(response.is_error);
+    assert_eq!(
+        text(&response),
+        "Podio is unavailable for organization 5: it answered with a body that is not JSON; retry shortly"
+    );
 }
 
 #[tokio::test(start_paused = true)]

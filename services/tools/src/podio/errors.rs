@@ -1,8 +1,10 @@
 //! Translation of the connector's error statuses into tool outcomes: failures
 //! the caller can act on become `is_error` results with a message saying what
-//! to do; outages become UNAVAILABLE; anything else is an opaque INTERNAL.
+//! to do (a Podio outage included: the model should know Podio is down);
+//! outages of Portico's own hops become UNAVAILABLE; anything else is an
+//! opaque INTERNAL.
 
-use portico_proto::error::ErrorCode;
+use portico_proto::error::{ErrorCode, PODIO_ERROR_DOMAIN};
 use tonic::Status;
 use tonic_types::StatusExt;
 
@@ -64,11 +66,18 @@ pub fn from_connector(status: &Status, target: &Target) -> ToolError {
             "Podio rejected the server's credentials for this account{}; the Podio connection must be re-authorized",
             suffix(podio_says)
         ),
-        ErrorCode::Unavailable => {
-            return ToolError::Unavailable(format!(
-                "Podio could not be reached for {what}; retry shortly"
-            ));
-        }
+        // The connector says so (with its ErrorInfo) when Podio itself is
+        // down or slow: the model is told, as a tool error. Without it, it
+        // is the connector or the auth service that cannot be reached: an
+        // outage of Portico's own, which stays UNAVAILABLE.
+        ErrorCode::Unavailable => match podio_outage(status) {
+            Some(how) => format!("Podio is unavailable for {what}: {how}; retry shortly"),
+            None => {
+                return ToolError::Unavailable(format!(
+                    "Podio could not be reached for {what}; retry shortly"
+                ));
+            }
+        },
         ErrorCode::Internal => {
             return ToolError::Internal(format!(
                 "connector failed for {what}: {:?}: {podio_says}",
@@ -85,6 +94,20 @@ pub fn from_connector(status: &Status, target: &Target) -> ToolError {
         code,
         http_status: metadata(status, "http_status"),
         podio_error,
+    })
+}
+
+/// How Podio failed, when the connector reported Podio itself (not a hop
+/// of Portico's) unavailable: its HTTP status, a timeout or no connection.
+fn podio_outage(status: &Status) -> Option<String> {
+    let info = status.get_details_error_info()?;
+    if info.domain != PODIO_ERROR_DOMAIN {
+        return None;
+    }
+    Some(match metadata::<u16>(status, "http_status") {
+        Some(http) => format!("it answered HTTP {http}"),
+        None if info.reason == "timeout" => "it did not answer in time".to_owned(),
+        None => "it could not be connected to".to_owned(),
     })
 }
 
@@ -165,6 +188,46 @@ mod tests {
         );
         let message = failed(from_connector(&Status::resource_exhausted("x"), &target()));
         assert_eq!(message, "Podio's rate limit was reached; retry later");
+    }
+
+    #[test]
+    fn a_podio_outage_is_a_tool_error_and_a_portico_one_is_unavailable() {
+        let podio = |reason: &str, metadata: &[(&str, &str)]| {
+            Status::with_error_details(
+                Code::Unavailable,
+                "podio is unreachable",
+                ErrorDetails::with_error_info(
+                    reason,
+                    PODIO_ERROR_DOMAIN,
+                    metadata
+                        .iter()
+                        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                        .collect::<HashMap<_, _>>(),
+                ),
+            )
+        };
+        let cases = [
+            (
+                podio("unavailable", &[("http_status", "503")]),
+                "it answered HTTP 503",
+            ),
+            (podio("timeout", &[]), "it did not answer in time"),
+            (
+                podio("connection_error", &[]),
+                "it could not be connected to",
+            ),
+        ];
+        for (status, how) in cases {
+            let message = failed(from_connector(&status, &target()));
+            assert_eq!(
+                message,
+                format!("Podio is unavailable for item 999: {how}; retry shortly")
+            );
+        }
+        // No ErrorInfo from the connector: the connector itself (or auth)
+        // could not be reached.
+        let err = from_connector(&Status::unavailable("transport error"), &target());
+        assert!(matches!(err, ToolError::Unavailable(_)));
     }
 
     #[test]

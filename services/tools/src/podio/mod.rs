@@ -132,11 +132,19 @@ impl Podio {
         if response.body_json.trim().is_empty() {
             return Ok(Value::Null);
         }
+        // A body that is not JSON is Podio's failure (a proxy's error page,
+        // a cut answer): the model is told, as with any Podio outage.
         serde_json::from_str(&response.body_json).map_err(|e| {
-            ToolError::Internal(format!(
-                "podio answered with invalid json for {}: {e}",
-                target.what
-            ))
+            tracing::warn!(error = %e, what = %target.what, "podio answered with invalid json");
+            ToolError::Refused(crate::error::Refusal {
+                message: format!(
+                    "Podio is unavailable for {}: it answered with a body that is not JSON; retry shortly",
+                    target.what
+                ),
+                code: portico_proto::error::ErrorCode::Unavailable,
+                http_status: None,
+                podio_error: None,
+            })
         })
     }
 }
