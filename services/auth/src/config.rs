@@ -55,6 +55,7 @@ pub const VARIABLES: &[&str] = &[
     "DATABASE_URL",
     "PORTICO_ADMIN_SECRET",
     "PORTICO_AUDIT_RETENTION_DAYS",
+    "PORTICO_INTROSPECTION_GRACE_SECS",
     "PORTICO_PUBLIC_URL",
     "PORTICO_ENCRYPTION_KEYS",
     "REDIS_URL",
@@ -98,6 +99,10 @@ pub struct Config {
     /// How long audit events are kept (`PORTICO_AUDIT_RETENTION_DAYS`,
     /// default 365).
     pub audit_retention: Duration,
+    /// How long a token seen active is still answered active while Postgres
+    /// is unavailable (`PORTICO_INTROSPECTION_GRACE_SECS`, default 300,
+    /// at most 3600; 0 turns it off).
+    pub introspection_grace: Duration,
 }
 
 /// Redis URL of the pending-authorization store.
@@ -106,6 +111,10 @@ pub const REDIS_URL_VAR: &str = "REDIS_URL";
 pub const REDIS_PREFIX_VAR: &str = "PORTICO_REDIS_PREFIX";
 /// The variable holding how many days audit events are kept.
 pub const AUDIT_RETENTION_VAR: &str = "PORTICO_AUDIT_RETENTION_DAYS";
+/// The variable holding the introspection grace through a store outage.
+pub const INTROSPECTION_GRACE_VAR: &str = "PORTICO_INTROSPECTION_GRACE_SECS";
+/// The longest introspection grace accepted.
+const MAX_INTROSPECTION_GRACE_SECS: u64 = 3600;
 
 /// How the auth service reaches Podio; also read by `portico dev` when it
 /// runs against a real Podio.
@@ -196,7 +205,21 @@ impl Config {
                 expected: "a redis:// or rediss:// URL".to_owned(),
             });
         }
+        const GRACE: &str = "a whole number of seconds, at most 3600 (0: off)";
+        let grace = env.parse_or::<u64>(
+            INTROSPECTION_GRACE_VAR,
+            crate::service::DEFAULT_INTROSPECTION_GRACE.as_secs(),
+            GRACE,
+        )?;
+        if grace > MAX_INTROSPECTION_GRACE_SECS {
+            return Err(ConfigError::Invalid {
+                name: INTROSPECTION_GRACE_VAR.to_owned(),
+                value: grace.to_string(),
+                expected: GRACE.to_owned(),
+            });
+        }
         Ok(Config {
+            introspection_grace: Duration::from_secs(grace),
             listen,
             database_url: Secret::new(database_url),
             admin_secret: env.get(ADMIN_SECRET_VAR).map(Secret::new),

@@ -16,6 +16,7 @@ mod config;
 mod crypto;
 mod error;
 mod grpc;
+mod last_known;
 mod metrics;
 mod oauth;
 
@@ -118,7 +119,8 @@ pub async fn serve(
         config.admin_secret.map(|s| s.expose().to_owned()),
     )
     .with_upstream(Upstream::new(podio, config.podio.service_account))
-    .with_audit(audit);
+    .with_audit(audit)
+    .with_introspection_grace(config.introspection_grace);
     match (config.encryption_keys, &config.redis_url) {
         (Some(keyring), Some(redis_url)) => {
             let pending =

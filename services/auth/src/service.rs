@@ -11,12 +11,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use portico_proto::auth::{
     Introspection, Principal, TokenIntrospector, UpstreamRef, UpstreamToken, UpstreamTokens,
 };
-use portico_proto::error::ServiceError;
+use portico_proto::error::{ErrorCode, ServiceError};
 use portico_proto::vocab::{CredentialMode, Scope, scope_values};
 use portico_runtime::secret::Secret;
 
 use crate::crypto::Keyring;
 use crate::error::AuthError;
+use crate::last_known::LastKnown;
 use crate::oauth::{OAuth, OAuthSettings};
 use crate::store::{
     ApiTokenRecord, AuditFilter, AuditStore, MemoryAuditStore, OAuthStore, PendingStore,
@@ -38,7 +39,12 @@ pub struct AuthService {
     upstream: Option<Arc<Upstream>>,
     oauth: Option<Arc<OAuth>>,
     audit: Arc<dyn AuditStore>,
+    last_known: Arc<LastKnown>,
 }
+
+/// How long a token seen active is still answered active while the store is
+/// unavailable, unless configured otherwise (see [`crate::last_known`]).
+pub const DEFAULT_INTROSPECTION_GRACE: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// A freshly minted token: the plaintext (shown once) and what was stored.
 #[derive(Debug, Clone)]
@@ -61,7 +67,15 @@ impl AuthService {
             upstream: None,
             oauth: None,
             audit: Arc::new(MemoryAuditStore::default()),
+            last_known: Arc::new(LastKnown::new(DEFAULT_INTROSPECTION_GRACE)),
         }
+    }
+
+    /// The same service, answering tokens seen active within `grace` while
+    /// the store is unavailable (zero: never).
+    pub fn with_introspection_grace(mut self, grace: std::time::Duration) -> AuthService {
+        self.last_known = Arc::new(LastKnown::new(grace));
+        self
     }
 
     /// The same service, keeping its audit log in `audit` (the default is
@@ -371,6 +385,37 @@ impl portico_proto::auth::AuditLog for AuthService {
 #[async_trait::async_trait]
 impl TokenIntrospector for AuthService {
     async fn introspect(&self, token: &str) -> Result<Option<Introspection>, ServiceError> {
+        let hash = tokens::hash(token);
+        match self.introspect_in_store(token).await {
+            Ok(Some(found)) => {
+                self.last_known.remember(hash, &found);
+                Ok(Some(found))
+            }
+            Ok(None) => {
+                self.last_known.forget(&hash);
+                Ok(None)
+            }
+            Err(err) if err.code == ErrorCode::Unavailable => {
+                match self.last_known.recall(&hash, now_unix()) {
+                    Some(found) => {
+                        tracing::warn!(error = %err.message, subject = %found.principal.subject,
+                            "token store unavailable: answering from the last known introspection");
+                        Ok(Some(found))
+                    }
+                    None => Err(err),
+                }
+            }
+            Err(err) => Err(err),
+        }
+    }
+}
+
+impl AuthService {
+    /// Introspection as the store says it now.
+    async fn introspect_in_store(
+        &self,
+        token: &str,
+    ) -> Result<Option<Introspection>, ServiceError> {
         if token.starts_with(crate::oauth::ACCESS_TOKEN_PREFIX) {
             return match &self.oauth {
                 Some(oauth) => Ok(crate::oauth::introspect_oauth(oauth, token).await?),
