@@ -11,6 +11,7 @@ pub mod js;
 pub mod mcp;
 pub mod oauth;
 pub mod processes;
+pub mod proxy;
 pub mod python;
 pub mod script;
 
@@ -128,6 +129,32 @@ pub struct Stack {
     dev: Option<portico::dev::DevHandle>,
     /// The services' own processes (the process shape), stopped with SIGTERM.
     pub processes: Vec<processes::Process>,
+    /// The proxy on every link, when started with [`start_microservices_proxied`].
+    pub proxies: Option<Proxies>,
+    /// The tools service's task, configuration and link, to kill and restart it.
+    tools: Option<Restartable>,
+}
+
+/// A fault proxy on each link of the microservices shape (see [`proxy`]):
+/// every service reaches each dependency through one of these.
+pub struct Proxies {
+    /// Redis, as the front doors, auth and connector reach it.
+    pub redis: proxy::FaultProxy,
+    /// Postgres, as the auth service reaches it.
+    pub postgres: proxy::FaultProxy,
+    /// The Podio simulator, as the connector and auth reach it.
+    pub podio: proxy::FaultProxy,
+    /// The auth service's gRPC port, as every other service reaches it.
+    pub auth: proxy::FaultProxy,
+    /// The tools service's gRPC port, as the front doors reach it.
+    pub tools: proxy::FaultProxy,
+    /// The connector's gRPC port, as the tools service reaches it.
+    pub connector: proxy::FaultProxy,
+}
+
+struct Restartable {
+    config: portico_tools::Config,
+    task: tokio::task::AbortHandle,
 }
 
 impl Stack {
@@ -172,6 +199,42 @@ impl Stack {
         anyhow::bail!("front door {i} still answers 20 s after it was stopped")
     }
 
+    /// Kills the tools service at once (in-flight calls are cut, as when its
+    /// process dies), then starts a new one on a new port and points the
+    /// tools link at it (as a restarted pod comes back). Only in a stack
+    /// from [`start_microservices_proxied`].
+    pub async fn kill_tools(&mut self) -> anyhow::Result<()> {
+        let tools = self
+            .tools
+            .as_ref()
+            .context("only a proxied stack restarts tools")?;
+        tools.task.abort();
+        Ok(())
+    }
+
+    /// Starts the tools service again after [`Stack::kill_tools`].
+    pub async fn restart_tools(&mut self) -> anyhow::Result<()> {
+        let proxies = self
+            .proxies
+            .as_ref()
+            .context("only a proxied stack restarts tools")?;
+        let tools = self
+            .tools
+            .as_mut()
+            .context("only a proxied stack restarts tools")?;
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let config = tools.config.clone();
+        let sd = self.shutdown.clone();
+        tools.task = self.tasks.spawn(async move {
+            portico_tools::serve(config, listener, sd)
+                .await
+                .map_err(Into::into)
+        });
+        proxies.tools.retarget(addr);
+        Ok(())
+    }
+
     /// Stops every server, waits for them, and removes this test's schema and
     /// Redis keys.
     pub async fn stop(mut self) -> anyhow::Result<()> {
@@ -192,7 +255,11 @@ impl Stack {
         }
         let drained = tokio::time::timeout(Duration::from_secs(15), async {
             while let Some(done) = self.tasks.join_next().await {
-                done??;
+                match done {
+                    // A service a test killed.
+                    Err(err) if err.is_cancelled() => {}
+                    done => done??,
+                }
             }
             anyhow::Ok(())
         })
@@ -261,6 +328,53 @@ pub async fn start_microservices_configured(
     sim: podio_sim::Config,
     frontdoor_env: &[(&str, &str)],
 ) -> anyhow::Result<Stack> {
+    start_microservices_shaped(sim, frontdoor_env, false).await
+}
+
+/// The connector's Podio timeout in a stack from
+/// [`start_microservices_proxied`], in seconds.
+pub const PROXIED_PODIO_TIMEOUT_SECS: u64 = 2;
+
+/// [`start_microservices_configured`] with a [`proxy::FaultProxy`] on every
+/// link (see [`Proxies`]), the tools service restartable, and a Podio
+/// timeout of [`PROXIED_PODIO_TIMEOUT_SECS`].
+pub async fn start_microservices_proxied(
+    sim: podio_sim::Config,
+    frontdoor_env: &[(&str, &str)],
+) -> anyhow::Result<Stack> {
+    start_microservices_shaped(sim, frontdoor_env, true).await
+}
+
+/// `url` with its host and port replaced by `proxy`'s address.
+fn via(url: &str, proxy: &proxy::FaultProxy) -> anyhow::Result<String> {
+    let mut url = url::Url::parse(url)?;
+    let addr = proxy.addr();
+    url.set_host(Some(&addr.ip().to_string()))?;
+    url.set_port(Some(addr.port()))
+        .map_err(|()| anyhow::anyhow!("{url} takes no port"))?;
+    Ok(url.into())
+}
+
+/// The socket address of a URL's host and port.
+async fn addr_of(url: &str) -> anyhow::Result<std::net::SocketAddr> {
+    let url = url::Url::parse(url)?;
+    let host = url.host_str().context("a URL without a host")?;
+    let port = url.port_or_known_default().unwrap_or(match url.scheme() {
+        "postgres" | "postgresql" => 5432,
+        "redis" => 6379,
+        _ => 80,
+    });
+    tokio::net::lookup_host((host, port))
+        .await?
+        .next()
+        .with_context(|| format!("{host}:{port} does not resolve"))
+}
+
+async fn start_microservices_shaped(
+    sim: podio_sim::Config,
+    frontdoor_env: &[(&str, &str)],
+    proxied: bool,
+) -> anyhow::Result<Stack> {
     install_tls_provider();
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
@@ -271,17 +385,49 @@ pub async fn start_microservices_configured(
     tasks.spawn(podio_sim_task(sim, sim_listener, shutdown.clone()));
 
     let (auth_listener, auth_url) = loopback().await?;
-    let (listener, connector_url) = loopback().await?;
-    let redis = redis_url();
-    let config = portico_connector::Config::from_env(&env(&[
-        ("PORTICO_PODIO_API_URL", &sim_url),
-        ("PORTICO_AUTH_URL", &auth_url),
+    let (connector_listener, connector_url) = loopback().await?;
+    let (tools_listener, tools_url) = loopback().await?;
+    // What each service is told: the real addresses, or the proxies'.
+    let proxies = if proxied {
+        Some(Proxies {
+            redis: proxy::FaultProxy::start(addr_of(&redis_url()).await?).await?,
+            postgres: proxy::FaultProxy::start(addr_of(&schema.url).await?).await?,
+            podio: proxy::FaultProxy::start(addr_of(&sim_url).await?).await?,
+            auth: proxy::FaultProxy::start(addr_of(&auth_url).await?).await?,
+            tools: proxy::FaultProxy::start(addr_of(&tools_url).await?).await?,
+            connector: proxy::FaultProxy::start(addr_of(&connector_url).await?).await?,
+        })
+    } else {
+        None
+    };
+    let link = |url: &str, pick: fn(&Proxies) -> &proxy::FaultProxy| match &proxies {
+        Some(proxies) => via(url, pick(proxies)),
+        None => Ok(url.to_owned()),
+    };
+    let redis = link(&redis_url(), |p| &p.redis)?;
+    let database = link(&schema.url, |p| &p.postgres)?;
+    let podio = link(&sim_url, |p| &p.podio)?;
+    let auth_link = link(&auth_url, |p| &p.auth)?;
+    let tools_link = link(&tools_url, |p| &p.tools)?;
+    let connector_link = link(&connector_url, |p| &p.connector)?;
+
+    let mut connector_vars = env(&[
+        ("PORTICO_PODIO_API_URL", &podio),
+        ("PORTICO_AUTH_URL", &auth_link),
         ("REDIS_URL", &redis),
         ("PORTICO_REDIS_PREFIX", &prefix),
-    ]))?;
+    ]);
+    if proxied {
+        // Fault tests make Podio hang: a short timeout keeps them short.
+        connector_vars.insert(
+            "PORTICO_PODIO_TIMEOUT_SECS".to_owned(),
+            PROXIED_PODIO_TIMEOUT_SECS.to_string(),
+        );
+    }
+    let config = portico_connector::Config::from_env(&connector_vars)?;
     let sd = shutdown.clone();
     tasks.spawn(async move {
-        portico_connector::serve(config, listener, sd)
+        portico_connector::serve(config, connector_listener, sd)
             .await
             .map_err(Into::into)
     });
@@ -294,28 +440,32 @@ pub async fn start_microservices_configured(
         frontdoor_listeners.push(loopback().await?);
     }
     let public_url = frontdoor_listeners[0].1.clone();
-    let listener = auth_listener;
-    let config = portico_auth::Config::from_env(
-        &auth_env(&schema.url, &public_url, &sim_url, &prefix)
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect(),
-    )?;
+    let mut auth_vars: HashMap<String, String> = auth_env(&database, &public_url, &podio, &prefix)
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    auth_vars.insert("REDIS_URL".to_owned(), redis.clone());
+    // Users' browsers reach the simulator's sign-in pages directly.
+    auth_vars.insert(
+        "PORTICO_PODIO_AUTHORIZE_URL".to_owned(),
+        format!("{sim_url}/oauth/authorize"),
+    );
+    let config = portico_auth::Config::from_env(&auth_vars)?;
     let sd = shutdown.clone();
     tasks.spawn(async move {
-        portico_auth::serve(config, listener, sd)
+        portico_auth::serve(config, auth_listener, sd)
             .await
             .map_err(Into::into)
     });
 
-    let (listener, tools_url) = loopback().await?;
-    let config = portico_tools::Config::from_env(&env(&[
-        ("PORTICO_AUTH_URL", &auth_url),
-        ("PORTICO_CONNECTOR_URL", &connector_url),
+    let tools_config = portico_tools::Config::from_env(&env(&[
+        ("PORTICO_AUTH_URL", &auth_link),
+        ("PORTICO_CONNECTOR_URL", &connector_link),
     ]))?;
+    let config = tools_config.clone();
     let sd = shutdown.clone();
-    tasks.spawn(async move {
-        portico_tools::serve(config, listener, sd)
+    let tools_task = tasks.spawn(async move {
+        portico_tools::serve(config, tools_listener, sd)
             .await
             .map_err(Into::into)
     });
@@ -325,10 +475,10 @@ pub async fn start_microservices_configured(
     for (listener, url) in frontdoor_listeners {
         let mut vars = env(&[
             ("PORTICO_PUBLIC_URL", &url),
-            ("REDIS_URL", &redis_url()),
+            ("REDIS_URL", &redis),
             ("PORTICO_REDIS_PREFIX", &prefix),
-            ("PORTICO_AUTH_URL", &auth_url),
-            ("PORTICO_TOOLS_URL", &tools_url),
+            ("PORTICO_AUTH_URL", &auth_link),
+            ("PORTICO_TOOLS_URL", &tools_link),
         ]);
         vars.extend(
             frontdoor_env
@@ -358,6 +508,11 @@ pub async fn start_microservices_configured(
         schema: Some(schema),
         dev: None,
         processes: Vec::new(),
+        tools: proxies.as_ref().map(|_| Restartable {
+            config: tools_config,
+            task: tools_task,
+        }),
+        proxies,
     };
     for url in &stack.frontdoors {
         if let Err(err) = wait_ready(&format!("{url}/ready")).await {
@@ -469,6 +624,8 @@ pub async fn start_processes(frontdoor_env: &[(&str, &str)]) -> anyhow::Result<S
         schema: None,
         dev: None,
         processes: Vec::new(),
+        proxies: None,
+        tools: None,
     };
     let url = schema.url.clone();
     stack.schema = Some(schema);
@@ -580,6 +737,8 @@ pub async fn start_dev() -> anyhow::Result<Stack> {
         schema: None,
         dev: Some(dev),
         processes: Vec::new(),
+        proxies: None,
+        tools: None,
     })
 }
 
