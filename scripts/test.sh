@@ -29,6 +29,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p portico-tools --all-targets --locked --features conformance-fixtures -- -D warnings
 echo "== the portico binary (the process tests run it: tests/src/processes.rs)"
 cargo build --locked --bin portico
+echo "== supply chain: cargo deny (deny.toml)"
+scripts/deny.sh
 echo "== tests"
 if cargo nextest --version >/dev/null 2>&1; then
   run=(cargo nextest run)
