@@ -176,11 +176,36 @@ pub(super) fn translate(err: sqlx::Error) -> StoreError {
         {
             StoreError::Unavailable(err.to_string())
         }
+        // A protocol error is the peer not speaking Postgres at all: most
+        // often something between us and the server (a proxy, a load
+        // balancer, a restarting pooler) that accepted the connection and
+        // closed it, e.g. "unexpected response from SSLRequest: 0x00". That
+        // is an outage a retry can outlast, not a bug here.
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
         | sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::WorkerCrashed => StoreError::Unavailable(err.to_string()),
         _ => StoreError::Internal(err.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_closed_by_something_in_between_are_outages() {
+        // What sqlx reports when a proxy accepts the connection and closes
+        // it before the server could answer.
+        let closed = sqlx::Error::Protocol("unexpected response from SSLRequest: 0x00".into());
+        assert!(matches!(translate(closed), StoreError::Unavailable(_)));
+        let reset = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        assert!(matches!(translate(reset), StoreError::Unavailable(_)));
+        assert!(matches!(
+            translate(sqlx::Error::RowNotFound),
+            StoreError::Internal(_)
+        ));
     }
 }
