@@ -17,7 +17,6 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::CONTENT_LENGTH;
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -104,15 +103,10 @@ struct MetaTrace {
 /// the limit, which the MCP layers refuse without reading it.
 async fn read_mcp_body(state: &AppState, request: Request) -> Result<Request, Response> {
     let limit = state.settings.max_body_bytes;
-    let declared = request
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
     if request.method() != Method::POST
         || route_of(request.uri().path()) != "mcp"
         || !crate::mcp::is_json(request.headers())
-        || declared.is_some_and(|len| len > limit as u64)
+        || crate::mcp::declared_length(request.headers()).is_some_and(|len| len > limit as u64)
     {
         return Ok(request);
     }

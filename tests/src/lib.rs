@@ -174,6 +174,12 @@ impl Stack {
         self.schema.as_ref().map(|schema| schema.url.as_str())
     }
 
+    /// Another personal API token (all scopes) named `name`, created
+    /// through the auth service's admin API.
+    pub async fn new_api_token(&self, name: &str) -> anyhow::Result<String> {
+        create_api_token_named(&self.grpc_url(portico_auth::SERVICE_NAME)?, name).await
+    }
+
     /// The MCP endpoint of front door `i`.
     pub fn mcp_url(&self, i: usize) -> String {
         format!("{}/mcp", self.frontdoors[i])
@@ -582,9 +588,13 @@ fn auth_env(
 /// A personal API token (all scopes) created through the auth service's
 /// admin API with [`ADMIN_SECRET`].
 async fn create_api_token(auth_url: &str) -> anyhow::Result<String> {
+    create_api_token_named(auth_url, "e2e").await
+}
+
+async fn create_api_token_named(auth_url: &str, name: &str) -> anyhow::Result<String> {
     let mut auth = portico_proto::remote::RemoteAuth::connect_lazy(auth_url)?.client();
     let mut request = tonic::Request::new(portico_proto::auth::v1::CreateApiTokenRequest {
-        name: "e2e".to_owned(),
+        name: name.to_owned(),
         scopes: Vec::new(),
         ..Default::default()
     });
@@ -820,4 +830,13 @@ pub async fn podio_get(sim_url: &str, path: &str) -> anyhow::Result<serde_json::
         .error_for_status()?
         .json()
         .await?)
+}
+
+/// How many items app `app_id` holds in the simulator (a fresh one per
+/// stack, so only that test's writes change it).
+pub async fn podio_item_count(sim_url: &str, app_id: u64) -> anyhow::Result<u64> {
+    let count = podio_get(sim_url, &format!("/item/app/{app_id}/count")).await?;
+    count["count"]
+        .as_u64()
+        .context("podio-sim answered no count")
 }

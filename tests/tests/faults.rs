@@ -9,7 +9,7 @@ use anyhow::Context;
 use podio_sim::seed;
 use portico_tests::oauth::{RawAnswer, RawMcp};
 use portico_tests::proxy::Link;
-use portico_tests::{Stack, podio_get, start_microservices_proxied};
+use portico_tests::{Stack, podio_item_count, start_microservices_proxied};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -51,12 +51,7 @@ async fn podio_hits(stack: &Stack) -> anyhow::Result<Vec<u64>> {
 
 /// The items of the Deals app podio-sim holds.
 async fn deals(stack: &Stack) -> anyhow::Result<u64> {
-    let count = podio_get(
-        &stack.podio_sim_url,
-        &format!("/item/app/{}/count", seed::DEALS_APP_ID),
-    )
-    .await?;
-    count["count"].as_u64().context("no count")
+    podio_item_count(&stack.podio_sim_url, seed::DEALS_APP_ID).await
 }
 
 fn create_deal(title: &str) -> Value {
@@ -104,205 +99,194 @@ async fn until_served(mcp: &RawMcp, name: &str, args: &Value) -> anyhow::Result<
     }
 }
 
-async fn with_proxied<F, Fut>(scenario: F) -> anyhow::Result<()>
+/// Runs `scenario` against a proxied stack, then stops the stack whatever
+/// the outcome.
+async fn with_proxied<F>(scenario: F) -> anyhow::Result<()>
 where
-    F: FnOnce(Stack) -> Fut,
-    Fut: Future<Output = (Stack, anyhow::Result<()>)>,
+    F: AsyncFnOnce(&mut Stack) -> anyhow::Result<()>,
 {
-    let stack = proxied().await?;
-    let (stack, outcome) = scenario(stack).await;
+    let mut stack = proxied().await?;
+    let outcome = scenario(&mut stack).await;
     stack.stop().await?;
     outcome
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn podio_failing_reads_are_retried_within_a_bound_and_writes_never() -> anyhow::Result<()> {
-    with_proxied(|stack| async move {
-        let outcome = async {
-            let mcp = RawMcp::open(&stack.mcp_url(0), &stack.token).await?;
-            let orgs = json!({});
+    with_proxied(async |stack| {
+        let mcp = RawMcp::open(&stack.mcp_url(0), &stack.token).await?;
+        let orgs = json!({});
 
-            // One 503 on a read: retried, and the caller never knows.
-            podio_faults(
-                &stack,
-                json!([{"method": "GET", "path_prefix": "/org/", "times": 1,
+        // One 503 on a read: retried, and the caller never knows.
+        podio_faults(
+            stack,
+            json!([{"method": "GET", "path_prefix": "/org/", "times": 1,
                 "fault": {"kind": "status", "status": 503}}]),
-            )
-            .await?;
-            let answer = mcp.call_tool("get_organizations", orgs.clone()).await?;
-            assert!(succeeded(&answer), "{:?}", answer.body);
-            assert_eq!(podio_hits(&stack).await?, vec![1]);
+        )
+        .await?;
+        let answer = mcp.call_tool("get_organizations", orgs.clone()).await?;
+        assert!(succeeded(&answer), "{:?}", answer.body);
+        assert_eq!(podio_hits(stack).await?, vec![1]);
 
-            // Podio down for reads: 1 try + 2 retries, then a clear error.
-            podio_faults(
-                &stack,
-                json!([{"method": "GET", "path_prefix": "/org/",
+        // Podio down for reads: 1 try + 2 retries, then a clear error.
+        podio_faults(
+            stack,
+            json!([{"method": "GET", "path_prefix": "/org/",
                 "fault": {"kind": "status", "status": 503}}]),
-            )
-            .await?;
-            let answer = mcp.call_tool("get_organizations", orgs.clone()).await?;
-            let text = tool_error(&answer)?;
-            assert!(
-                text.to_lowercase().contains("podio") && text.contains("503"),
-                "{text}"
-            );
-            assert_eq!(podio_hits(&stack).await?, vec![3], "bounded retries");
+        )
+        .await?;
+        let answer = mcp.call_tool("get_organizations", orgs.clone()).await?;
+        let text = tool_error(&answer)?;
+        assert!(
+            text.to_lowercase().contains("podio") && text.contains("503"),
+            "{text}"
+        );
+        assert_eq!(podio_hits(stack).await?, vec![3], "bounded retries");
 
-            // A write refused by a 502 is not retried, and made nothing.
-            let before = deals(&stack).await?;
-            podio_faults(
-                &stack,
-                json!([{"method": "POST", "path_prefix": "/item/app/",
+        // A write refused by a 502 is not retried, and made nothing.
+        let before = deals(stack).await?;
+        podio_faults(
+            stack,
+            json!([{"method": "POST", "path_prefix": "/item/app/",
                 "fault": {"kind": "status", "status": 502}}]),
-            )
+        )
+        .await?;
+        let answer = mcp
+            .call_tool("create_item", create_deal("Refused by a 502"))
             .await?;
-            let answer = mcp
-                .call_tool("create_item", create_deal("Refused by a 502"))
-                .await?;
-            tool_error(&answer)?;
-            assert_eq!(podio_hits(&stack).await?, vec![1], "a write is sent once");
-            assert_eq!(deals(&stack).await?, before);
+        tool_error(&answer)?;
+        assert_eq!(podio_hits(stack).await?, vec![1], "a write is sent once");
+        assert_eq!(deals(stack).await?, before);
 
-            // A write whose answer is lost: sent once, so made once.
-            podio_faults(
-                &stack,
-                json!([{"method": "POST", "path_prefix": "/item/app/",
+        // A write whose answer is lost: sent once, so made once.
+        podio_faults(
+            stack,
+            json!([{"method": "POST", "path_prefix": "/item/app/",
                 "when": "after", "fault": {"kind": "reset"}}]),
-            )
+        )
+        .await?;
+        let answer = mcp
+            .call_tool("create_item", create_deal("Answer lost"))
             .await?;
-            let answer = mcp
-                .call_tool("create_item", create_deal("Answer lost"))
-                .await?;
-            tool_error(&answer)?;
-            assert_eq!(podio_hits(&stack).await?, vec![1], "never resent");
-            assert_eq!(deals(&stack).await?, before + 1, "made once, not twice");
+        tool_error(&answer)?;
+        assert_eq!(podio_hits(stack).await?, vec![1], "never resent");
+        assert_eq!(deals(stack).await?, before + 1, "made once, not twice");
 
-            // A body that is not JSON, and a hang past the connector's
-            // timeout, are clear errors too.
-            podio_faults(
-                &stack,
-                json!([{"path_prefix": "/org/", "fault": {"kind": "malformed"}}]),
-            )
-            .await?;
-            let text = tool_error(&mcp.call_tool("get_organizations", orgs.clone()).await?)?;
-            assert!(!text.is_empty());
-            podio_faults(
-                &stack,
-                json!([{"path_prefix": "/org/", "times": 1,
+        // A body that is not JSON, and a hang past the connector's
+        // timeout, are clear errors too.
+        podio_faults(
+            stack,
+            json!([{"path_prefix": "/org/", "fault": {"kind": "malformed"}}]),
+        )
+        .await?;
+        let text = tool_error(&mcp.call_tool("get_organizations", orgs.clone()).await?)?;
+        assert!(!text.is_empty());
+        podio_faults(
+            stack,
+            json!([{"path_prefix": "/org/", "times": 1,
                 "fault": {"kind": "hang", "ms": 30_000}}]),
-            )
-            .await?;
-            let started = Instant::now();
-            let answer = mcp.call_tool("get_organizations", orgs.clone()).await?;
-            // The hang is retried once it timed out, and the retry answers.
-            assert!(succeeded(&answer), "{:?}", answer.body);
-            assert!(started.elapsed() < Duration::from_secs(15));
+        )
+        .await?;
+        let started = Instant::now();
+        let answer = mcp.call_tool("get_organizations", orgs.clone()).await?;
+        // The hang is retried once it timed out, and the retry answers.
+        assert!(succeeded(&answer), "{:?}", answer.body);
+        assert!(started.elapsed() < Duration::from_secs(15));
 
-            // Podio back: everything answers, and every write acknowledged
-            // is upstream.
-            podio_faults(&stack, json!([])).await?;
-            let answer = mcp
-                .call_tool("create_item", create_deal("After the outage"))
-                .await?;
-            assert!(succeeded(&answer), "{:?}", answer.body);
-            assert_eq!(deals(&stack).await?, before + 2);
-            anyhow::Ok(())
-        }
-        .await;
-        (stack, outcome)
+        // Podio back: everything answers, and every write acknowledged
+        // is upstream.
+        podio_faults(stack, json!([])).await?;
+        let answer = mcp
+            .call_tool("create_item", create_deal("After the outage"))
+            .await?;
+        assert!(succeeded(&answer), "{:?}", answer.body);
+        assert_eq!(deals(stack).await?, before + 2);
+        anyhow::Ok(())
     })
     .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_podio_hanging_for_one_call_does_not_hold_up_the_others() -> anyhow::Result<()> {
-    with_proxied(|stack| async move {
-        let outcome = async {
-            let mcp = RawMcp::open(&stack.mcp_url(0), &stack.token).await?;
-            // Every task read hangs past the connector's timeout (and its
-            // retries); organizations answer.
-            podio_faults(
-                &stack,
-                json!([{"path_prefix": "/task/",
+    with_proxied(async |stack| {
+        let mcp = RawMcp::open(&stack.mcp_url(0), &stack.token).await?;
+        // Every task read hangs past the connector's timeout (and its
+        // retries); organizations answer.
+        podio_faults(
+            stack,
+            json!([{"path_prefix": "/task/",
                 "fault": {"kind": "hang", "ms": 30_000}}]),
-            )
-            .await?;
-            let mcp = std::sync::Arc::new(mcp);
-            let mut stuck = tokio::task::JoinSet::new();
-            for _ in 0..8 {
-                let mcp = mcp.clone();
-                stuck.spawn(async move {
-                    mcp.call_tool("get_task", json!({"task_id": seed::DEMO_TASK_ID}))
-                        .await
-                });
-            }
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            let started = Instant::now();
-            for _ in 0..5 {
-                let answer = mcp.call_tool("get_organizations", json!({})).await?;
-                assert!(succeeded(&answer), "{:?}", answer.body);
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(2),
-                "other calls wait for the stuck ones: {:?}",
-                started.elapsed()
-            );
-            while let Some(answer) = stuck.join_next().await {
-                let answer = answer??;
-                assert_eq!(answer.status, StatusCode::OK);
-                tool_error(&answer)?;
-            }
-            anyhow::Ok(())
+        )
+        .await?;
+        let mcp = std::sync::Arc::new(mcp);
+        let mut stuck = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let mcp = mcp.clone();
+            stuck.spawn(async move {
+                mcp.call_tool("get_task", json!({"task_id": seed::DEMO_TASK_ID}))
+                    .await
+            });
         }
-        .await;
-        (stack, outcome)
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let started = Instant::now();
+        for _ in 0..5 {
+            let answer = mcp.call_tool("get_organizations", json!({})).await?;
+            assert!(succeeded(&answer), "{:?}", answer.body);
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "other calls wait for the stuck ones: {:?}",
+            started.elapsed()
+        );
+        while let Some(answer) = stuck.join_next().await {
+            let answer = answer??;
+            assert_eq!(answer.status, StatusCode::OK);
+            tool_error(&answer)?;
+        }
+        anyhow::Ok(())
     })
     .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_unreachable_is_a_retriable_503_and_service_resumes() -> anyhow::Result<()> {
-    with_proxied(|stack| async move {
-        let outcome = async {
-            let mcp = RawMcp::open(&stack.mcp_url(0), &stack.token).await?;
-            let proxies = stack.proxies.as_ref().context("proxies")?;
-            assert!(succeeded(
-                &mcp.call_tool("get_organizations", json!({})).await?
-            ));
+    with_proxied(async |stack| {
+        let mcp = RawMcp::open(&stack.mcp_url(0), &stack.token).await?;
+        let proxies = stack.proxies.as_ref().context("proxies")?;
+        assert!(succeeded(
+            &mcp.call_tool("get_organizations", json!({})).await?
+        ));
 
-            proxies.redis.cut();
-            let started = Instant::now();
-            let answer = mcp.call_tool("get_organizations", json!({})).await?;
-            assert_eq!(
-                answer.status,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "{:?}",
-                answer.body
-            );
-            assert!(started.elapsed() < Duration::from_secs(10), "no hang");
-            let message = answer
-                .body
-                .as_ref()
-                .map(|b| b["error"]["message"].to_string());
-            assert!(
-                message.as_deref().is_some_and(|m| m.contains("retry")),
-                "{message:?}"
-            );
+        proxies.redis.cut();
+        let started = Instant::now();
+        let answer = mcp.call_tool("get_organizations", json!({})).await?;
+        assert_eq!(
+            answer.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{:?}",
+            answer.body
+        );
+        assert!(started.elapsed() < Duration::from_secs(10), "no hang");
+        let message = answer
+            .body
+            .as_ref()
+            .map(|b| b["error"]["message"].to_string());
+        assert!(
+            message.as_deref().is_some_and(|m| m.contains("retry")),
+            "{message:?}"
+        );
 
-            // Slow rather than gone: still an answer, in bounded time.
-            proxies.redis.set(Link::Slow(Duration::from_secs(30)));
-            let started = Instant::now();
-            let answer = mcp.call_tool("get_organizations", json!({})).await?;
-            assert!(started.elapsed() < Duration::from_secs(10), "no hang");
-            assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+        // Slow rather than gone: still an answer, in bounded time.
+        proxies.redis.set(Link::Slow(Duration::from_secs(30)));
+        let started = Instant::now();
+        let answer = mcp.call_tool("get_organizations", json!({})).await?;
+        assert!(started.elapsed() < Duration::from_secs(10), "no hang");
+        assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
 
-            proxies.redis.restore();
-            // The same session goes on: nothing was lost.
-            until_served(&mcp, "get_organizations", &json!({})).await?;
-            anyhow::Ok(())
-        }
-        .await;
-        (stack, outcome)
+        proxies.redis.restore();
+        // The same session goes on: nothing was lost.
+        until_served(&mcp, "get_organizations", &json!({})).await?;
+        anyhow::Ok(())
     })
     .await
 }
@@ -310,62 +294,58 @@ async fn redis_unreachable_is_a_retriable_503_and_service_resumes() -> anyhow::R
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tools_service_killed_under_load_fails_calls_cleanly_and_comes_back()
 -> anyhow::Result<()> {
-    with_proxied(|mut stack| async move {
-        let outcome = async {
-            let mcp = std::sync::Arc::new(RawMcp::open(&stack.mcp_url(0), &stack.token).await?);
-            let before = deals(&stack).await?;
-            // Load: writes in a loop, each either acknowledged or not.
-            let load = {
-                let mcp = mcp.clone();
-                tokio::spawn(async move {
-                    let mut acknowledged = 0u64;
-                    let mut failed = 0u64;
-                    let deadline = Instant::now() + Duration::from_secs(4);
-                    let mut n = 0;
-                    while Instant::now() < deadline {
-                        n += 1;
-                        let answer = tokio::time::timeout(
-                            Duration::from_secs(20),
-                            mcp.call_tool("create_item", create_deal(&format!("Under load {n}"))),
-                        )
-                        .await
-                        .context("a call hung")??;
-                        if succeeded(&answer) {
-                            acknowledged += 1;
-                        } else {
-                            // A clean failure: an HTTP error or a JSON-RPC
-                            // or tool error, never a hang or a dropped line.
-                            anyhow::ensure!(
-                                answer.body.is_some(),
-                                "a failure without a JSON body: {}",
-                                answer.status
-                            );
-                            failed += 1;
-                        }
-                        // A steady load, well under the per-token rate limit.
-                        tokio::time::sleep(Duration::from_millis(50)).await;
+    with_proxied(async |stack| {
+        let mcp = std::sync::Arc::new(RawMcp::open(&stack.mcp_url(0), &stack.token).await?);
+        let before = deals(stack).await?;
+        // Load: writes in a loop, each either acknowledged or not.
+        let load = {
+            let mcp = mcp.clone();
+            tokio::spawn(async move {
+                let mut acknowledged = 0u64;
+                let mut failed = 0u64;
+                let deadline = Instant::now() + Duration::from_secs(4);
+                let mut n = 0;
+                while Instant::now() < deadline {
+                    n += 1;
+                    let answer = tokio::time::timeout(
+                        Duration::from_secs(20),
+                        mcp.call_tool("create_item", create_deal(&format!("Under load {n}"))),
+                    )
+                    .await
+                    .context("a call hung")??;
+                    if succeeded(&answer) {
+                        acknowledged += 1;
+                    } else {
+                        // A clean failure: an HTTP error or a JSON-RPC
+                        // or tool error, never a hang or a dropped line.
+                        anyhow::ensure!(
+                            answer.body.is_some(),
+                            "a failure without a JSON body: {}",
+                            answer.status
+                        );
+                        failed += 1;
                     }
-                    anyhow::Ok((acknowledged, failed))
-                })
-            };
-            tokio::time::sleep(Duration::from_millis(800)).await;
-            stack.kill_tools().await?;
-            tokio::time::sleep(Duration::from_millis(800)).await;
-            stack.restart_tools().await?;
-            let (acknowledged, failed) = load.await??;
-            assert!(acknowledged > 0, "some calls succeeded");
-            assert!(failed > 0, "the outage was seen by some calls");
-            // The same session, after the restart.
-            until_served(&mcp, "get_organizations", &json!({})).await?;
-            let made = deals(&stack).await? - before;
-            assert!(
-                made >= acknowledged,
-                "every acknowledged write is in Podio: {made} made, {acknowledged} acknowledged"
-            );
-            anyhow::Ok(())
-        }
-        .await;
-        (stack, outcome)
+                    // A steady load, well under the per-token rate limit.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                anyhow::Ok((acknowledged, failed))
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        stack.kill_tools().await?;
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        stack.restart_tools().await?;
+        let (acknowledged, failed) = load.await??;
+        assert!(acknowledged > 0, "some calls succeeded");
+        assert!(failed > 0, "the outage was seen by some calls");
+        // The same session, after the restart.
+        until_served(&mcp, "get_organizations", &json!({})).await?;
+        let made = deals(stack).await? - before;
+        assert!(
+            made >= acknowledged,
+            "every acknowledged write is in Podio: {made} made, {acknowledged} acknowledged"
+        );
+        anyhow::Ok(())
     })
     .await
 }
@@ -373,66 +353,65 @@ async fn the_tools_service_killed_under_load_fails_calls_cleanly_and_comes_back(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_unreachable_keeps_known_tokens_working_for_a_while_and_refuses_changes()
 -> anyhow::Result<()> {
-    with_proxied(|stack| async move {
-        let outcome = async {
-            let mcp = RawMcp::open(&stack.mcp_url(0), &stack.token).await?;
-            let proxies = stack.proxies.as_ref().context("proxies")?;
-            assert!(succeeded(
-                &mcp.call_tool("get_organizations", json!({})).await?
-            ));
-            let mut auth = portico_tests::oauth::auth_grpc(&stack)?;
-            let new_token = || {
-                portico_tests::oauth::as_admin(portico_proto::auth::v1::CreateApiTokenRequest {
-                    name: "during the outage".to_owned(),
-                    ..Default::default()
-                })
-            };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("error")
+        .try_init();
+    with_proxied(async |stack| {
+        let mcp = RawMcp::open(&stack.mcp_url(0), &stack.token).await?;
+        let proxies = stack.proxies.as_ref().context("proxies")?;
+        assert!(succeeded(
+            &mcp.call_tool("get_organizations", json!({})).await?
+        ));
+        let mut auth = portico_tests::oauth::auth_grpc(stack)?;
+        let new_token = || {
+            portico_tests::oauth::as_admin(portico_proto::auth::v1::CreateApiTokenRequest {
+                name: "during the outage".to_owned(),
+                ..Default::default()
+            })
+        };
 
-            proxies.postgres.cut();
-            // Past every introspection cache (2 s at the front door and at
-            // the tools service): the auth service answers from what it
-            // last knew of the token.
-            tokio::time::sleep(Duration::from_millis(2500)).await;
-            let answer = mcp.call_tool("get_organizations", json!({})).await?;
-            assert!(succeeded(&answer), "{:?}", answer.body);
-            // A token never seen before cannot be checked: a retriable 503.
-            let unknown = RawMcp::open(&stack.mcp_url(0), "pt_never_seen_0123456789abcdef").await;
-            let Err(refused) = unknown else {
-                anyhow::bail!("an unknown token was let in during the outage");
-            };
-            assert!(refused.to_string().contains("503"), "{refused}");
-            // Token changes need the store: a clear, retriable error, soon.
-            let started = Instant::now();
-            let status = auth
-                .create_api_token(new_token()?)
-                .await
-                .expect_err("refused");
-            assert_eq!(status.code(), tonic::Code::Unavailable, "{status:?}");
-            assert!(started.elapsed() < Duration::from_secs(10), "no hang");
+        proxies.postgres.cut();
+        // Past every introspection cache (2 s at the front door and at
+        // the tools service): the auth service answers from what it
+        // last knew of the token.
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let answer = mcp.call_tool("get_organizations", json!({})).await?;
+        assert!(succeeded(&answer), "{:?}", answer.body);
+        // A token never seen before cannot be checked: a retriable 503.
+        let unknown = RawMcp::open(&stack.mcp_url(0), "pt_never_seen_0123456789abcdef").await;
+        let Err(refused) = unknown else {
+            anyhow::bail!("an unknown token was let in during the outage");
+        };
+        assert!(refused.to_string().contains("503"), "{refused}");
+        // Token changes need the store: a clear, retriable error, soon.
+        let started = Instant::now();
+        let status = auth
+            .create_api_token(new_token()?)
+            .await
+            .expect_err("refused");
+        assert_eq!(status.code(), tonic::Code::Unavailable, "{status:?}");
+        assert!(started.elapsed() < Duration::from_secs(10), "no hang");
 
-            proxies.postgres.restore();
-            let deadline = Instant::now() + Duration::from_secs(15);
-            let created = loop {
-                match auth.create_api_token(new_token()?).await {
-                    Ok(created) => break created.into_inner(),
-                    Err(status) if Instant::now() < deadline => {
-                        assert_eq!(status.code(), tonic::Code::Unavailable, "{status:?}");
-                        tokio::time::sleep(Duration::from_millis(200)).await;
-                    }
-                    Err(status) => anyhow::bail!("no recovery within 15 s: {status:?}"),
+        proxies.postgres.restore();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let created = loop {
+            match auth.create_api_token(new_token()?).await {
+                Ok(created) => break created.into_inner(),
+                Err(status) if Instant::now() < deadline => {
+                    assert_eq!(status.code(), tonic::Code::Unavailable, "{status:?}");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
                 }
-            };
-            let fresh = RawMcp::open(&stack.mcp_url(0), &created.token).await?;
-            assert!(succeeded(
-                &fresh.call_tool("get_organizations", json!({})).await?
-            ));
-            assert!(succeeded(
-                &mcp.call_tool("get_organizations", json!({})).await?
-            ));
-            anyhow::Ok(())
-        }
-        .await;
-        (stack, outcome)
+                Err(status) => anyhow::bail!("no recovery within 15 s: {status:?}"),
+            }
+        };
+        let fresh = RawMcp::open(&stack.mcp_url(0), &created.token).await?;
+        assert!(succeeded(
+            &fresh.call_tool("get_organizations", json!({})).await?
+        ));
+        assert!(succeeded(
+            &mcp.call_tool("get_organizations", json!({})).await?
+        ));
+        anyhow::Ok(())
     })
     .await
 }

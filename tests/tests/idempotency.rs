@@ -79,12 +79,7 @@ fn replayed(result: &Value) -> bool {
 /// How many items the Deals app holds in podio-sim (a fresh simulator
 /// per test, so only this test's writes change it).
 async fn deals(stack: &Stack) -> anyhow::Result<u64> {
-    let count = podio_get(
-        &stack.podio_sim_url,
-        &format!("/item/app/{}/count", seed::DEALS_APP_ID),
-    )
-    .await?;
-    count["count"].as_u64().context("no count")
+    portico_tests::podio_item_count(&stack.podio_sim_url, seed::DEALS_APP_ID).await
 }
 
 /// The title podio-sim holds for item `id`.

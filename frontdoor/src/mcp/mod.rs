@@ -161,6 +161,15 @@ async fn end_session(
         .unwrap_or_else(IntoResponse::into_response)
 }
 
+/// The body length a request declares in `Content-Length`, if it is a
+/// number.
+pub(crate) fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+}
+
 /// Whether the body is declared JSON (`application/json`, any parameters).
 /// A body without a `Content-Type` is refused too: MCP clients always send
 /// one, and guessing is how a form post from a foreign page gets in.
@@ -238,12 +247,7 @@ async fn limit_declared_body(
     next: Next,
 ) -> Response {
     let limit = state.settings.max_body_bytes;
-    let declared = request
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit as u64) {
+    if declared_length(request.headers()).is_some_and(|len| len > limit as u64) {
         return HttpError::BodyTooLarge { limit }.into_response();
     }
     next.run(request).await
