@@ -9,18 +9,21 @@
 //! are translated to the auth service the same way.
 //!
 //! Build with [`router`] (tests, embedding) or run with [`serve_with`] /
-//! [`serve`].
+//! [`serve`]. What turns request bytes into a message or a refusal is
+//! public, for the fuzz targets (`fuzz/`) and property tests:
+//! [`mcp::jsonrpc`], [`mcp::modern`] and [`mcp::protocol`] for MCP,
+//! [`oauth::params`] and [`oauth::basic`] for the OAuth endpoints.
 
 pub mod config;
+pub mod mcp;
+pub mod oauth;
 pub mod store;
 
 mod auth;
 mod cors;
 mod errors;
 mod health;
-mod mcp;
 mod metrics;
-mod oauth;
 mod origin;
 mod ratelimit;
 mod serve;

@@ -17,21 +17,27 @@ const SESSION_NOT_FOUND: ErrorCode = ErrorCode(-32001);
 const MISSING_CAPABILITY: ErrorCode = ErrorCode(-32021);
 
 /// One POSTed JSON-RPC message, classified.
-#[derive(Debug)]
-pub(crate) enum Incoming {
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
     /// A request: needs a response.
     Request {
+        /// The request's id (a string or an integer).
         id: RequestId,
+        /// The method, as sent.
         method: String,
+        /// `params`, if present (any JSON value; the method checks it).
         params: Option<Value>,
     },
     /// A notification: no response.
     Notification {
+        /// The method, as sent.
         method: String,
+        /// `params`, if present.
         params: Option<Value>,
     },
     /// The client's response to a request the server sent it mid-call.
     Response {
+        /// The id of the server's request it answers.
         id: Option<RequestId>,
         /// The message without `id` and `jsonrpc`: its `result` or `error`.
         message: Value,
@@ -39,8 +45,12 @@ pub(crate) enum Incoming {
 }
 
 impl Incoming {
-    /// Parses and classifies a request body.
-    pub(crate) fn parse(body: &[u8]) -> Result<Incoming, RpcError> {
+    /// Parses and classifies a request body: one JSON-RPC 2.0 message
+    /// object. Anything else is an error with HTTP 400: -32700 for a body
+    /// that is not JSON, -32600 (naming what is wrong) for JSON that is not
+    /// one well-formed message; the error carries the message's id when it
+    /// had a usable one.
+    pub fn parse(body: &[u8]) -> Result<Incoming, RpcError> {
         let value: Value = serde_json::from_slice(body).map_err(|e| {
             RpcError::new(
                 StatusCode::BAD_REQUEST,
@@ -121,13 +131,33 @@ pub(crate) fn notification(method: &str, params: Value) -> Value {
 /// transport-level problems (the spec's 400/404 for session trouble), 200
 /// for errors of a well-formed request.
 #[derive(Debug)]
-pub(crate) struct RpcError {
+pub struct RpcError {
     status: StatusCode,
     id: Option<RequestId>,
     error: ErrorData,
 }
 
 impl RpcError {
+    /// The HTTP status the reply travels with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The JSON-RPC error code, e.g. -32600.
+    pub fn code(&self) -> i32 {
+        self.error.code.0
+    }
+
+    /// The error message: what was wrong and what is accepted.
+    pub fn message(&self) -> &str {
+        &self.error.message
+    }
+
+    /// The id of the request the error answers, when it had a usable one.
+    pub fn id(&self) -> Option<&RequestId> {
+        self.id.as_ref()
+    }
+
     pub(crate) fn new(status: StatusCode, id: Option<RequestId>, error: ErrorData) -> RpcError {
         RpcError { status, id, error }
     }
@@ -308,7 +338,7 @@ impl RpcError {
 impl RpcError {
     /// The error as a JSON-RPC message, for a reply stream (where the HTTP
     /// status has already been sent).
-    pub(crate) fn into_message(self) -> Value {
+    pub fn into_message(self) -> Value {
         serde_json::to_value(JsonRpcError::new(self.id, self.error)).unwrap_or(Value::Null)
     }
 }

@@ -20,16 +20,21 @@
 //! | `tools` | `tools/list` and `tools/call` over gRPC |
 //! | `features` | the capabilities the tools service's features call for |
 //! | `resources`, `prompts`, `completion` | those methods over gRPC |
+//!
+//! `jsonrpc`, `modern` and `protocol` are public: turning a POSTed body into
+//! a message ([`jsonrpc::Incoming::parse`]) and checking a 2026-07-28
+//! request's `_meta` and mirrored headers ([`modern::validate`]) are what the
+//! fuzz targets and property tests exercise.
 
 pub(crate) mod completion;
 pub(crate) mod dispatch;
 pub(crate) mod features;
 pub(crate) mod input;
-pub(crate) mod jsonrpc;
+pub mod jsonrpc;
 pub(crate) mod legacy;
-pub(crate) mod modern;
+pub mod modern;
 pub(crate) mod prompts;
-pub(crate) mod protocol;
+pub mod protocol;
 pub(crate) mod reply;
 pub(crate) mod resources;
 pub(crate) mod tools;

@@ -42,7 +42,7 @@ const DISCOVER_TTL_MS: u64 = 60 * 60 * 1000;
 
 /// What a 2026-07-28 request said about itself in `_meta`.
 #[derive(Debug, Clone)]
-pub(crate) struct RequestMeta {
+pub struct RequestMeta {
     /// `clientInfo.name`, capped, for logs.
     pub(crate) client_name: Option<String>,
     /// The minimum level of log messages the client wants, if any.
@@ -51,11 +51,29 @@ pub(crate) struct RequestMeta {
     pub(crate) capabilities: ClientCapabilities,
 }
 
+impl RequestMeta {
+    /// `clientInfo.name`, capped at [`MAX_CLIENT_STRING`] bytes.
+    pub fn client_name(&self) -> Option<&str> {
+        self.client_name.as_deref()
+    }
+
+    /// The log level the client asked for, by its name ("debug", …).
+    pub fn log_level(&self) -> Option<&'static str> {
+        self.log_level.map(LogLevel::as_str)
+    }
+
+    /// What the client declared it can answer.
+    pub fn capabilities(&self) -> ClientCapabilities {
+        self.capabilities
+    }
+}
+
 /// Validates a 2026-07-28 request's `_meta` and mirrored headers, in the
 /// order the spec's errors are most useful: version agreement (-32020),
 /// version support (-32022), required `_meta` fields (-32602), then
-/// `Mcp-Method` and `Mcp-Name` (-32020). All are HTTP 400.
-pub(crate) fn validate(
+/// `Mcp-Method` and `Mcp-Name` (-32020). All are HTTP 400, and each names
+/// the field or header that is wrong.
+pub fn validate(
     headers: &HeaderMap,
     id: &RequestId,
     method: &str,

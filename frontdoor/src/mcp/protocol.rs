@@ -5,38 +5,42 @@
 use serde_json::{Value, json};
 
 /// The stateless revision (per-request `_meta`, no `initialize`).
-pub(crate) const MODERN_VERSIONS: [&str; 1] = ["2026-07-28"];
+pub const MODERN_VERSIONS: [&str; 1] = ["2026-07-28"];
 /// The handshake revisions (`initialize` and `Mcp-Session-Id`), newest first.
-pub(crate) const LEGACY_VERSIONS: [&str; 3] = ["2025-11-25", "2025-06-18", "2025-03-26"];
+pub const LEGACY_VERSIONS: [&str; 3] = ["2025-11-25", "2025-06-18", "2025-03-26"];
 /// Every version this server speaks, newest first: what `server/discover`
 /// and every unsupported-version error list.
-pub(crate) const SUPPORTED_VERSIONS: [&str; 4] =
-    ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26"];
+pub const SUPPORTED_VERSIONS: [&str; 4] = ["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26"];
 
 /// The session header (HTTP header names are case-insensitive).
-pub(crate) const SESSION_HEADER: &str = "mcp-session-id";
+pub const SESSION_HEADER: &str = "mcp-session-id";
 /// The protocol version header: on every request after `initialize`
 /// (legacy), on every POST (2026-07-28).
-pub(crate) const VERSION_HEADER: &str = "mcp-protocol-version";
+pub const VERSION_HEADER: &str = "mcp-protocol-version";
 /// 2026-07-28: the JSON-RPC method, mirrored into a header.
-pub(crate) const METHOD_HEADER: &str = "mcp-method";
+pub const METHOD_HEADER: &str = "mcp-method";
 /// 2026-07-28: `params.name` or `params.uri`, mirrored into a header.
-pub(crate) const NAME_HEADER: &str = "mcp-name";
+pub const NAME_HEADER: &str = "mcp-name";
 
 /// `_meta` keys of a 2026-07-28 request and result.
-pub(crate) mod meta {
-    pub(crate) const PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
-    pub(crate) const CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
-    pub(crate) const CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
-    pub(crate) const LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
-    pub(crate) const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
+pub mod meta {
+    /// The request's protocol version (a string).
+    pub const PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
+    /// What the client can answer (an object).
+    pub const CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
+    /// The client's `Implementation` (an object with name and version).
+    pub const CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
+    /// The minimum level of log messages the client wants.
+    pub const LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
+    /// The server's `Implementation`, in every result.
+    pub const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
     /// Not namespaced: the progress token predates the `_meta` prefixes.
     pub(crate) const PROGRESS_TOKEN: &str = "progressToken";
 }
 
 /// Longest client-supplied string kept, logged or echoed (names, versions,
 /// methods): a client must not be able to pin memory or flood logs.
-pub(crate) const MAX_CLIENT_STRING: usize = 256;
+pub const MAX_CLIENT_STRING: usize = 256;
 
 /// Whether `version` is served statelessly.
 pub(crate) fn is_modern(version: &str) -> bool {
@@ -49,7 +53,7 @@ pub(crate) fn is_legacy(version: &str) -> bool {
 }
 
 /// `text` cut to at most `max` bytes on a character boundary.
-pub(crate) fn clip(text: &str, max: usize) -> &str {
+pub fn clip(text: &str, max: usize) -> &str {
     if text.len() <= max {
         return text;
     }

@@ -24,8 +24,10 @@ const MAX_ENCODED_BYTES: usize = (2 * 3 * MAX_VALUE_BYTES + 3) * 4 / 3;
 
 /// The Basic credentials of the request: `None` without an `Authorization`
 /// header or with another scheme (which the token endpoint does not use);
-/// a [`Refusal::MalformedBasic`] when a Basic header cannot be decoded.
-pub(crate) fn credentials(headers: &HeaderMap) -> Result<Option<BasicCredentials>, Refusal> {
+/// a [`Refusal::MalformedBasic`] naming what is wrong when a Basic header
+/// cannot be decoded. Each part is at most
+/// [`MAX_VALUE_BYTES`](crate::oauth::params::MAX_VALUE_BYTES) once decoded.
+pub fn credentials(headers: &HeaderMap) -> Result<Option<BasicCredentials>, Refusal> {
     let mut values = headers.get_all(AUTHORIZATION).iter();
     let Some(value) = values.next() else {
         return Ok(None);

@@ -10,7 +10,6 @@ use portico_proto::auth::v1::{
     AuthorizeRequest, CallbackRequest, Param, RegisterClientRequest, RegisterClientResponse,
     RevokeRequest, RevokeResponse, TokenRequest, TokenResponse,
 };
-use serde_json::{Map, Value};
 
 use crate::oauth::params::{self, FORM, JSON, MAX_BODY_BYTES};
 use crate::oauth::refusal::Refusal;
@@ -178,9 +177,7 @@ async fn metadata(state: &AppState, headers: &HeaderMap, body: Body) -> Result<S
         return Err(Refusal::NotJson);
     }
     let body = params::read_body(body, body_limit(state)).await?;
-    let text = String::from_utf8(body.to_vec()).map_err(|_| Refusal::NotJsonObject)?;
-    serde_json::from_str::<Map<String, Value>>(&text).map_err(|_| Refusal::NotJsonObject)?;
-    Ok(text)
+    params::metadata_json(&body)
 }
 
 /// OAuth bodies are small: the OAuth cap, or the operator's lower one.

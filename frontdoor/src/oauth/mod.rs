@@ -11,16 +11,18 @@
 //!   with CORS for browser-based ones (as the metadata has).
 //!
 //! Every body is bounded (`params::MAX_BODY_BYTES`), and so is every
-//! parameter passed on.
+//! parameter passed on. The parsers of request bytes (`params`, `basic`)
+//! and their [`refusal::Refusal`] are public, for the fuzz targets and
+//! property tests.
 
-mod basic;
+pub mod basic;
 mod endpoints;
 mod metadata;
 
 pub(crate) use metadata::{GRANT_TYPES, oauth_is_off};
 mod page;
-mod params;
-mod refusal;
+pub mod params;
+pub mod refusal;
 mod reply;
 
 use axum::Router;

@@ -13,15 +13,15 @@ use portico_proto::auth::v1::Param;
 use crate::oauth::refusal::Refusal;
 
 /// Most parameters one request may carry; OAuth requests use about a dozen.
-pub(crate) const MAX_PARAMS: usize = 64;
+pub const MAX_PARAMS: usize = 64;
 /// Longest parameter name, in bytes (decoded).
-pub(crate) const MAX_NAME_BYTES: usize = 64;
+pub const MAX_NAME_BYTES: usize = 64;
 /// Longest parameter value, in bytes (decoded): redirect URIs, `state`,
 /// PKCE challenges and refresh tokens are long-ish but bounded.
-pub(crate) const MAX_VALUE_BYTES: usize = 8 * 1024;
+pub const MAX_VALUE_BYTES: usize = 8 * 1024;
 /// Largest OAuth request body (forms and registration metadata), unless the
 /// operator's `PORTICO_MAX_BODY_BYTES` is smaller.
-pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The media type of form bodies.
 pub(crate) const FORM: &str = "application/x-www-form-urlencoded";
@@ -34,8 +34,10 @@ pub(crate) fn from_query(query: Option<&str>) -> Result<Vec<Param>, Refusal> {
 }
 
 /// Decodes `application/x-www-form-urlencoded` pairs (`+` is a space,
-/// `%XX` a byte), enforcing the caps as it goes.
-pub(crate) fn parse(encoded: &[u8]) -> Result<Vec<Param>, Refusal> {
+/// `%XX` a byte; invalid UTF-8 is replaced), keeping their order and
+/// repeats, and enforcing the caps ([`MAX_PARAMS`], [`MAX_NAME_BYTES`],
+/// [`MAX_VALUE_BYTES`]) as it goes.
+pub fn parse(encoded: &[u8]) -> Result<Vec<Param>, Refusal> {
     let mut params = Vec::new();
     for (name, value) in url::form_urlencoded::parse(encoded) {
         if params.len() == MAX_PARAMS {
@@ -59,6 +61,16 @@ pub(crate) fn parse(encoded: &[u8]) -> Result<Vec<Param>, Refusal> {
         });
     }
     Ok(params)
+}
+
+/// A registration body as the auth service takes it: the text as sent,
+/// once it is known to be UTF-8 and one JSON object
+/// ([`Refusal::NotJsonObject`] otherwise).
+pub fn metadata_json(body: &[u8]) -> Result<String, Refusal> {
+    let text = std::str::from_utf8(body).map_err(|_| Refusal::NotJsonObject)?;
+    serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text)
+        .map_err(|_| Refusal::NotJsonObject)?;
+    Ok(text.to_owned())
 }
 
 /// Whether `name` is among `params`.

@@ -14,9 +14,10 @@ const RETRY_UNAVAILABLE_SECS: u64 = 1;
 /// How long to wait before retrying when the auth service sheds load.
 const RETRY_RATE_LIMITED_SECS: u64 = 5;
 
-/// A refusal decided in the front door.
+/// A refusal decided in the front door; its `Display` is the sentence the
+/// client gets as `error_description`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum Refusal {
+pub enum Refusal {
     #[error("the request body must be sent with Content-Type: {FORM}")]
     NotForm,
     #[error("client metadata must be sent with Content-Type: {JSON}")]
@@ -54,7 +55,7 @@ pub(crate) enum Refusal {
 
 impl Refusal {
     /// The HTTP status it is answered with.
-    pub(crate) fn status(&self) -> StatusCode {
+    pub fn status(&self) -> StatusCode {
         match self {
             Refusal::NotForm
             | Refusal::NotJson
@@ -72,7 +73,7 @@ impl Refusal {
     }
 
     /// The OAuth `error` code (RFC 6749 §5.2, RFC 7591 §3.2.2).
-    pub(crate) fn error_code(&self) -> &'static str {
+    pub fn error_code(&self) -> &'static str {
         match self {
             Refusal::NotJson | Refusal::NotJsonObject => "invalid_client_metadata",
             Refusal::NotForm
@@ -89,7 +90,7 @@ impl Refusal {
     }
 
     /// Seconds for `Retry-After`, when retrying is the advice.
-    pub(crate) fn retry_after_secs(&self) -> Option<u64> {
+    pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
             Refusal::Unavailable { retry_after_secs } => Some(*retry_after_secs),
             Refusal::NotForm

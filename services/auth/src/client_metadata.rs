@@ -78,6 +78,23 @@ pub struct ClientMetadata {
     pub localhost_only: bool,
 }
 
+impl ClientMetadata {
+    /// Validates `body`, a document fetched for `client_id`: what
+    /// [`ClientMetadataFetcher::fetch`] does with the answer once the HTTP
+    /// exchange is done (it is public for the fuzz targets and property
+    /// tests). `client_id` must be one `policy` fetches from
+    /// ([`MetadataError::NotAMetadataUrl`] otherwise); every refusal names
+    /// the field that is wrong.
+    pub fn from_document(
+        body: &[u8],
+        client_id: &str,
+        policy: FetchPolicy,
+    ) -> Result<ClientMetadata, MetadataError> {
+        let url = parse_client_id(client_id, policy)?;
+        parse_document(body, client_id, &host_of(&url))
+    }
+}
+
 /// Why a client metadata document was not accepted. Each message is a
 /// sentence for an OAuth `invalid_client` error page: it names what is wrong
 /// and what is accepted, and never quotes the document.

@@ -15,7 +15,10 @@ pub const ERROR_DOMAIN: &str = portico_proto::error::PODIO_ERROR_DOMAIN;
 /// Wait suggested when Podio rate-limits without saying for how long.
 pub const DEFAULT_RETRY_AFTER_SECS: u64 = 60;
 /// Longest error description passed on, so an odd upstream page stays small.
-const MAX_DESCRIPTION_CHARS: usize = 1000;
+pub const MAX_DESCRIPTION_CHARS: usize = 1000;
+/// Longest Podio `error` code passed on (Podio's are short words such as
+/// "not_found"), so an odd one cannot grow the description built from it.
+pub const MAX_ERROR_CHARS: usize = 100;
 
 /// Everything that can go wrong in the connector.
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +93,7 @@ impl PodioError {
         };
         let error = error
             .filter(|e| !e.is_empty())
+            .map(|e| e.chars().take(MAX_ERROR_CHARS).collect())
             .unwrap_or_else(|| fallback_reason(http_status).to_owned());
         let description = match description.filter(|d| !d.trim().is_empty()) {
             Some(d) => d.chars().take(MAX_DESCRIPTION_CHARS).collect(),

@@ -10,13 +10,18 @@
 //! for a language model (`decode`, shared by every item tool). It is the
 //! in-process `portico_proto::tools::ToolCalls`; `grpc` is its thin gRPC
 //! face (`portico.tools.v1.Tools`, unary and streaming CallTool).
+//!
+//! `decode` (Podio JSON to tool output) and `encode` (tool-level field
+//! values, filters and sorting to Podio's forms) are public: they are pure
+//! functions of JSON, which the fuzz targets (`fuzz/`) and property tests
+//! exercise directly.
 
 mod args;
 mod authn;
 mod config;
 mod context;
-mod decode;
-mod encode;
+pub mod decode;
+pub mod encode;
 mod error;
 mod grpc;
 // No Podio tool asks the client anything yet; the conformance fixtures do.
@@ -29,7 +34,9 @@ mod server;
 mod service;
 mod tools;
 
+pub use args::{MAX_ARGUMENTS_BYTES, ObjectBounds};
 pub use config::{Config, VARIABLES};
+pub use error::Violation;
 pub use server::{SERVICE_NAME, ServeError, serve};
 pub use service::{EVENT_BUFFER, ToolsService};
 pub use tools::catalog::TOOL_NAMES;

@@ -173,6 +173,12 @@ async fn create_item_accepts_the_other_natural_forms() {
             json!({"location": "Main St 1"}),
         ),
         (json!({"website": {"embed": 77}}), json!({"website": [77]})),
+        // A link as get_item shows it writes back (a regression the property
+        // tests found: decoded links were refused).
+        (
+            json!({"website": [{"url": "https://initech.example/", "title": "initech.example"}]}),
+            json!({"website": [88001]}),
+        ),
     ];
     for (given, sent) in cases {
         let h = harness();

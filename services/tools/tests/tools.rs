@@ -364,4 +364,23 @@ async fn odd_podio_payloads_do_not_fail_the_call() {
     let response = h.call("get_item", r#"{"item_id": 5}"#).await.expect("call");
     assert!(!response.is_error);
     let _ = TOKEN;
+    // A regression the podio_json fuzz target found: a fractional field_id
+    // was passed on, breaking the output schema (field_id is an integer).
+    h.connector.reply(
+        "GET /item/6",
+        Reply::Json(json!({"item_id": 6, "fields": [{"field_id": 6.5, "type": "text", "values": [{"value": "x"}]}]}).to_string()),
+    );
+    let (_, out) = h.ok("get_item", r#"{"item_id": 6}"#).await;
+    assert_eq!(out["fields"]["unknown"]["field_id"], Value::Null, "{out}");
+    // Likewise a fractional referenced app id (an integer in get_app's).
+    h.connector.reply(
+        "GET /app/77",
+        Reply::Json(
+            json!({"app_id": 77, "fields": [{"field_id": 1, "type": "app", "status": "active",
+            "config": {"settings": {"referenced_apps": [{"app_id": 1.5}, {"app_id": 7}]}}}]})
+            .to_string(),
+        ),
+    );
+    let (_, out) = h.ok("get_app", r#"{"app_id": 77}"#).await;
+    assert_eq!(out["fields"][0]["referenced_app_ids"], json!([7]), "{out}");
 }

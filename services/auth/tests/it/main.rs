@@ -10,6 +10,7 @@ mod oauth_flow;
 mod oauth_store_contract;
 mod pending_store_contract;
 mod postgres_e2e;
+mod proptests;
 mod rekey;
 mod service;
 mod store_contract;

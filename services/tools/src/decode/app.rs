@@ -81,7 +81,9 @@ fn field(f: &Value) -> Value {
         "app" => {
             let ids: Vec<Value> = array(settings, "referenced_apps")
                 .iter()
-                .filter_map(|r| get(r, "app_id").and_then(number).map(Value::Number))
+                .filter_map(|r| get(r, "app_id").and_then(number))
+                .filter(|n| n.is_i64() || n.is_u64())
+                .map(Value::Number)
                 .collect();
             out.insert("referenced_app_ids".into(), Value::Array(ids));
             out.insert("multiple".into(), json!(bool_at(settings, "multiple")));

@@ -112,7 +112,10 @@ pub fn decode_item(item: &Value) -> DecodedItem {
 
 fn decode_field(field: &Value) -> DecodedField {
     let kind = str_at(field, "type").unwrap_or("unknown").to_owned();
-    let field_id = get(field, "field_id").and_then(number);
+    // Whole numbers only: the output schema's field_id is an integer.
+    let field_id = get(field, "field_id")
+        .and_then(number)
+        .filter(|n| n.is_i64() || n.is_u64());
     let key = str_at(field, "external_id")
         .map(str::to_owned)
         .or_else(|| field_id.as_ref().map(ToString::to_string))

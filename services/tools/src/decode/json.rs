@@ -32,7 +32,8 @@ pub fn bool_at(v: &Value, key: &str) -> bool {
 }
 
 /// A JSON number from a number or a numeric string such as `"12.5000"`;
-/// whole values become integers so `"25.0000"` reads as `25`.
+/// whole values become integers so `"25.0000"` reads as `25`, and integers
+/// beyond `i64` (up to `u64::MAX`) stay exact, as they do given as numbers.
 pub fn number(v: &Value) -> Option<Number> {
     match v {
         Value::Number(n) => Some(normalize(n)),
@@ -40,6 +41,9 @@ pub fn number(v: &Value) -> Option<Number> {
             let s = s.trim();
             if let Ok(i) = s.parse::<i64>() {
                 return Some(Number::from(i));
+            }
+            if let Ok(u) = s.parse::<u64>() {
+                return Some(Number::from(u));
             }
             let f: f64 = s.parse().ok()?;
             float(f)

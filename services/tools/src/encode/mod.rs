@@ -45,7 +45,7 @@ pub const FILTERS: ObjectBounds = ObjectBounds {
 /// Fetches the schema of app `app_id` and checks `given` against it,
 /// recording every problem in `args` (so `args.finish()` reports them with
 /// the other arguments' problems).
-pub async fn field_writes(
+pub(crate) async fn field_writes(
     podio: &Podio,
     args: &mut Args,
     app_id: u64,

@@ -92,7 +92,7 @@ pub struct AppSchema {
 
 impl AppSchema {
     /// Fetches and decodes `GET /app/{app_id}`.
-    pub async fn fetch(podio: &Podio, app_id: u64) -> Result<AppSchema, ToolError> {
+    pub(crate) async fn fetch(podio: &Podio, app_id: u64) -> Result<AppSchema, ToolError> {
         let target = Target::new(
             format!("app {app_id}"),
             "use get_apps_in_space to find app ids",

@@ -37,15 +37,20 @@ const PHONE_TYPES: [&str; 7] = [
 
 /// One link value: an existing embed, or a URL still to be turned into one.
 #[derive(Debug, Clone, PartialEq)]
-enum Link {
+pub enum Link {
+    /// An embed Podio already has, by its embed_id.
     Embed(u64),
+    /// An absolute http(s) URL, turned into an embed (`POST /embed/`) when
+    /// the write is sent.
     Url(String),
 }
 
 /// A checked value, ready to send once links are resolved.
 #[derive(Debug, Clone, PartialEq)]
-enum Ready {
+pub enum Ready {
+    /// The value exactly as Podio's item create and update take it.
     Value(Value),
+    /// A link (embed) field's links; their embed ids are the value.
     Links(Vec<Link>),
 }
 
@@ -56,6 +61,11 @@ pub struct FieldWrites {
 }
 
 impl FieldWrites {
+    /// Each field being written with its checked value, in the app's order.
+    pub fn entries(&self) -> &[(FieldDef, Ready)] {
+        &self.entries
+    }
+
     /// The fields being written, in the app's order.
     pub fn fields(&self) -> impl Iterator<Item = &FieldDef> {
         self.entries.iter().map(|(f, _)| f)
@@ -77,7 +87,7 @@ impl FieldWrites {
     /// A token limited to some workspaces may not link to items outside
     /// them: every referenced item is checked before anything is written
     /// (embeds included).
-    pub async fn into_podio(self, podio: &Podio) -> Result<Map<String, Value>, ToolError> {
+    pub(crate) async fn into_podio(self, podio: &Podio) -> Result<Map<String, Value>, ToolError> {
         for item_id in self.referenced_items() {
             podio.scope().check_item_id(podio, item_id).await?;
         }
@@ -294,11 +304,14 @@ pub(super) fn duration(value: &Value) -> Result<u64, String> {
     let accepted = "expected whole seconds (e.g. 5400) or \"HH:MM[:SS]\" (e.g. \"01:30\")";
     if let Some(clock) = value.as_str().filter(|s| s.contains(':')) {
         let parts: Option<Vec<u64>> = clock.trim().split(':').map(|p| p.parse().ok()).collect();
-        return match parts.as_deref() {
-            Some([h, m]) if *m < 60 => Ok(h * 3600 + m * 60),
-            Some([h, m, s]) if *m < 60 && *s < 60 => Ok(h * 3600 + m * 60 + s),
-            _ => Err(format!("{accepted}, got {}", short(value))),
+        // Hours so many that the seconds do not fit are refused, not wrapped.
+        let seconds = |h: u64, m: u64, s: u64| h.checked_mul(3600)?.checked_add(m * 60 + s);
+        let total = match parts.as_deref() {
+            Some([h, m]) if *m < 60 => seconds(*h, *m, 0),
+            Some([h, m, s]) if *m < 60 && *s < 60 => seconds(*h, *m, *s),
+            _ => None,
         };
+        return total.ok_or_else(|| format!("{accepted}, got {}", short(value)));
     }
     decimal(value)
         .and_then(|n| n.as_u64())
@@ -582,28 +595,35 @@ fn location(value: &Value) -> Result<Value, String> {
 }
 
 fn links(value: &Value) -> Result<Vec<Link>, String> {
-    let accepted = "expected a URL (\"https://…\"), an embed id, {\"embed\": id} or a list of them";
+    let accepted = "expected a URL (\"https://…\"), an embed id, {\"embed\": id}, {\"url\": \"https://…\"} (as get_item shows links) or a list of them";
+    let url = |s: &str| {
+        let url = s.trim();
+        let host = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .and_then(|rest| rest.split('/').next())
+            .filter(|h| !h.is_empty() && !h.contains(char::is_whitespace));
+        match host {
+            Some(_) => Ok(Link::Url(url.to_owned())),
+            None => Err(format!("{s:?} is not an absolute http(s) URL; {accepted}")),
+        }
+    };
     as_list(value)
         .into_iter()
         .map(|one| match one {
-            Value::String(s) if s.trim().parse::<u64>().is_err() => {
-                let url = s.trim();
-                let host = url
-                    .strip_prefix("https://")
-                    .or_else(|| url.strip_prefix("http://"))
-                    .and_then(|rest| rest.split('/').next())
-                    .filter(|h| !h.is_empty() && !h.contains(char::is_whitespace));
-                match host {
-                    Some(_) => Ok(Link::Url(url.to_owned())),
-                    None => Err(format!("{s:?} is not an absolute http(s) URL; {accepted}")),
+            Value::String(s) if s.trim().parse::<u64>().is_err() => url(s),
+            Value::Object(map) => {
+                let embed = map
+                    .get("embed")
+                    .and_then(|e| e.get("embed_id").and_then(id_of).or_else(|| id_of(e)))
+                    .or_else(|| map.get("embed_id").and_then(id_of));
+                match (embed, map.get("url").and_then(Value::as_str)) {
+                    (Some(id), _) => Ok(Link::Embed(id)),
+                    // A link as get_item shows it: {"url", "title"}.
+                    (None, Some(s)) => url(s),
+                    (None, None) => Err(format!("{accepted}, got {}", short(one))),
                 }
             }
-            Value::Object(map) => map
-                .get("embed")
-                .and_then(|e| e.get("embed_id").and_then(id_of).or_else(|| id_of(e)))
-                .or_else(|| map.get("embed_id").and_then(id_of))
-                .map(Link::Embed)
-                .ok_or_else(|| format!("{accepted}, got {}", short(one))),
             other => id_of(other)
                 .map(Link::Embed)
                 .ok_or_else(|| format!("{accepted}, got {}", short(other))),
