@@ -37,6 +37,7 @@ impl ToolEvents {
         use tokio_stream::StreamExt as _;
         while let Some(event) = self.next().await {
             if let Some(v1::tool_call_event::Event::Result(result)) = event?.event {
+                self.finish();
                 return Ok(result);
             }
         }
@@ -44,6 +45,29 @@ impl ToolEvents {
             ErrorCode::Unavailable,
             "the tool call ended without a result",
         ))
+    }
+}
+
+/// How long a finished call's stream may take to end by itself.
+const FINISH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl ToolEvents {
+    /// Lets a call whose result has arrived end normally: the rest of the
+    /// stream (its end, over gRPC the trailers) is read in the background,
+    /// for at most [`FINISH_TIMEOUT`]. Dropping it instead would reset the
+    /// HTTP/2 stream; a reset stream is remembered by the connection for a
+    /// while and h2 allows at most 1,024 of them, so under load every call
+    /// dropped after its result ends up failing a whole connection's calls
+    /// ("locally-reset streams reached limit"). Needs a Tokio runtime; only
+    /// call it once the result is in, or the call is cancelled.
+    pub fn finish(mut self) {
+        tokio::spawn(async move {
+            use tokio_stream::StreamExt as _;
+            let _ = tokio::time::timeout(FINISH_TIMEOUT, async {
+                while self.next().await.is_some() {}
+            })
+            .await;
+        });
     }
 }
 

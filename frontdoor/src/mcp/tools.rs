@@ -346,6 +346,8 @@ async fn call_streaming_untimed(
                     notifier.log(level, &log.logger, data).await;
                 }
                 Ok(Some(Event::Result(result))) => {
+                    // The call is over: let its stream end rather than reset it.
+                    events.finish();
                     let asks =
                         context.ask_via == AskVia::ResponseStream && round < input::MAX_ROUNDS;
                     let Some(required) = result.input_required.as_ref().filter(|_| asks) else {
