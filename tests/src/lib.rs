@@ -610,6 +610,14 @@ async fn create_api_token_named(auth_url: &str, name: &str) -> anyhow::Result<St
 /// podio-sim runs in this process. `processes` of the stack are in start
 /// order, auth first.
 pub async fn start_processes(frontdoor_env: &[(&str, &str)]) -> anyhow::Result<Stack> {
+    start_processes_with(podio_sim::Config::default(), frontdoor_env).await
+}
+
+/// [`start_processes`] with the simulator configured by `sim`.
+pub async fn start_processes_with(
+    sim: podio_sim::Config,
+    frontdoor_env: &[(&str, &str)],
+) -> anyhow::Result<Stack> {
     use processes::Process;
     install_tls_provider();
     let shutdown = CancellationToken::new();
@@ -617,11 +625,7 @@ pub async fn start_processes(frontdoor_env: &[(&str, &str)]) -> anyhow::Result<S
     let schema = PgSchema::create().await?;
     let prefix = format!("portico-test:{}:", uuid::Uuid::new_v4().simple());
     let (sim_listener, sim_url) = loopback().await?;
-    tasks.spawn(podio_sim_task(
-        podio_sim::Config::default(),
-        sim_listener,
-        shutdown.clone(),
-    ));
+    tasks.spawn(podio_sim_task(sim, sim_listener, shutdown.clone()));
     let mut stack = Stack {
         frontdoors: Vec::new(),
         token: String::new(),

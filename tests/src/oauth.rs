@@ -568,6 +568,20 @@ impl RawMcp {
         Ok(raw)
     }
 
+    /// Ends the session (`DELETE` with its id), as a client that is done
+    /// does: the status.
+    pub async fn close(self) -> anyhow::Result<StatusCode> {
+        let response = self
+            .http
+            .delete(&self.url)
+            .bearer_auth(&self.token)
+            .header("Mcp-Session-Id", &self.session)
+            .header("MCP-Protocol-Version", "2025-11-25")
+            .send()
+            .await?;
+        Ok(response.status())
+    }
+
     /// `tools/call` of `name` with `args` in this session.
     pub async fn call_tool(&self, name: &str, args: Value) -> anyhow::Result<RawAnswer> {
         let id = self

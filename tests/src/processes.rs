@@ -157,6 +157,11 @@ impl Process {
         })
     }
 
+    /// The operating system's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// `http://<addr>`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
