@@ -206,10 +206,9 @@ impl Stack {
     }
 
     /// Kills the tools service at once (in-flight calls are cut, as when its
-    /// process dies), then starts a new one on a new port and points the
-    /// tools link at it (as a restarted pod comes back). Only in a stack
-    /// from [`start_microservices_proxied`].
-    pub async fn kill_tools(&mut self) -> anyhow::Result<()> {
+    /// process dies); [`Stack::restart_tools`] brings it back. Only in a
+    /// stack from [`start_microservices_proxied`].
+    pub fn kill_tools(&mut self) -> anyhow::Result<()> {
         let tools = self
             .tools
             .as_ref()
@@ -218,7 +217,9 @@ impl Stack {
         Ok(())
     }
 
-    /// Starts the tools service again after [`Stack::kill_tools`].
+    /// Starts the tools service again after [`Stack::kill_tools`], on a new
+    /// port, and points the tools link at it (as a restarted pod comes
+    /// back).
     pub async fn restart_tools(&mut self) -> anyhow::Result<()> {
         let proxies = self
             .proxies

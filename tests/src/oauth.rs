@@ -534,6 +534,18 @@ pub struct RawAnswer {
     pub body: Option<Value>,
 }
 
+impl RawAnswer {
+    /// Whether the call succeeded: HTTP 200 with a tool result that is not
+    /// an error.
+    pub fn succeeded(&self) -> bool {
+        self.status == StatusCode::OK
+            && self
+                .body
+                .as_ref()
+                .is_some_and(|b| b["result"]["isError"] == serde_json::json!(false))
+    }
+}
+
 impl RawMcp {
     /// Initializes a session at `url` with bearer `token`.
     pub async fn open(url: &str, token: &str) -> anyhow::Result<RawMcp> {

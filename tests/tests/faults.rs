@@ -66,7 +66,7 @@ fn result(answer: &RawAnswer) -> Option<&Value> {
 }
 
 fn succeeded(answer: &RawAnswer) -> bool {
-    answer.status == StatusCode::OK && result(answer).is_some_and(|r| r["isError"] == json!(false))
+    answer.succeeded()
 }
 
 /// The text a failed tool call shows the model.
@@ -390,7 +390,7 @@ async fn the_tools_service_killed_under_load_fails_calls_cleanly_and_comes_back(
             })
         };
         tokio::time::sleep(Duration::from_millis(800)).await;
-        stack.kill_tools().await?;
+        stack.kill_tools()?;
         tokio::time::sleep(Duration::from_millis(800)).await;
         stack.restart_tools().await?;
         let (acknowledged, failed) = load.await??;

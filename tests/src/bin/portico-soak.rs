@@ -73,11 +73,7 @@ struct Counts {
 impl Counts {
     fn record(&self, answer: &RawAnswer) {
         self.calls.fetch_add(1, Ordering::Relaxed);
-        let ok = answer.status == StatusCode::OK
-            && answer
-                .body
-                .as_ref()
-                .is_some_and(|b| b["result"]["isError"] == json!(false));
+        let ok = answer.succeeded();
         if answer.status == StatusCode::TOO_MANY_REQUESTS {
             self.limited.fetch_add(1, Ordering::Relaxed);
         } else if !ok {
